@@ -1,0 +1,226 @@
+//! The operator's catalogue: the data in `commands/*.toml`.
+//!
+//! Every file is embedded in the binary at compile time, so the bot works with no
+//! configuration at all. `COMMANDS_DIR` points at a folder whose files replace the
+//! embedded ones (a file missing from that folder keeps its embedded default), so
+//! staff can change settings or blocklist zones without a rebuild.
+//!
+//! Everything is validated when it is loaded: a bad file stops start-up with the
+//! file, the line and what is wrong, before the bot connects anywhere.
+
+mod blacklist;
+mod defaults;
+mod mx;
+mod settings;
+mod smtp;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+pub use blacklist::{BlacklistCatalog, ReturnCode, Tier, Zone};
+pub use defaults::{Defaults, DiscordDefaults, DnsDefaults, RateLimitDefaults};
+pub use mx::MxCatalog;
+pub use settings::{Colour, ProtocolEntry, SettingsCatalog};
+pub use smtp::{SmtpCatalog, SmtpTimeouts};
+
+/// Everything the operator configures, validated.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub settings: SettingsCatalog,
+    pub mx: MxCatalog,
+    pub smtp: SmtpCatalog,
+    pub blacklist: BlacklistCatalog,
+    pub defaults: Defaults,
+}
+
+/// A catalogue file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{file}: cannot read the file: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: {message}")]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// What a file's own validation found wrong, before the file name and line are known.
+#[derive(Debug)]
+pub(crate) struct Invalid {
+    /// Where in the file the problem is (a byte range), when known.
+    pub span: Option<Range<usize>>,
+    /// The key the problem is about, used to find the line when there is no span.
+    pub key: Option<&'static str>,
+    pub message: String,
+}
+
+impl Invalid {
+    pub(crate) fn at_key(key: &'static str, message: impl Into<String>) -> Self {
+        Invalid {
+            span: None,
+            key: Some(key),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn at_span(span: Range<usize>, message: impl Into<String>) -> Self {
+        Invalid {
+            span: Some(span),
+            key: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// A catalogue file: parsed from TOML, then checked for what TOML cannot express.
+pub(crate) trait CatalogFile: DeserializeOwned {
+    /// The file's name under `commands/`.
+    const NAME: &'static str;
+    /// The copy embedded in the binary.
+    const EMBEDDED: &'static str;
+
+    fn validate(&self) -> Result<(), Invalid>;
+}
+
+impl Catalog {
+    /// The catalogue compiled into the binary.
+    pub fn embedded() -> Result<Self, CatalogError> {
+        Self::load(None)
+    }
+
+    /// Loads the catalogue, taking each file from `dir` when it is there and the
+    /// embedded copy otherwise.
+    pub fn load(dir: Option<&Path>) -> Result<Self, CatalogError> {
+        Ok(Catalog {
+            settings: load_file(dir)?,
+            mx: load_file(dir)?,
+            smtp: load_file(dir)?,
+            blacklist: load_file(dir)?,
+            defaults: load_file(dir)?,
+        })
+    }
+}
+
+fn load_file<T: CatalogFile>(dir: Option<&Path>) -> Result<T, CatalogError> {
+    match dir.map(|dir| dir.join(T::NAME)) {
+        Some(path) if path.exists() => {
+            let text = std::fs::read_to_string(&path).map_err(|source| CatalogError::Read {
+                file: path.clone(),
+                source,
+            })?;
+            tracing::debug!(file = %path.display(), "catalogue file loaded from COMMANDS_DIR");
+            parse(&path, &text)
+        }
+        _ => parse(&Path::new("commands").join(T::NAME), T::EMBEDDED),
+    }
+}
+
+/// Parses and validates one file's text; `file` only names it in errors.
+pub(crate) fn parse<T: CatalogFile>(file: &Path, text: &str) -> Result<T, CatalogError> {
+    let invalid = |line: usize, message: String| CatalogError::Invalid {
+        file: file.to_path_buf(),
+        line,
+        message,
+    };
+    let value: T = toml::from_str(text).map_err(|err| {
+        let line = err
+            .span()
+            .map(|span| line_of(text, span.start))
+            .unwrap_or(1);
+        invalid(line, err.message().trim().to_string())
+    })?;
+    value.validate().map_err(|problem| {
+        let line = match (&problem.span, problem.key) {
+            (Some(span), _) => line_of(text, span.start),
+            (None, Some(key)) => line_of_key(text, key).unwrap_or(1),
+            (None, None) => 1,
+        };
+        invalid(line, problem.message)
+    })?;
+    Ok(value)
+}
+
+/// The 1-based line holding byte `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The first line that assigns `key` (`key = ...`), for problems found after parsing.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|index| index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_catalogue_is_valid() {
+        let catalog = Catalog::embedded().expect("embedded catalogue");
+        assert_eq!(catalog.settings.host, "mail.echoterra.net");
+        assert_eq!(catalog.mx.provider_host, "mail.echoterra.net");
+        assert_eq!(catalog.smtp.port, 587);
+    }
+
+    #[test]
+    fn a_syntax_error_names_file_and_line() {
+        let err = parse::<MxCatalog>(
+            Path::new("commands/mx.toml"),
+            "provider_host = \"a.b\"\nsuggested_preference = \n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("commands/mx.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn a_semantic_error_names_the_line_of_its_key() {
+        let text = "# comment\nprovider_host = \"not a host name!\"\nsuggested_preference = 10\n";
+        let err = parse::<MxCatalog>(Path::new("mx.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mx.toml:2: provider_host"), "{err}");
+    }
+
+    #[test]
+    fn a_directory_overrides_only_the_files_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mx.toml"),
+            "provider_host = \"mx.example.net\"\nsuggested_preference = 5\n",
+        )
+        .unwrap();
+        let catalog = Catalog::load(Some(dir.path())).unwrap();
+        assert_eq!(catalog.mx.provider_host, "mx.example.net");
+        assert_eq!(catalog.settings.host, "mail.echoterra.net");
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_not_ignored() {
+        let err = parse::<MxCatalog>(
+            Path::new("mx.toml"),
+            "provider_host = \"a.example\"\nsuggested_preference = 10\nprovider_hots = 1\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("mx.toml:3:"), "{err}");
+    }
+}

@@ -1,0 +1,55 @@
+//! The checks: one module per check, plus what they share.
+//!
+//! A check takes a typed request and returns a [`Report`]. It knows nothing of
+//! Discord or of terminals: [`run`] serves the bot and the `check` command line alike.
+
+pub mod address_policy;
+pub mod domain;
+pub mod email;
+pub mod settings;
+
+use tokio::sync::mpsc;
+
+use crate::report::Report;
+use crate::services::Services;
+
+/// A typed request for one check, however it arrived.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Settings(settings::SettingsRequest),
+}
+
+/// How far a long check has come, for live display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    /// A short line such as "12/18 checked, listed on 1".
+    pub line: String,
+}
+
+/// Where a check may report progress; `None` when nobody watches.
+pub type ProgressSender = Option<mpsc::Sender<Progress>>;
+
+impl Request {
+    /// The check's name, as in the command line and the JSON.
+    pub fn check_name(&self) -> &'static str {
+        match self {
+            Request::Settings(_) => "settings",
+        }
+    }
+
+    /// Whether the check goes to the network (and so is rate limited and deferred).
+    pub fn uses_network(&self) -> bool {
+        match self {
+            Request::Settings(_) => false,
+        }
+    }
+}
+
+/// Runs a check to its report. Network faults end up in the report, never as errors.
+pub async fn run(services: &Services, request: Request, _progress: ProgressSender) -> Report {
+    match request {
+        Request::Settings(request) => settings::run(&services.catalog.settings, &request),
+    }
+}

@@ -1,0 +1,150 @@
+//! The command line: `run` (the default) starts the bot, `register` only registers its
+//! commands, `check ...` runs a check in the terminal with no token and no Discord.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::checks::email::EmailAddress;
+use crate::checks::settings::{Selection, SettingsRequest};
+use crate::checks::{self, Request};
+use crate::config::Config;
+use crate::render::{self, Format};
+use crate::services::Services;
+
+/// Exit code for usage and start-up errors (UNKNOWN in the monitoring convention).
+const EXIT_USAGE: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "echoterra-bot",
+    version,
+    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP test and blocklist check, in Discord and in the terminal"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the Discord bot (the default). Needs DISCORD_TOKEN.
+    Run,
+    /// Register the slash commands with Discord, then exit. Needs DISCORD_TOKEN.
+    Register,
+    /// Run a check in the terminal, without Discord. Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Check {
+        /// Output format: text for people, json for scripts, discord for the exact message payload.
+        #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+        format: Format,
+        #[command(subcommand)]
+        check: CheckCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CheckCommand {
+    /// The mail client settings (IMAP, SMTP, POP3).
+    Settings {
+        /// imap, smtp, pop3 or all
+        #[arg(value_parser = ["imap", "smtp", "pop3", "all"], ignore_case = true)]
+        protocol: String,
+        /// Show this address as the username.
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => return usage_error(err),
+    };
+    crate::logging::init(config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => return usage_error(format!("cannot start the async runtime: {err}")),
+    };
+    runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Run) {
+            Command::Run => exit_on(crate::discord::run(config).await),
+            Command::Register => exit_on(crate::discord::register(config).await),
+            Command::Check { format, check } => run_check(config, check, format).await,
+        }
+    })
+}
+
+fn usage_error(err: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {err}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn exit_on(result: Result<(), crate::discord::BotError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_check(config: Config, check: CheckCommand, format: Format) -> ExitCode {
+    let services = match Services::new(config) {
+        Ok(services) => services,
+        Err(err) => return usage_error(err),
+    };
+    let request = match parse_request(check) {
+        Ok(request) => request,
+        Err(problem) => return usage_error(problem),
+    };
+    let report = checks::run(&services, request, None).await;
+    println!("{}", render::render(&report, format).trim_end());
+    ExitCode::from(report.verdict.exit_code())
+}
+
+/// The typed request of a `check` subcommand, or what is wrong with its arguments.
+fn parse_request(check: CheckCommand) -> Result<Request, String> {
+    match check {
+        CheckCommand::Settings { protocol, email } => {
+            let selection = Selection::parse(&protocol)?;
+            let email = email
+                .map(|text| EmailAddress::parse(&text).map_err(|err| format!("--email: {err}")))
+                .transpose()?;
+            Ok(Request::Settings(SettingsRequest { selection, email }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_bad_email_is_a_usage_error_naming_the_option() {
+        let err = parse_request(CheckCommand::Settings {
+            protocol: "imap".into(),
+            email: Some("not an address".into()),
+        })
+        .unwrap_err();
+        assert!(err.starts_with("--email:"), "{err}");
+    }
+}

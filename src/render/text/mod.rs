@@ -1,0 +1,18 @@
+//! Reports as plain text for a terminal: a headline with the verdict, then the details.
+
+mod settings;
+
+use crate::report::{Details, Report};
+
+pub fn render(report: &Report) -> String {
+    let mut out = format!(
+        "{} {}: {}\n",
+        report.details.check_name().to_uppercase(),
+        report.verdict.label(),
+        report.summary
+    );
+    match &report.details {
+        Details::Settings(details) => settings::render(details, &mut out),
+    }
+    out
+}
