@@ -1,21 +1,51 @@
 //! The Discord side: thin glue between interactions and the checks.
+//!
+//! - [`client`]: the serenity gateway client, command registration, shutdown.
+//! - [`incoming`]: interactions reduced to what the bot uses.
+//! - [`handler`]: interaction to [`response::Response`] (gates and typed requests).
+//! - [`dispatch`]: sends the response within Discord's 3 seconds, catches panics, logs.
+//! - [`responder`]: the HTTP calls for responses, with 429 handling.
+//! - [`commands`], [`options`], [`rate_limit`]: definitions, option reading, limits.
 
-use crate::config::{Config, ConfigError};
+pub mod client;
+pub mod commands;
+pub mod dispatch;
+pub mod handler;
+pub mod incoming;
+pub mod options;
+pub mod rate_limit;
+pub mod responder;
+pub mod response;
 
-#[derive(Debug, thiserror::Error)]
-pub enum BotError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("{0}")]
-    Startup(#[from] crate::services::StartupError),
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use client::{register, run, BotError};
+
+use crate::services::Services;
+use rate_limit::RateLimiter;
+use responder::Responder;
+
+/// What the handlers share: the checks' services, the responder and the rate limiter.
+#[derive(Clone)]
+pub struct Bot {
+    pub services: Services,
+    pub responder: Responder,
+    pub rate_limiter: Arc<RateLimiter>,
 }
 
-pub async fn run(config: Config) -> Result<(), BotError> {
-    config.token()?;
-    Ok(())
-}
-
-pub async fn register(config: Config) -> Result<(), BotError> {
-    config.token()?;
-    Ok(())
+impl Bot {
+    pub fn new(services: Services) -> Bot {
+        let limits = &services.catalog.defaults.rate_limit;
+        let rate_limiter = Arc::new(RateLimiter::new(
+            limits.checks_per_window,
+            Duration::from_secs(limits.window_seconds),
+        ));
+        let responder = Responder::new(services.config.api_base.as_deref());
+        Bot {
+            services,
+            responder,
+            rate_limiter,
+        }
+    }
 }

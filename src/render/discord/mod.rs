@@ -58,3 +58,13 @@ pub fn escape(text: &str) -> String {
     }
     out
 }
+
+/// The live message of a check still running: "12/18 checked, listed on 1".
+pub fn progress_message(progress: &crate::checks::Progress) -> Message {
+    limits::fit(Message {
+        embeds: vec![Embed::new("⏳ Checking…")
+            .description(&progress.line)
+            .color(verdict_colour(Verdict::Unknown))],
+        ..Message::default()
+    })
+}

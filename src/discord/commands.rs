@@ -1,0 +1,100 @@
+//! The slash command definitions the bot registers, built from the catalogue.
+
+use serenity::all::{CommandOptionType, CreateCommand, CreateCommandOption, Permissions};
+
+use crate::catalog::Catalog;
+
+/// Every command, for one bulk overwrite (so a removed command disappears too).
+pub fn definitions(catalog: &Catalog) -> Vec<CreateCommand> {
+    vec![settings()]
+        .into_iter()
+        .chain(network_commands(catalog))
+        .collect()
+}
+
+fn private_option() -> CreateCommandOption {
+    CreateCommandOption::new(
+        CommandOptionType::Boolean,
+        "private",
+        "Show the answer only to you",
+    )
+}
+
+fn settings() -> CreateCommand {
+    CreateCommand::new("settings")
+        .description("Mail server settings for your mail app (IMAP, SMTP, POP3)")
+        .dm_permission(true)
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "protocol",
+                "Which settings to show",
+            )
+            .required(true)
+            .add_string_choice("IMAP (incoming, recommended)", "imap")
+            .add_string_choice("SMTP (outgoing)", "smtp")
+            .add_string_choice("POP3 (incoming)", "pop3")
+            .add_string_choice("All three", "all"),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "email",
+                "Your email address, shown as your username",
+            )
+            .max_length(254),
+        )
+        .add_option(private_option())
+}
+
+/// The network checks; filled in as each check lands.
+fn network_commands(_catalog: &Catalog) -> Vec<CreateCommand> {
+    Vec::new()
+}
+
+/// The staff permission bits of the catalogue, as serenity's type.
+pub fn staff_permissions(catalog: &Catalog) -> Permissions {
+    Permissions::from_bits_truncate(catalog.blacklist.staff_permission_bits())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks every definition against Discord's limits for commands.
+    #[test]
+    fn definitions_are_within_discord_limits() {
+        let catalog = Catalog::embedded().unwrap();
+        let json = serde_json::to_value(definitions(&catalog)).unwrap();
+        let commands = json.as_array().unwrap();
+        assert!(!commands.is_empty());
+        let valid_name = |name: &str| {
+            (1..=32).contains(&name.chars().count())
+                && name
+                    .chars()
+                    .all(|c| c.is_lowercase() || c.is_numeric() || "-_'".contains(c))
+        };
+        for command in commands {
+            let name = command["name"].as_str().unwrap();
+            assert!(valid_name(name), "{name}");
+            let description = command["description"].as_str().unwrap();
+            assert!((1..=100).contains(&description.chars().count()), "{name}");
+            let options = command["options"].as_array().cloned().unwrap_or_default();
+            assert!(options.len() <= 25);
+            let mut total = name.len() + description.len();
+            for option in &options {
+                let option_name = option["name"].as_str().unwrap();
+                assert!(valid_name(option_name), "{name} {option_name}");
+                let option_description = option["description"].as_str().unwrap();
+                assert!((1..=100).contains(&option_description.chars().count()));
+                total += option_name.len() + option_description.len();
+                for choice in option["choices"].as_array().cloned().unwrap_or_default() {
+                    let choice_name = choice["name"].as_str().unwrap();
+                    assert!((1..=100).contains(&choice_name.chars().count()));
+                    total += choice_name.len() + choice["value"].as_str().map_or(0, str::len);
+                }
+            }
+            assert!(total <= 8000, "{name}: {total} characters");
+        }
+    }
+}

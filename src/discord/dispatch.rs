@@ -1,0 +1,200 @@
+//! Answers one interaction from start to end: route it, catch panics, send the
+//! response (deferring, live progress edits, deadline), and log the outcome.
+//!
+//! This is the only place that sends interaction responses, so "every interaction
+//! gets an answer" is kept here: a panic or a timeout becomes an error message.
+
+use std::panic::AssertUnwindSafe;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::time::sleep_until;
+
+use super::handler::route;
+use super::incoming::Incoming;
+use super::responder::{CallbackType, SendError};
+use super::response::{Response, Work};
+use super::Bot;
+use crate::checks::Progress;
+use crate::render::discord::{error_message, progress_message, Message};
+
+const INTERNAL_ERROR: &str =
+    "Something went wrong on our side while answering. It has been logged; please try again in a moment.";
+
+/// Handles one interaction to the end; never panics, always logs.
+pub async fn handle(bot: Bot, incoming: Incoming) {
+    let started = Instant::now();
+    let response = match std::panic::catch_unwind(AssertUnwindSafe(|| route(&bot, &incoming))) {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(
+                interaction = incoming.id,
+                panic = panic_text(&panic),
+                "handler panicked"
+            );
+            Response::error("Something went wrong", INTERNAL_ERROR)
+        }
+    };
+    let kind = response.kind();
+    let outcome = deliver(&bot, &incoming, response).await;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    match outcome {
+        Ok(outcome) => tracing::info!(
+            interaction = incoming.id,
+            command = %incoming.label(),
+            user = incoming.user_id,
+            duration_ms,
+            response = kind,
+            outcome,
+            "interaction answered"
+        ),
+        Err(err) => tracing::error!(
+            interaction = incoming.id,
+            command = %incoming.label(),
+            user = incoming.user_id,
+            duration_ms,
+            response = kind,
+            error = %err,
+            "interaction could not be answered"
+        ),
+    }
+}
+
+/// Sends the response; returns a word for the log ("ok", "timed out", "panicked").
+async fn deliver(
+    bot: &Bot,
+    incoming: &Incoming,
+    response: Response,
+) -> Result<&'static str, SendError> {
+    let responder = &bot.responder;
+    match response {
+        Response::Reply { message, ephemeral } => {
+            responder
+                .callback(
+                    incoming.id,
+                    &incoming.token,
+                    CallbackType::Message,
+                    Some(&message),
+                    ephemeral,
+                )
+                .await?;
+            Ok("ok")
+        }
+        Response::Update(message) => {
+            responder
+                .callback(
+                    incoming.id,
+                    &incoming.token,
+                    CallbackType::Update,
+                    Some(&message),
+                    false,
+                )
+                .await?;
+            Ok("ok")
+        }
+        Response::Error(message) => {
+            responder
+                .callback(
+                    incoming.id,
+                    &incoming.token,
+                    CallbackType::Message,
+                    Some(&message),
+                    true,
+                )
+                .await?;
+            Ok("refused")
+        }
+        Response::Deferred {
+            ephemeral,
+            work,
+            progress,
+        } => {
+            responder
+                .callback(
+                    incoming.id,
+                    &incoming.token,
+                    CallbackType::Deferred,
+                    None,
+                    ephemeral,
+                )
+                .await?;
+            let (message, outcome) = finish(bot, incoming, work, progress).await;
+            responder
+                .edit_original(incoming.application_id, &incoming.token, &message)
+                .await?;
+            Ok(outcome)
+        }
+    }
+}
+
+/// Runs deferred work to its message, editing the reply with progress meanwhile
+/// (at most once per `progress_interval_ms`) and giving up at the deadline.
+async fn finish(
+    bot: &Bot,
+    incoming: &Incoming,
+    work: Work,
+    progress: Option<mpsc::Receiver<Progress>>,
+) -> (Message, &'static str) {
+    let defaults = &bot.services.catalog.defaults.discord;
+    let deadline = Duration::from_secs(defaults.check_deadline_seconds);
+    let interval = Duration::from_millis(defaults.progress_interval_ms);
+    let mut task = tokio::spawn(work);
+    let timeout = tokio::time::sleep(deadline);
+    tokio::pin!(timeout);
+    let mut progress = progress;
+    let mut latest: Option<Progress> = None;
+    let mut next_edit = tokio::time::Instant::now() + interval;
+    loop {
+        tokio::select! {
+            result = &mut task => {
+                return match result {
+                    Ok(message) => (message, "ok"),
+                    Err(err) => {
+                        let text = if err.is_panic() { panic_text(&err.into_panic()) } else { "cancelled".to_string() };
+                        tracing::error!(interaction = incoming.id, panic = text, "check panicked");
+                        (error_message("Something went wrong", INTERNAL_ERROR), "panicked")
+                    }
+                };
+            }
+            update = recv(&mut progress) => match update {
+                Some(update) => latest = Some(update),
+                None => progress = None,
+            },
+            _ = sleep_until(next_edit), if latest.is_some() => {
+                let update = latest.take().expect("guarded by is_some");
+                if let Err(err) = bot
+                    .responder
+                    .edit_original(incoming.application_id, &incoming.token, &progress_message(&update))
+                    .await
+                {
+                    tracing::warn!(interaction = incoming.id, error = %err, "progress edit failed");
+                }
+                next_edit = tokio::time::Instant::now() + interval;
+            }
+            _ = &mut timeout => {
+                task.abort();
+                let text = format!(
+                    "The check did not finish within {} s, so it was stopped. This is usually a slow or unreachable server; please try again later.",
+                    deadline.as_secs()
+                );
+                return (error_message("Check timed out", &text), "timed out");
+            }
+        }
+    }
+}
+
+/// The next progress update, or never when there is no channel (so `select!` ignores it).
+async fn recv(progress: &mut Option<mpsc::Receiver<Progress>>) -> Option<Progress> {
+    match progress {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}

@@ -1,0 +1,91 @@
+//! Reading a slash command's options, with an error that names the option and says
+//! what it accepts when one is missing or of the wrong type.
+
+use super::incoming::OptionValue;
+
+/// A command's options by name.
+pub struct Options<'a>(pub &'a [(String, OptionValue)]);
+
+/// An option Discord should have enforced but that arrived wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionError {
+    #[error("the option `{0}` is missing")]
+    Missing(&'static str),
+    #[error("the option `{name}` must be {expected}")]
+    WrongType {
+        name: &'static str,
+        expected: &'static str,
+    },
+}
+
+impl Options<'_> {
+    fn get(&self, name: &str) -> Option<&OptionValue> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    pub fn string(&self, name: &'static str) -> Result<Option<&str>, OptionError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(OptionValue::String(text)) => Ok(Some(text)),
+            Some(_) => Err(OptionError::WrongType {
+                name,
+                expected: "text",
+            }),
+        }
+    }
+
+    pub fn required_string(&self, name: &'static str) -> Result<&str, OptionError> {
+        self.string(name)?.ok_or(OptionError::Missing(name))
+    }
+
+    pub fn integer(&self, name: &'static str) -> Result<Option<i64>, OptionError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(OptionValue::Integer(number)) => Ok(Some(*number)),
+            Some(_) => Err(OptionError::WrongType {
+                name,
+                expected: "a whole number",
+            }),
+        }
+    }
+
+    /// A boolean option, `false` when absent.
+    pub fn flag(&self, name: &'static str) -> Result<bool, OptionError> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(OptionValue::Boolean(flag)) => Ok(*flag),
+            Some(_) => Err(OptionError::WrongType {
+                name,
+                expected: "true or false",
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_by_name_and_type() {
+        let raw = vec![
+            ("protocol".to_string(), OptionValue::String("imap".into())),
+            ("private".to_string(), OptionValue::Boolean(true)),
+            ("port".to_string(), OptionValue::Integer(587)),
+        ];
+        let options = Options(&raw);
+        assert_eq!(options.required_string("protocol"), Ok("imap"));
+        assert_eq!(options.flag("private"), Ok(true));
+        assert_eq!(options.flag("absent"), Ok(false));
+        assert_eq!(options.integer("port"), Ok(Some(587)));
+        assert_eq!(
+            options.required_string("email"),
+            Err(OptionError::Missing("email"))
+        );
+        assert!(options
+            .string("port")
+            .unwrap_err()
+            .to_string()
+            .contains("`port` must be text"));
+    }
+}

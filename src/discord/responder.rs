@@ -1,0 +1,254 @@
+//! Sends responses to Discord's interaction endpoints, and waits out rate limits.
+//!
+//! These calls go to the same base address as serenity's (`DISCORD_API_BASE`, default
+//! `https://discord.com`). They are sent here rather than through serenity because
+//! with serenity's limiter off (which its proxy support requires) a 429 reaches the
+//! caller without its `retry_after`: this client reads it and sends again.
+
+use std::time::Duration;
+
+use reqwest::{multipart, StatusCode};
+use serde::Serialize;
+
+use crate::render::discord::Message;
+
+/// Discord's default API host.
+pub const DISCORD_BASE: &str = "https://discord.com";
+
+/// Flag 64: only the user who asked sees the message.
+const EPHEMERAL: u64 = 1 << 6;
+/// A 429 is waited out this many times before the response is given up.
+const MAX_ATTEMPTS: usize = 4;
+/// Never wait longer than this for one rate limit: the interaction token expires.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Interaction callback types used by the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackType {
+    Message = 4,
+    Deferred = 5,
+    Update = 7,
+}
+
+/// A response that could not be delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("request failed: {0}")]
+    Request(#[from] reqwest::Error),
+    #[error("Discord answered {status}: {body}")]
+    Status { status: StatusCode, body: String },
+    #[error("still rate limited after {0} attempts")]
+    RateLimited(usize),
+}
+
+/// The body of a message in a callback or an edit.
+#[derive(Serialize)]
+struct MessageBody<'a> {
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    message: Option<&'a Message>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flags: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<AttachmentRef>,
+}
+
+#[derive(Serialize)]
+struct AttachmentRef {
+    id: usize,
+    filename: String,
+}
+
+impl<'a> MessageBody<'a> {
+    fn new(message: Option<&'a Message>, ephemeral: bool) -> Self {
+        MessageBody {
+            message,
+            flags: ephemeral.then_some(EPHEMERAL),
+            attachments: message
+                .map(|m| m.files.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(id, file)| AttachmentRef {
+                    id,
+                    filename: file.name.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Callback<'a> {
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<MessageBody<'a>>,
+}
+
+/// Sends interaction responses over HTTP.
+#[derive(Clone)]
+pub struct Responder {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Responder {
+    pub fn new(base: Option<&str>) -> Responder {
+        let client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!(
+                "DiscordBot (echoterra-bot, ",
+                env!("CARGO_PKG_VERSION"),
+                ")"
+            ))
+            .build()
+            .expect("a default HTTP client always builds");
+        Responder {
+            client,
+            base: base
+                .unwrap_or(DISCORD_BASE)
+                .trim_end_matches('/')
+                .to_string(),
+        }
+    }
+
+    /// The first response to an interaction.
+    pub async fn callback(
+        &self,
+        interaction_id: u64,
+        token: &str,
+        kind: CallbackType,
+        message: Option<&Message>,
+        ephemeral: bool,
+    ) -> Result<(), SendError> {
+        let url = format!(
+            "{}/api/v10/interactions/{interaction_id}/{token}/callback",
+            self.base
+        );
+        // A deferred ephemeral response carries only the flag.
+        let body = Callback {
+            kind: kind as u8,
+            data: (message.is_some() || ephemeral).then(|| MessageBody::new(message, ephemeral)),
+        };
+        let files = message.map(|m| m.files.as_slice()).unwrap_or_default();
+        self.send(reqwest::Method::POST, &url, &body, files).await
+    }
+
+    /// Replaces the reply of a deferred interaction.
+    pub async fn edit_original(
+        &self,
+        application_id: u64,
+        token: &str,
+        message: &Message,
+    ) -> Result<(), SendError> {
+        let url = format!(
+            "{}/api/v10/webhooks/{application_id}/{token}/messages/@original",
+            self.base
+        );
+        let body = MessageBody::new(Some(message), false);
+        self.send(reqwest::Method::PATCH, &url, &body, &message.files)
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: &impl Serialize,
+        files: &[crate::render::discord::File],
+    ) -> Result<(), SendError> {
+        let json = serde_json::to_string(body).expect("response bodies always serialize");
+        for _ in 0..MAX_ATTEMPTS {
+            let request = self.client.request(method.clone(), url);
+            let request = if files.is_empty() {
+                request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(json.clone())
+            } else {
+                let mut form = multipart::Form::new().text("payload_json", json.clone());
+                for (index, file) in files.iter().enumerate() {
+                    let part = multipart::Part::bytes(file.bytes.clone())
+                        .file_name(file.name.clone())
+                        .mime_str("text/plain; charset=utf-8")?;
+                    form = form.part(format!("files[{index}]"), part);
+                }
+                request.multipart(form)
+            };
+            let response = request.send().await?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(());
+            }
+            let header_wait = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<f64>().ok());
+            let text = response.text().await.unwrap_or_default();
+            if status != StatusCode::TOO_MANY_REQUESTS {
+                return Err(SendError::Status {
+                    status,
+                    body: text.chars().take(500).collect(),
+                });
+            }
+            let wait = retry_after(&text).or(header_wait).unwrap_or(1.0);
+            let wait = Duration::from_secs_f64(wait.clamp(0.0, MAX_RETRY_WAIT.as_secs_f64()));
+            tracing::warn!(
+                wait_ms = wait.as_millis() as u64,
+                "rate limited by Discord, retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+        Err(SendError::RateLimited(MAX_ATTEMPTS))
+    }
+}
+
+/// `retry_after` (seconds, may be fractional) from a 429 body.
+fn retry_after(body: &str) -> Option<f64> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()?
+        .get("retry_after")?
+        .as_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::discord::{Embed, File};
+
+    #[test]
+    fn retry_after_is_read_from_the_body() {
+        assert_eq!(
+            retry_after(
+                r#"{"message":"You are being rate limited.","retry_after":0.25,"global":false}"#
+            ),
+            Some(0.25)
+        );
+        assert_eq!(retry_after("not json"), None);
+    }
+
+    #[test]
+    fn an_ephemeral_body_carries_flag_64_and_attachment_references() {
+        let message = Message {
+            embeds: vec![Embed::new("t")],
+            files: vec![File {
+                name: "smtp-transcript.txt".into(),
+                bytes: b"220 hi".to_vec(),
+            }],
+            ..Message::default()
+        };
+        let json = serde_json::to_value(Callback {
+            kind: 4,
+            data: Some(MessageBody::new(Some(&message), true)),
+        })
+        .unwrap();
+        assert_eq!(json["type"], 4);
+        assert_eq!(json["data"]["flags"], 64);
+        assert_eq!(
+            json["data"]["attachments"][0]["filename"],
+            "smtp-transcript.txt"
+        );
+        assert_eq!(json["data"]["embeds"][0]["title"], "t");
+    }
+}

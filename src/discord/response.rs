@@ -1,0 +1,49 @@
+//! What a handler decides to answer, as a value; [`super::responder`] sends it.
+//!
+//! Handlers never talk to Discord themselves: they return a `Response`, so the
+//! 3-second rule, deferral, deadlines and error handling live in one place.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use tokio::sync::mpsc;
+
+use crate::checks::Progress;
+use crate::render::discord::Message;
+
+/// Slow work whose message replaces the deferred "thinking…" reply.
+pub type Work = Pin<Box<dyn Future<Output = Message> + Send + 'static>>;
+
+/// The answer to one interaction.
+pub enum Response {
+    /// Reply at once with a message (callback type 4).
+    Reply { message: Message, ephemeral: bool },
+    /// Replace the message a button sits on (callback type 7).
+    Update(Message),
+    /// A friendly error, only for the user who asked (type 4, ephemeral).
+    Error(Message),
+    /// Show "thinking…" at once (type 5), run `work`, then edit the reply with its
+    /// message; `progress` (if any) drives live edits meanwhile.
+    Deferred {
+        ephemeral: bool,
+        work: Work,
+        progress: Option<mpsc::Receiver<Progress>>,
+    },
+}
+
+impl Response {
+    /// An error reply with a title and a sentence saying what to do.
+    pub fn error(title: &str, text: impl AsRef<str>) -> Response {
+        Response::Error(crate::render::discord::error_message(title, text.as_ref()))
+    }
+
+    /// A short name for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Response::Reply { .. } => "reply",
+            Response::Update(_) => "update",
+            Response::Error(_) => "error",
+            Response::Deferred { .. } => "deferred",
+        }
+    }
+}

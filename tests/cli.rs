@@ -1,0 +1,116 @@
+//! The `check` command line as scripts and staff use it: formats and exit codes.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn check_settings_prints_every_protocol_as_text() {
+    let cases = [
+        ("imap", "993", "SSL/TLS"),
+        ("smtp", "587", "STARTTLS"),
+        ("pop3", "995", "SSL/TLS"),
+    ];
+    for (protocol, port, security) in cases {
+        let output = run(&["check", "settings", protocol]);
+        assert_eq!(output.status.code(), Some(0), "{protocol}");
+        let text = stdout(&output);
+        assert!(text.contains("mail.echoterra.net"), "{text}");
+        assert!(text.contains(port) && text.contains(security), "{text}");
+    }
+    let all = stdout(&run(&["check", "settings", "all"]));
+    for name in [
+        "IMAP",
+        "SMTP",
+        "POP3",
+        "removes them from the server",
+        "john@yourdomain.com",
+    ] {
+        assert!(all.contains(name), "{name} missing from:\n{all}");
+    }
+}
+
+#[test]
+fn check_settings_json_has_the_report_fields() {
+    for protocol in ["imap", "smtp", "pop3", "all"] {
+        let output = run(&["check", "settings", protocol, "--format", "json"]);
+        assert_eq!(output.status.code(), Some(0));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["check"], "settings");
+        assert_eq!(json["target"], protocol);
+        assert_eq!(json["verdict"], "ok");
+        assert!(json["summary"]
+            .as_str()
+            .unwrap()
+            .contains("mail.echoterra.net"));
+    }
+}
+
+#[test]
+fn check_settings_discord_prints_the_message_payload() {
+    let output = run(&[
+        "check",
+        "settings",
+        "imap",
+        "--email",
+        "john@example.com",
+        "--format",
+        "discord",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let embed = &json["embeds"][0];
+    assert!(embed["title"].as_str().unwrap().contains("IMAP"));
+    let fields = embed["fields"].as_array().unwrap();
+    assert!(fields.iter().any(|f| f["value"] == "`john@example.com`"));
+    assert_eq!(
+        json["components"][0]["components"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn usage_errors_exit_3_with_a_reason() {
+    let output = run(&["check", "settings", "exchange"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("imap"));
+    let output = run(&["check", "settings", "imap", "--email", "john"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--email"));
+}
+
+#[test]
+fn a_broken_catalogue_stops_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("settings.toml"),
+        "provider = \"x\"\ncolor = \"blue\"\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["check", "settings", "imap"])
+        .env_clear()
+        .env("COMMANDS_DIR", dir.path())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("settings.toml:2"), "{stderr}");
+}
