@@ -5,8 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::catalog::Catalog;
+use crate::checks::dnsbl::BlacklistRequest;
 use crate::checks::email::EmailAddress;
+use crate::checks::mx::MxRequest;
 use crate::checks::settings::{Selection, SettingsRequest};
+use crate::checks::smtp::SmtpRequest;
 use crate::checks::{self, Request};
 use crate::config::Config;
 use crate::render::{self, Format};
@@ -52,6 +56,24 @@ enum CheckCommand {
         /// Show this address as the username.
         #[arg(long)]
         email: Option<String>,
+    },
+    /// DNS blocklist check of an IP address or a host's addresses (staff).
+    Blacklist {
+        /// An IPv4 address, an IPv6 address or a host name.
+        target: String,
+    },
+    /// MX lookup: do the domain's MX records point to the provider's mail host?
+    Mx {
+        /// A domain such as example.com (or an email address, whose domain is checked).
+        domain: String,
+    },
+    /// SMTP test: is the outgoing server reachable, does STARTTLS work, is the certificate good?
+    Smtp {
+        /// The server to test (default: the provider's, from commands/smtp.toml); host or host:port.
+        host: Option<String>,
+        /// The port (default 587; only 25, 465, 587 and 2525 unless ALLOW_PRIVATE_TARGETS=true).
+        #[arg(long)]
+        port: Option<u16>,
     },
 }
 
@@ -106,7 +128,7 @@ async fn run_check(config: Config, check: CheckCommand, format: Format) -> ExitC
         Ok(services) => services,
         Err(err) => return usage_error(err),
     };
-    let request = match parse_request(check) {
+    let request = match parse_request(check, &services.catalog, &services.config) {
         Ok(request) => request,
         Err(problem) => return usage_error(problem),
     };
@@ -116,7 +138,11 @@ async fn run_check(config: Config, check: CheckCommand, format: Format) -> ExitC
 }
 
 /// The typed request of a `check` subcommand, or what is wrong with its arguments.
-fn parse_request(check: CheckCommand) -> Result<Request, String> {
+fn parse_request(
+    check: CheckCommand,
+    catalog: &Catalog,
+    config: &Config,
+) -> Result<Request, String> {
     match check {
         CheckCommand::Settings { protocol, email } => {
             let selection = Selection::parse(&protocol)?;
@@ -125,6 +151,22 @@ fn parse_request(check: CheckCommand) -> Result<Request, String> {
                 .transpose()?;
             Ok(Request::Settings(SettingsRequest { selection, email }))
         }
+        CheckCommand::Blacklist { target } => {
+            BlacklistRequest::parse(&target, config.allow_private_targets)
+                .map(Request::Blacklist)
+                .map_err(|err| err.to_string())
+        }
+        CheckCommand::Mx { domain } => MxRequest::parse(&domain)
+            .map(Request::Mx)
+            .map_err(|err| err.to_string()),
+        CheckCommand::Smtp { host, port } => SmtpRequest::parse(
+            host.as_deref(),
+            port,
+            &catalog.smtp,
+            config.allow_private_targets,
+        )
+        .map(Request::Smtp)
+        .map_err(|err| err.to_string()),
     }
 }
 
@@ -140,11 +182,33 @@ mod tests {
 
     #[test]
     fn a_bad_email_is_a_usage_error_naming_the_option() {
-        let err = parse_request(CheckCommand::Settings {
-            protocol: "imap".into(),
-            email: Some("not an address".into()),
-        })
+        let err = parse_request(
+            CheckCommand::Settings {
+                protocol: "imap".into(),
+                email: Some("not an address".into()),
+            },
+            &Catalog::embedded().unwrap(),
+            &Config::default(),
+        )
         .unwrap_err();
         assert!(err.starts_with("--email:"), "{err}");
+    }
+
+    #[test]
+    fn a_private_blacklist_target_is_refused_unless_allowed() {
+        let check = || CheckCommand::Blacklist {
+            target: "10.0.0.1".into(),
+        };
+        let catalog = Catalog::embedded().unwrap();
+        let err = parse_request(check(), &catalog, &Config::default()).unwrap_err();
+        assert!(err.contains("only list public addresses"), "{err}");
+        let allowed = Config {
+            allow_private_targets: true,
+            ..Config::default()
+        };
+        assert!(matches!(
+            parse_request(check(), &catalog, &allowed),
+            Ok(Request::Blacklist(_))
+        ));
     }
 }

@@ -6,7 +6,10 @@
 
 use serde::Serialize;
 
+use crate::checks::dnsbl::BlacklistReport;
+use crate::checks::mx::MxReport;
 use crate::checks::settings::SettingsReport;
+use crate::checks::smtp::SmtpReport;
 
 /// The outcome of a check, in the monitoring-plugin convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -48,7 +51,7 @@ impl Verdict {
     }
 
     /// How bad a verdict is, for combining several: critical beats unknown beats warning.
-    fn severity(self) -> u8 {
+    pub fn severity(self) -> u8 {
         match self {
             Verdict::Ok => 0,
             Verdict::Warning => 1,
@@ -85,6 +88,10 @@ pub struct Report {
 #[serde(tag = "check", rename_all = "lowercase")]
 pub enum Details {
     Settings(SettingsReport),
+    /// Boxed: the SMTP report (steps, TLS, transcript) is much larger than the others.
+    Smtp(Box<SmtpReport>),
+    Blacklist(BlacklistReport),
+    Mx(MxReport),
 }
 
 impl Details {
@@ -92,6 +99,9 @@ impl Details {
     pub fn check_name(&self) -> &'static str {
         match self {
             Details::Settings(_) => "settings",
+            Details::Smtp(_) => "smtp",
+            Details::Blacklist(_) => "blacklist",
+            Details::Mx(_) => "mx",
         }
     }
 }

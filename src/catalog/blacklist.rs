@@ -42,6 +42,9 @@ pub struct Zone {
     pub dqs_zone: Option<String>,
     /// Where to look an address up or ask for delisting.
     pub delist_url: String,
+    /// What staff should know when the zone fails to answer (SERVFAIL, REFUSED,
+    /// timeout), e.g. that it answers only registered resolvers.
+    pub failure_hint: Option<String>,
     /// Documented answers meaning "listed".
     #[serde(default)]
     pub codes: Vec<ReturnCode>,
@@ -138,6 +141,21 @@ impl CatalogFile for BlacklistCatalog {
                     ),
                 ));
             }
+            // RFC 5782 §5: 127.0.0.1 must never be listed; lists that answer it are
+            // refusing the query (URIBL) or broken, so it may only be an error code.
+            if zone
+                .codes
+                .iter()
+                .any(|code| code.code == Ipv4Addr::new(127, 0, 0, 1))
+            {
+                return Err(Invalid::at_span(
+                    span,
+                    format!(
+                        "zone {}: 127.0.0.1 cannot be a listing code (RFC 5782 forbids listing it); put it under errors",
+                        zone.zone
+                    ),
+                ));
+            }
             for code in zone.codes.iter().chain(&zone.errors) {
                 if code.code.octets()[0] != 127 {
                     return Err(Invalid::at_span(
@@ -164,5 +182,117 @@ impl CatalogFile for BlacklistCatalog {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::catalog::{parse, Catalog};
+
+    /// Zones that closed or answer "listed" for everything (reference §6).
+    const CLOSED: [&str; 12] = [
+        "sorbs.net",
+        "manitu.net",
+        "abuseat.org",
+        "ahbl.org",
+        "spamcannibal.org",
+        "emailbasura.org",
+        "lugh.ch",
+        "madavi.de",
+        "cyberlogic.net",
+        "wpbl.info",
+        "virbl.bit.nl",
+        "msrbl.net",
+    ];
+
+    #[test]
+    fn the_shipped_zones_operate_today() {
+        let catalog = Catalog::embedded().unwrap().blacklist;
+        let zones: Vec<&str> = catalog.zones().map(|zone| zone.zone.as_str()).collect();
+        for closed in CLOSED {
+            assert!(
+                zones.iter().all(|zone| !zone.ends_with(closed)),
+                "{closed} is closed and must not ship"
+            );
+        }
+        for major in [
+            "zen.spamhaus.org",
+            "bl.spamcop.net",
+            "b.barracudacentral.org",
+        ] {
+            let zone = catalog.zones().find(|zone| zone.zone == major).unwrap();
+            assert_eq!(zone.tier, Tier::Major, "{major}");
+        }
+        for informational in [
+            "dnsbl-2.uceprotect.net",
+            "dnsbl-3.uceprotect.net",
+            "ips.backscatterer.org",
+            "dnsbl.dronebl.org",
+        ] {
+            let zone = catalog
+                .zones()
+                .find(|zone| zone.zone == informational)
+                .unwrap();
+            assert_eq!(zone.tier, Tier::Informational, "{informational}");
+        }
+    }
+
+    #[test]
+    fn spamhaus_pbl_is_policy_and_its_refusals_are_errors() {
+        let catalog = Catalog::embedded().unwrap().blacklist;
+        let zen = catalog
+            .zones()
+            .find(|zone| zone.zone == "zen.spamhaus.org")
+            .unwrap();
+        assert_eq!(zen.dqs_zone.as_deref(), Some("zen.dq.spamhaus.net"));
+        assert!(zen.ipv6);
+        let policy: Vec<String> = zen
+            .codes
+            .iter()
+            .filter(|code| code.policy)
+            .map(|code| code.code.to_string())
+            .collect();
+        assert_eq!(policy, ["127.0.0.10", "127.0.0.11"]);
+        for refusal in ["127.255.255.252", "127.255.255.254", "127.255.255.255"] {
+            assert!(
+                zen.errors.iter().any(|e| e.code.to_string() == refusal),
+                "{refusal}"
+            );
+        }
+    }
+
+    fn with_zone(zone: &str) -> String {
+        format!(
+            "staff_permissions = \"32\"\nquery_timeout_ms = 1000\ndeadline_ms = 2000\nmax_addresses = 2\n\n[[zones]]\n{zone}\n"
+        )
+    }
+
+    #[test]
+    fn loopback_one_cannot_be_a_listing_code() {
+        let text = with_zone(
+            "zone = \"a.example\"\nname = \"A\"\nlists = \"x\"\ntier = \"major\"\ndelist_url = \"https://a.example/\"\ncodes = [{ code = \"127.0.0.1\", meaning = \"x\" }]",
+        );
+        let err = parse::<BlacklistCatalog>(Path::new("blacklist.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("blacklist.toml:6:") && err.contains("RFC 5782"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_zone_may_carry_a_failure_hint() {
+        let text = with_zone(
+            "zone = \"a.example\"\nname = \"A\"\nlists = \"x\"\ntier = \"major\"\ndelist_url = \"https://a.example/\"\nfailure_hint = \"register your resolver\"",
+        );
+        let catalog = parse::<BlacklistCatalog>(Path::new("blacklist.toml"), &text).unwrap();
+        assert_eq!(
+            catalog.zones().next().unwrap().failure_hint.as_deref(),
+            Some("register your resolver")
+        );
     }
 }

@@ -15,11 +15,25 @@ pub struct SmtpCatalog {
     pub port: u16,
     /// The only ports the bot connects to unless private targets are allowed.
     pub allowed_ports: Vec<u16>,
+    /// Ports that speak TLS from the first byte (SSL/TLS); all others use STARTTLS.
+    #[serde(default = "default_implicit_tls_ports")]
+    pub implicit_tls_ports: Vec<u16>,
+    /// Submission ports, where a client must be offered AUTH after TLS.
+    #[serde(default = "default_submission_ports")]
+    pub submission_ports: Vec<u16>,
     /// The name sent in EHLO.
     pub ehlo_name: String,
     pub timeouts: SmtpTimeouts,
     pub slow_greeting_ms: u64,
     pub expiry_warning_days: i64,
+}
+
+fn default_implicit_tls_ports() -> Vec<u16> {
+    vec![465]
+}
+
+fn default_submission_ports() -> Vec<u16> {
+    vec![465, 587]
 }
 
 /// Per-step timeouts and the deadline of the whole test, in milliseconds.
@@ -68,6 +82,12 @@ impl CatalogFile for SmtpCatalog {
             return Err(Invalid::at_key(
                 "allowed_ports",
                 "allowed_ports must list at least one port, each between 1 and 65535",
+            ));
+        }
+        if self.implicit_tls_ports.contains(&0) || self.submission_ports.contains(&0) {
+            return Err(Invalid::at_key(
+                "implicit_tls_ports",
+                "implicit_tls_ports and submission_ports hold ports between 1 and 65535",
             ));
         }
         if !self.allowed_ports.contains(&self.port) {

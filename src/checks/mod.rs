@@ -4,9 +4,13 @@
 //! Discord or of terminals: [`run`] serves the bot and the `check` command line alike.
 
 pub mod address_policy;
+pub mod dnsbl;
 pub mod domain;
 pub mod email;
+pub mod mx;
+pub mod resolver;
 pub mod settings;
+pub mod smtp;
 
 use tokio::sync::mpsc;
 
@@ -17,6 +21,9 @@ use crate::services::Services;
 #[derive(Debug, Clone)]
 pub enum Request {
     Settings(settings::SettingsRequest),
+    Smtp(smtp::SmtpRequest),
+    Blacklist(dnsbl::BlacklistRequest),
+    Mx(mx::MxRequest),
 }
 
 /// How far a long check has come, for live display.
@@ -36,6 +43,9 @@ impl Request {
     pub fn check_name(&self) -> &'static str {
         match self {
             Request::Settings(_) => "settings",
+            Request::Smtp(_) => "smtp",
+            Request::Blacklist(_) => "blacklist",
+            Request::Mx(_) => "mx",
         }
     }
 
@@ -43,13 +53,19 @@ impl Request {
     pub fn uses_network(&self) -> bool {
         match self {
             Request::Settings(_) => false,
+            Request::Smtp(_) => true,
+            Request::Blacklist(_) => true,
+            Request::Mx(_) => true,
         }
     }
 }
 
 /// Runs a check to its report. Network faults end up in the report, never as errors.
-pub async fn run(services: &Services, request: Request, _progress: ProgressSender) -> Report {
+pub async fn run(services: &Services, request: Request, progress: ProgressSender) -> Report {
     match request {
         Request::Settings(request) => settings::run(&services.catalog.settings, &request),
+        Request::Smtp(request) => smtp::run(services, &request, progress).await,
+        Request::Blacklist(request) => dnsbl::run(services, &request, progress).await,
+        Request::Mx(request) => mx::run(&services.resolver, &services.catalog.mx, &request).await,
     }
 }

@@ -211,6 +211,7 @@ mod tests {
         };
         match run(&catalog.settings, &request).details {
             Details::Settings(report) => report,
+            other => panic!("not a settings report: {}", other.check_name()),
         }
     }
 

@@ -47,9 +47,70 @@ fn settings() -> CreateCommand {
         .add_option(private_option())
 }
 
-/// The network checks; filled in as each check lands.
-fn network_commands(_catalog: &Catalog) -> Vec<CreateCommand> {
-    Vec::new()
+/// The network checks.
+fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
+    let mx = CreateCommand::new("mx")
+        .description("Do a domain's MX records point to our mail server?")
+        .dm_permission(true)
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "domain",
+                "Your domain, e.g. example.com (or an email address)",
+            )
+            .required(true)
+            .max_length(300),
+        )
+        .add_option(private_option());
+    let smtp = CreateCommand::new("smtp")
+        .description("Test the outgoing mail server: connection, STARTTLS, certificate")
+        .dm_permission(true)
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "host",
+                format!(
+                    "Mail server to test (default {}; other servers: staff only)",
+                    catalog.smtp.host
+                ),
+            )
+            .max_length(300),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::Integer,
+                "port",
+                format!(
+                    "Port (default {}); allowed: {}",
+                    catalog.smtp.port,
+                    catalog
+                        .smtp
+                        .allowed_ports
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .min_int_value(1)
+            .max_int_value(65535),
+        )
+        .add_option(private_option());
+    let blacklist = CreateCommand::new("blacklist")
+        .description("Staff: is an IP address or host on a DNS blocklist?")
+        .dm_permission(false)
+        .default_member_permissions(staff_permissions(catalog))
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "target",
+                "An IPv4 or IPv6 address, or a host name",
+            )
+            .required(true)
+            .max_length(300),
+        )
+        .add_option(private_option());
+    vec![mx, smtp, blacklist]
 }
 
 /// The staff permission bits of the catalogue, as serenity's type.

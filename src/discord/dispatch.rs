@@ -35,8 +35,14 @@ pub async fn handle(bot: Bot, incoming: Incoming) {
             Response::error("Something went wrong", INTERNAL_ERROR)
         }
     };
+    answer(&bot, &incoming, response, started).await;
+}
+
+/// Sends a decided response and logs the outcome; `started` is when the interaction
+/// arrived, for the logged duration.
+pub async fn answer(bot: &Bot, incoming: &Incoming, response: Response, started: Instant) {
     let kind = response.kind();
-    let outcome = deliver(&bot, &incoming, response).await;
+    let outcome = deliver(bot, incoming, response).await;
     let duration_ms = started.elapsed().as_millis() as u64;
     match outcome {
         Ok(outcome) => tracing::info!(

@@ -7,8 +7,11 @@ use super::incoming::{Incoming, IncomingKind};
 use super::options::Options;
 use super::response::Response;
 use super::Bot;
+use crate::checks::dnsbl::BlacklistRequest;
 use crate::checks::email::EmailAddress;
+use crate::checks::mx::MxRequest;
 use crate::checks::settings::{self, Selection, SettingsRequest};
+use crate::checks::smtp::SmtpRequest;
 use crate::checks::{self, Request};
 use crate::render::discord::{report_message, SettingsButton};
 
@@ -22,6 +25,9 @@ pub fn route(bot: &Bot, incoming: &Incoming) -> Response {
             let options = Options(options);
             match name.as_str() {
                 "settings" => settings_command(bot, &options),
+                "mx" => mx_command(bot, incoming, &options),
+                "smtp" => smtp_command(bot, incoming, &options),
+                "blacklist" => blacklist_command(bot, incoming, &options),
                 other => Response::error(
                     "Unknown command",
                     format!("This bot does not know /{other}. It answers {KNOWN}."),
@@ -83,8 +89,105 @@ fn settings_button(bot: &Bot, button: SettingsButton) -> Response {
     )))
 }
 
+fn mx_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
+    let parsed = (|| {
+        let domain = options
+            .required_string("domain")
+            .map_err(|e| e.to_string())?;
+        let request = MxRequest::parse(domain).map_err(|e| capitalise(&e.to_string()))?;
+        let private = options.flag("private").map_err(|e| e.to_string())?;
+        Ok::<_, String>((request, private))
+    })();
+    match parsed {
+        Ok((request, private)) => deferred_check(bot, incoming, Request::Mx(request), private),
+        Err(problem) => Response::error("Can't look up that domain", problem),
+    }
+}
+
+fn smtp_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
+    let catalog = &bot.services.catalog;
+    let parsed = (|| {
+        let host = options.string("host").map_err(|e| e.to_string())?;
+        let port = options
+            .integer("port")
+            .map_err(|e| e.to_string())?
+            .map(|port| {
+                u16::try_from(port)
+                    .map_err(|_| format!("Port {port} does not exist: ports go from 1 to 65535."))
+            })
+            .transpose()?;
+        let request = SmtpRequest::parse(
+            host,
+            port,
+            &catalog.smtp,
+            bot.services.config.allow_private_targets,
+        )
+        .map_err(|e| capitalise(&e.to_string()))?;
+        let private = options.flag("private").map_err(|e| e.to_string())?;
+        Ok::<_, String>((request, private))
+    })();
+    match parsed {
+        Ok((request, private)) => {
+            if !request.is_provider_host(&catalog.smtp)
+                && !is_staff(
+                    incoming.permissions,
+                    catalog.blacklist.staff_permission_bits(),
+                )
+            {
+                return Response::error(
+                    "Staff only",
+                    format!(
+                        "Testing another mail server is for staff. Run /smtp without a host to test {}.",
+                        catalog.smtp.host
+                    ),
+                );
+            }
+            deferred_check(bot, incoming, Request::Smtp(request), private)
+        }
+        Err(problem) => Response::error("Can't run that SMTP test", problem),
+    }
+}
+
+fn blacklist_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
+    let catalog = &bot.services.catalog;
+    // Discord hides the command from non-staff (default_member_permissions), but
+    // server admins can change that, and the payload is what counts.
+    if !is_staff(
+        incoming.permissions,
+        catalog.blacklist.staff_permission_bits(),
+    ) {
+        return Response::error(
+            "Staff only",
+            "The blocklist check is for staff. If your mail bounces, tell the support team and they will check your sending address.",
+        );
+    }
+    let parsed = (|| {
+        let target = options
+            .required_string("target")
+            .map_err(|e| e.to_string())?;
+        let request = BlacklistRequest::parse(target, bot.services.config.allow_private_targets)
+            .map_err(|e| capitalise(&e.to_string()))?;
+        let private = options.flag("private").map_err(|e| e.to_string())?;
+        Ok::<_, String>((request, private))
+    })();
+    match parsed {
+        Ok((request, private)) => {
+            deferred_check(bot, incoming, Request::Blacklist(request), private)
+        }
+        Err(problem) => Response::error("Can't check that address", problem),
+    }
+}
+
+/// Check errors are written as clauses ("that looks like…"); a reply starts a sentence.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A network check, deferred at once: rate limited per user, run with progress, rendered.
-#[allow(dead_code)] // used as soon as the first network command is wired
 fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: bool) -> Response {
     if let Err(wait) = bot.rate_limiter.try_start(incoming.user_id) {
         return Response::error(

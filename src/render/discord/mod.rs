@@ -1,9 +1,13 @@
 //! Reports as Discord messages: embeds and buttons, always within Discord's limits.
 
+mod blacklist;
 pub mod limits;
 pub mod message;
+mod mx;
 mod settings;
+mod smtp;
 
+pub use blacklist::progress_message as blacklist_progress_message;
 pub use message::{ActionRow, Button, ButtonStyle, Embed, Field, File, Footer, Message};
 pub use settings::{settings_custom_id, SettingsButton};
 
@@ -23,6 +27,9 @@ pub fn verdict_colour(verdict: Verdict) -> u32 {
 pub fn report_message(report: &Report) -> Message {
     let message = match &report.details {
         Details::Settings(details) => settings::message(details),
+        Details::Smtp(details) => smtp::message(report, details),
+        Details::Blacklist(details) => blacklist::message(report, details),
+        Details::Mx(details) => mx::message(report, details),
     };
     limits::fit(message)
 }

@@ -1,6 +1,9 @@
 //! Reports as plain text for a terminal: a headline with the verdict, then the details.
 
+mod blacklist;
+mod mx;
 mod settings;
+mod smtp;
 
 use crate::report::{Details, Report};
 
@@ -13,6 +16,9 @@ pub fn render(report: &Report) -> String {
     );
     match &report.details {
         Details::Settings(details) => settings::render(details, &mut out),
+        Details::Smtp(details) => smtp::render(details, &mut out),
+        Details::Blacklist(details) => blacklist::render(details, &mut out),
+        Details::Mx(details) => mx::render(details, &mut out),
     }
     out
 }

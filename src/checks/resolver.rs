@@ -1,0 +1,363 @@
+//! The one DNS resolver every check shares, and answers in the shape a check judges.
+//!
+//! A check must tell "the name does not exist" (NXDOMAIN) from "the name exists but has
+//! no such record" (NODATA) from "the DNS server failed" (SERVFAIL, REFUSED, timeout):
+//! a blocklist reads NXDOMAIN as "not listed" but a failure as "unknown", and an MX
+//! lookup reads NODATA as "implicit MX". So every lookup returns a [`DnsAnswer`]
+//! instead of an error, and a fault of the network is just one more answer.
+//!
+//! The nameservers are `DNS_SERVERS` when set (tests point it at an in-process server
+//! on loopback), otherwise the system's. The per-query timeout and attempts come from
+//! `commands/defaults.toml`; on top of them every lookup has a hard deadline, so no
+//! lookup can outlive [`DnsResolver::deadline`].
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
+use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::proto::xfer::Protocol;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::{Name, ResolveError, TokioResolver};
+
+use crate::catalog::DnsDefaults;
+
+/// Answers are cached no longer than this, so a customer who fixed a record and asks
+/// again soon sees the fix as soon as the authoritative servers do.
+const MAX_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// How the shared resolver is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolverSettings {
+    /// The nameservers to ask; `None` for the system's (`/etc/resolv.conf`).
+    pub servers: Option<Vec<SocketAddr>>,
+    /// How long to wait for one answer.
+    pub timeout: Duration,
+    /// How many times a query is sent before giving up.
+    pub attempts: usize,
+}
+
+impl ResolverSettings {
+    /// The settings from `DNS_SERVERS` and the `[dns]` table of `defaults.toml`.
+    pub fn new(servers: Option<&[SocketAddr]>, defaults: &DnsDefaults) -> Self {
+        ResolverSettings {
+            servers: servers.map(<[SocketAddr]>::to_vec),
+            timeout: Duration::from_millis(defaults.timeout_ms),
+            attempts: defaults.attempts,
+        }
+    }
+}
+
+/// The resolver could not be set up (only when the system's settings are unreadable).
+#[derive(Debug, thiserror::Error)]
+#[error("DNS_SERVERS is not set and the system's DNS settings (/etc/resolv.conf) cannot be read: {0}; set DNS_SERVERS to the nameservers to use, e.g. 127.0.0.1:53")]
+pub struct ResolverError(String);
+
+/// The shared resolver. Cheap to clone: clones share one cache and one connection pool.
+#[derive(Clone)]
+pub struct DnsResolver {
+    inner: TokioResolver,
+    deadline: Duration,
+}
+
+impl fmt::Debug for DnsResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DnsResolver")
+            .field("nameservers", &self.inner.config().name_servers().len())
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+impl DnsResolver {
+    /// Builds the resolver. Only reading the system's settings can fail.
+    pub fn new(settings: &ResolverSettings) -> Result<DnsResolver, ResolverError> {
+        let mut builder = match &settings.servers {
+            Some(servers) => {
+                let mut config = ResolverConfig::new();
+                for &server in servers {
+                    // UDP first; TCP for answers too large for a datagram.
+                    config.add_name_server(NameServerConfig::new(server, Protocol::Udp));
+                    config.add_name_server(NameServerConfig::new(server, Protocol::Tcp));
+                }
+                TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+            }
+            None => TokioResolver::builder_tokio().map_err(|err| ResolverError(err.to_string()))?,
+        };
+        let options: &mut ResolverOpts = builder.options_mut();
+        options.timeout = settings.timeout;
+        options.attempts = settings.attempts.max(1);
+        // A check asks about DNS, never about /etc/hosts.
+        options.use_hosts_file = ResolveHosts::Never;
+        // Keep the CNAMEs a lookup went through: an MX target that is an alias is a finding.
+        options.preserve_intermediates = true;
+        options.edns0 = true;
+        options.positive_max_ttl = Some(MAX_CACHE_TTL);
+        options.negative_max_ttl = Some(MAX_CACHE_TTL);
+        // Every name we query is absolute; the search list must never apply.
+        options.ndots = 0;
+        let inner = builder.build();
+        // The resolver's own retries should end first; this bound is for the case they
+        // do not (several unreachable servers, a stalled TCP fallback).
+        let attempts = u32::try_from(settings.attempts.max(1)).unwrap_or(10);
+        let deadline = settings.timeout * (attempts + 1);
+        Ok(DnsResolver { inner, deadline })
+    }
+
+    /// No lookup takes longer than this.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The IPv4 addresses (`A`) of a name.
+    pub async fn ipv4(&self, name: &str) -> DnsAnswer<Ipv4Addr> {
+        self.lookup(name, RecordType::A, |data| match data {
+            RData::A(a) => Some(a.0),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The IPv6 addresses (`AAAA`) of a name.
+    pub async fn ipv6(&self, name: &str) -> DnsAnswer<Ipv6Addr> {
+        self.lookup(name, RecordType::AAAA, |data| match data {
+            RData::AAAA(aaaa) => Some(aaaa.0),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The `TXT` records of a name, each one's strings joined (invalid UTF-8 replaced).
+    pub async fn txt(&self, name: &str) -> DnsAnswer<String> {
+        self.lookup(name, RecordType::TXT, |data| match data {
+            RData::TXT(txt) => Some(
+                txt.iter()
+                    .map(|part| String::from_utf8_lossy(part))
+                    .collect::<String>(),
+            ),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The `MX` records of a name, in the order the server gave them.
+    pub async fn mx(&self, name: &str) -> DnsAnswer<MxData> {
+        self.lookup(name, RecordType::MX, |data| match data {
+            RData::MX(mx) => Some(MxData {
+                preference: mx.preference(),
+                exchange: host_text(mx.exchange()),
+            }),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Looks `name` up (always as an absolute name) and keeps the records `pick` takes.
+    async fn lookup<T>(
+        &self,
+        name: &str,
+        record_type: RecordType,
+        pick: impl Fn(&RData) -> Option<T>,
+    ) -> DnsAnswer<T> {
+        let query_name = match absolute_name(name) {
+            Some(query_name) => query_name,
+            None => return DnsAnswer::Failed(DnsFailure::InvalidName(name.to_string())),
+        };
+        let lookup = self.inner.lookup(query_name, record_type);
+        let lookup = match tokio::time::timeout(self.deadline, lookup).await {
+            Ok(Ok(lookup)) => lookup,
+            Ok(Err(err)) => return DnsAnswer::from_error(&err),
+            Err(_) => return DnsAnswer::Failed(DnsFailure::Timeout),
+        };
+        let mut records = Vec::new();
+        let mut aliases = Vec::new();
+        let mut ttl = u32::MAX;
+        for record in lookup.records() {
+            if let RData::CNAME(target) = record.data() {
+                aliases.push(Alias {
+                    name: host_text(record.name()),
+                    target: host_text(&target.0),
+                });
+            } else if let Some(value) = pick(record.data()) {
+                ttl = ttl.min(record.ttl());
+                records.push(value);
+            }
+        }
+        if records.is_empty() {
+            // Only aliases came back: the name exists, the record type does not.
+            return DnsAnswer::NoData;
+        }
+        DnsAnswer::Records(Records {
+            records,
+            ttl,
+            aliases,
+        })
+    }
+}
+
+/// `name` as an absolute DNS name, so a resolver search path is never appended.
+fn absolute_name(name: &str) -> Option<Name> {
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let mut parsed = Name::from_ascii(name).ok()?;
+    parsed.set_fqdn(true);
+    Some(parsed)
+}
+
+/// A host name as people read it: lower case, no trailing dot; the root stays `.`.
+fn host_text(name: &Name) -> String {
+    let text = name.to_ascii().to_ascii_lowercase();
+    match text.strip_suffix('.') {
+        Some(stripped) if !stripped.is_empty() => stripped.to_string(),
+        _ => text,
+    }
+}
+
+/// What one query found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsAnswer<T> {
+    /// Records of the asked type.
+    Records(Records<T>),
+    /// The name exists but has no record of this type (NOERROR, empty answer).
+    NoData,
+    /// The name does not exist.
+    NxDomain,
+    /// No usable answer: the server failed, refused or did not answer.
+    Failed(DnsFailure),
+}
+
+/// The records of a successful query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Records<T> {
+    /// Never empty.
+    pub records: Vec<T>,
+    /// The smallest TTL among the records, in seconds.
+    pub ttl: u32,
+    /// The CNAMEs followed on the way, in order (empty when the name is not an alias).
+    pub aliases: Vec<Alias>,
+}
+
+/// One CNAME step: `name` is an alias of `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub name: String,
+    pub target: String,
+}
+
+/// One `MX` record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MxData {
+    pub preference: u16,
+    /// The mail host, lower case without the trailing dot; `.` for a null MX (RFC 7505).
+    pub exchange: String,
+}
+
+/// Why a query has no usable answer. `Display` is a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DnsFailure {
+    #[error("the DNS server did not answer in time")]
+    Timeout,
+    #[error("the DNS server failed to answer (SERVFAIL)")]
+    ServFail,
+    #[error("the DNS server refused the query (REFUSED)")]
+    Refused,
+    #[error("the DNS server answered with the error {0}")]
+    ErrorCode(String),
+    #[error("the DNS server could not be reached: {0}")]
+    Network(String),
+    #[error("{0:?} is not a name DNS can look up")]
+    InvalidName(String),
+    #[error("the DNS lookup failed: {0}")]
+    Other(String),
+}
+
+impl<T> DnsAnswer<T> {
+    /// Sorts a resolver error into NXDOMAIN, NODATA or a failure.
+    fn from_error(err: &ResolveError) -> Self {
+        let Some(proto) = err.proto() else {
+            return DnsAnswer::Failed(DnsFailure::Other(err.to_string()));
+        };
+        match proto.kind() {
+            ProtoErrorKind::NoRecordsFound { response_code, .. } => match *response_code {
+                ResponseCode::NXDomain => DnsAnswer::NxDomain,
+                ResponseCode::NoError => DnsAnswer::NoData,
+                ResponseCode::ServFail => DnsAnswer::Failed(DnsFailure::ServFail),
+                ResponseCode::Refused => DnsAnswer::Failed(DnsFailure::Refused),
+                code => DnsAnswer::Failed(DnsFailure::ErrorCode(code.to_string())),
+            },
+            ProtoErrorKind::Timeout => DnsAnswer::Failed(DnsFailure::Timeout),
+            ProtoErrorKind::NoConnections => DnsAnswer::Failed(DnsFailure::Network(
+                "no nameserver could be connected".to_string(),
+            )),
+            ProtoErrorKind::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                DnsAnswer::Failed(DnsFailure::Timeout)
+            }
+            ProtoErrorKind::Io(io) => DnsAnswer::Failed(DnsFailure::Network(io.to_string())),
+            _ => DnsAnswer::Failed(DnsFailure::Other(proto.to_string())),
+        }
+    }
+
+    /// The records, when there are any.
+    pub fn records(&self) -> Option<&[T]> {
+        match self {
+            DnsAnswer::Records(found) => Some(&found.records),
+            _ => None,
+        }
+    }
+
+    /// The failure, when the query had no usable answer.
+    pub fn failure(&self) -> Option<&DnsFailure> {
+        match self {
+            DnsAnswer::Failed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_always_queried_absolute() {
+        let name = absolute_name("Example.COM").unwrap();
+        assert!(name.is_fqdn());
+        assert_eq!(name.to_ascii(), "Example.COM.");
+        assert!(absolute_name("example.com.").unwrap().is_fqdn());
+        assert_eq!(absolute_name("  "), None);
+    }
+
+    #[test]
+    fn host_text_is_lower_case_without_the_trailing_dot() {
+        let name = Name::from_ascii("Mail.Example.NET.").unwrap();
+        assert_eq!(host_text(&name), "mail.example.net");
+        assert_eq!(host_text(&Name::root()), ".");
+    }
+
+    #[tokio::test]
+    async fn the_deadline_covers_every_attempt() {
+        let settings = ResolverSettings {
+            servers: Some(vec!["127.0.0.1:53".parse().unwrap()]),
+            timeout: Duration::from_millis(500),
+            attempts: 2,
+        };
+        let resolver = DnsResolver::new(&settings).unwrap();
+        assert_eq!(resolver.deadline(), Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn failures_read_as_sentences() {
+        assert_eq!(
+            DnsFailure::Refused.to_string(),
+            "the DNS server refused the query (REFUSED)"
+        );
+        assert!(DnsFailure::InvalidName("a b".into())
+            .to_string()
+            .contains("not a name"));
+    }
+}

@@ -1,0 +1,415 @@
+//! Talking SMTP over any byte stream: sending a command, reading its (possibly
+//! multi-line) reply, and keeping the transcript of both sides.
+//!
+//! Every read is bounded by line length, number of lines and time, so a server that
+//! trickles bytes, sends an endless line or sends garbage ends as a clear
+//! [`ReadError`] instead of holding the check or its memory.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+/// The longest reply line accepted, in bytes. RFC 5321 §4.5.3.1.5 allows 512 with the
+/// CRLF; real servers stay within, so four times that is generous.
+pub const MAX_LINE: usize = 2048;
+
+/// The most lines one reply may have; an EHLO reply has a dozen or so.
+pub const MAX_LINES: usize = 100;
+
+/// The most transcript entries kept; a complete test needs about forty.
+const MAX_TRANSCRIPT: usize = 400;
+
+/// A connection the dialogue can run over: plain TCP, or TLS on top of it.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A complete server reply: its code and the text of each line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub code: u16,
+    /// The text after the code and separator, one entry per line (never empty).
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    /// `2` for 2xx, `4` for 4xx, ...
+    pub fn class(&self) -> u16 {
+        self.code / 100
+    }
+
+    /// The reply as one line, as people quote it: `554 5.7.1 No service for you`.
+    pub fn quoted(&self) -> String {
+        let text = self.lines.join(" ");
+        let text = text.trim();
+        if text.is_empty() {
+            self.code.to_string()
+        } else {
+            format!("{} {}", self.code, text)
+        }
+    }
+}
+
+/// Why no complete reply was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Time ran out; `received` bytes of the reply had arrived by then.
+    Timeout { received: usize },
+    /// The server closed the connection after `received` bytes of the reply.
+    Closed { received: usize },
+    /// A line went on past [`MAX_LINE`] bytes without ending.
+    LineTooLong,
+    /// The reply went on past [`MAX_LINES`] lines.
+    TooManyLines,
+    /// A line that is not an SMTP reply line.
+    Malformed(String),
+    /// The connection failed.
+    Io(String),
+}
+
+impl ReadError {
+    /// What happened, in words a support person can pass on.
+    pub fn describe(&self, waited: Duration) -> String {
+        match self {
+            ReadError::Timeout { received: 0 } => {
+                format!("no answer within {}", seconds(waited))
+            }
+            ReadError::Timeout { received } => format!(
+                "only {received} bytes of the answer arrived within {} (the server sends very slowly, byte by byte)",
+                seconds(waited)
+            ),
+            ReadError::Closed { received: 0 } => "the server closed the connection".to_string(),
+            ReadError::Closed { .. } => {
+                "the server closed the connection in the middle of its answer".to_string()
+            }
+            ReadError::LineTooLong => format!(
+                "the server sent a line longer than {MAX_LINE} bytes (garbage, or not an SMTP server)"
+            ),
+            ReadError::TooManyLines => format!(
+                "the server's answer went on for more than {MAX_LINES} lines (garbage, or not an SMTP server)"
+            ),
+            ReadError::Malformed(line) => format!(
+                "the server answered something that is not SMTP: {:?}",
+                shorten(line, 80)
+            ),
+            ReadError::Io(err) => format!("the connection failed: {err}"),
+        }
+    }
+}
+
+/// A duration as people read it: `800 ms`, `15 s`, `1.5 s`.
+pub fn seconds(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else if millis.is_multiple_of(1000) {
+        format!("{} s", millis / 1000)
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// Who wrote a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    Server,
+    Client,
+    /// What the bot did or saw that is not a protocol line (connect, TLS, timeouts).
+    Note,
+}
+
+/// One line of the transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TranscriptLine {
+    /// Milliseconds since the test started.
+    pub millis: u64,
+    pub from: Party,
+    pub text: String,
+}
+
+/// Both sides of the conversation, in order. It holds only what was on the wire (and
+/// notes): the bot never sends credentials, so nothing in it is secret.
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    started: Instant,
+    lines: Vec<TranscriptLine>,
+    cut: bool,
+}
+
+impl Transcript {
+    pub fn new(started: Instant) -> Self {
+        Transcript {
+            started,
+            lines: Vec::new(),
+            cut: false,
+        }
+    }
+
+    pub fn push(&mut self, from: Party, text: impl Into<String>) {
+        if self.lines.len() >= MAX_TRANSCRIPT {
+            self.cut = true;
+            return;
+        }
+        let text: String = text.into();
+        self.lines.push(TranscriptLine {
+            millis: self.started.elapsed().as_millis() as u64,
+            from,
+            text: shorten(&text, MAX_LINE),
+        });
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.push(Party::Note, text);
+    }
+
+    /// The lines, with a closing note when some were left out.
+    pub fn into_lines(mut self) -> Vec<TranscriptLine> {
+        if self.cut {
+            self.cut = false;
+            self.lines.push(TranscriptLine {
+                millis: self.started.elapsed().as_millis() as u64,
+                from: Party::Note,
+                text: format!("(transcript cut after {MAX_TRANSCRIPT} lines)"),
+            });
+        }
+        self.lines
+    }
+}
+
+/// An SMTP conversation over one connection.
+pub struct Dialogue {
+    io: Box<dyn Io>,
+    /// Bytes received but not yet consumed as lines.
+    buffer: Vec<u8>,
+    /// Bytes of the reply being read, for reporting a reply that never completes.
+    received: usize,
+}
+
+impl Dialogue {
+    pub fn new(io: Box<dyn Io>) -> Self {
+        Dialogue {
+            io,
+            buffer: Vec::new(),
+            received: 0,
+        }
+    }
+
+    /// Reads one complete reply within `limit`.
+    pub async fn read_reply(
+        &mut self,
+        limit: Duration,
+        transcript: &mut Transcript,
+    ) -> Result<Reply, ReadError> {
+        self.received = 0;
+        match tokio::time::timeout(limit, self.read_reply_unbounded(transcript)).await {
+            Ok(result) => result,
+            Err(_) => {
+                if !self.buffer.is_empty() {
+                    let partial = String::from_utf8_lossy(&self.buffer).into_owned();
+                    transcript.push(Party::Server, format!("{partial} (incomplete)"));
+                }
+                transcript.note(format!("no complete answer within {}", seconds(limit)));
+                Err(ReadError::Timeout {
+                    received: self.received,
+                })
+            }
+        }
+    }
+
+    /// Sends one command line and reads its reply, all within `limit`.
+    pub async fn command(
+        &mut self,
+        line: &str,
+        limit: Duration,
+        transcript: &mut Transcript,
+    ) -> Result<Reply, ReadError> {
+        let started = Instant::now();
+        transcript.push(Party::Client, line);
+        let write = async {
+            self.io.write_all(format!("{line}\r\n").as_bytes()).await?;
+            self.io.flush().await
+        };
+        match tokio::time::timeout(limit, write).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => return Err(ReadError::Io(err.to_string())),
+            Err(_) => return Err(ReadError::Timeout { received: 0 }),
+        }
+        let left = limit.saturating_sub(started.elapsed());
+        self.read_reply(left, transcript).await
+    }
+
+    /// The connection, for the TLS handshake after `STARTTLS`, and how many bytes the
+    /// server had sent beyond its last reply. Those bytes are dropped: anything sent
+    /// before the handshake must not count as protected (RFC 3207 §4.2).
+    pub fn into_io(self) -> (Box<dyn Io>, usize) {
+        (self.io, self.buffer.len())
+    }
+
+    async fn read_reply_unbounded(
+        &mut self,
+        transcript: &mut Transcript,
+    ) -> Result<Reply, ReadError> {
+        let mut code = None;
+        let mut lines = Vec::new();
+        loop {
+            let line = self.read_line().await?;
+            transcript.push(Party::Server, line.clone());
+            let (line_code, last, text) = parse_line(&line)?;
+            match code {
+                None => code = Some(line_code),
+                Some(first) if first != line_code => {
+                    return Err(ReadError::Malformed(line));
+                }
+                Some(_) => {}
+            }
+            lines.push(text);
+            if last {
+                return Ok(Reply {
+                    code: line_code,
+                    lines,
+                });
+            }
+            if lines.len() >= MAX_LINES {
+                return Err(ReadError::TooManyLines);
+            }
+        }
+    }
+
+    /// One line without its line ending (CRLF, or a bare LF as some servers send).
+    async fn read_line(&mut self) -> Result<String, ReadError> {
+        loop {
+            if let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
+                let mut line: Vec<u8> = self.buffer.drain(..=end).collect();
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                if line.len() > MAX_LINE {
+                    return Err(ReadError::LineTooLong);
+                }
+                return Ok(String::from_utf8_lossy(&line).into_owned());
+            }
+            if self.buffer.len() > MAX_LINE {
+                return Err(ReadError::LineTooLong);
+            }
+            let mut chunk = [0u8; 1024];
+            let read = self
+                .io
+                .read(&mut chunk)
+                .await
+                .map_err(|err| ReadError::Io(err.to_string()))?;
+            if read == 0 {
+                return Err(ReadError::Closed {
+                    received: self.received,
+                });
+            }
+            self.received += read;
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+    }
+}
+
+/// Splits `250-SIZE 1000` into its code, whether it is the last line, and its text.
+fn parse_line(line: &str) -> Result<(u16, bool, String), ReadError> {
+    let malformed = || ReadError::Malformed(line.to_string());
+    let bytes = line.as_bytes();
+    if bytes.len() < 3 || !bytes[..3].iter().all(u8::is_ascii_digit) || bytes[0] == b'0' {
+        return Err(malformed());
+    }
+    let code: u16 = line[..3].parse().map_err(|_| malformed())?;
+    match bytes.get(3) {
+        None => Ok((code, true, String::new())),
+        Some(b' ') => Ok((code, true, line[4..].to_string())),
+        Some(b'-') => Ok((code, false, line[4..].to_string())),
+        Some(_) => Err(malformed()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    async fn read_from(bytes: &'static [u8]) -> Result<Reply, ReadError> {
+        let (client, mut server) = tokio::io::duplex(64 * 1024);
+        tokio::spawn(async move {
+            let _ = server.write_all(bytes).await;
+            // Keep the pipe open so a missing line end is a timeout, not a close.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let mut dialogue = Dialogue::new(Box::new(client));
+        let mut transcript = Transcript::new(Instant::now());
+        dialogue
+            .read_reply(Duration::from_millis(300), &mut transcript)
+            .await
+    }
+
+    #[tokio::test]
+    async fn reads_a_multi_line_reply() {
+        let reply = read_from(b"250-mail.example\r\n250-SIZE 1000\r\n250 AUTH PLAIN\r\n")
+            .await
+            .unwrap();
+        assert_eq!(reply.code, 250);
+        assert_eq!(reply.lines, ["mail.example", "SIZE 1000", "AUTH PLAIN"]);
+    }
+
+    #[tokio::test]
+    async fn accepts_bare_line_feeds_and_a_code_alone() {
+        let reply = read_from(b"220\n").await.unwrap();
+        assert_eq!(reply.code, 220);
+        assert_eq!(reply.quoted(), "220");
+    }
+
+    #[tokio::test]
+    async fn an_incomplete_reply_is_a_timeout_with_what_arrived() {
+        assert_eq!(
+            read_from(b"220 mail").await,
+            Err(ReadError::Timeout { received: 8 })
+        );
+    }
+
+    #[tokio::test]
+    async fn an_endless_line_is_refused() {
+        static LONG: [u8; 3000] = [b'a'; 3000];
+        assert_eq!(read_from(&LONG).await, Err(ReadError::LineTooLong));
+    }
+
+    #[tokio::test]
+    async fn too_many_lines_are_refused() {
+        static MANY: std::sync::LazyLock<Vec<u8>> =
+            std::sync::LazyLock::new(|| b"250-x\r\n".repeat(MAX_LINES + 5));
+        assert_eq!(read_from(&MANY).await, Err(ReadError::TooManyLines));
+    }
+
+    #[tokio::test]
+    async fn garbage_and_mixed_codes_are_malformed() {
+        assert!(matches!(
+            read_from(b"HTTP/1.1 400 Bad Request\r\n").await,
+            Err(ReadError::Malformed(_))
+        ));
+        assert!(matches!(
+            read_from(b"250-a\r\n251 b\r\n").await,
+            Err(ReadError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(seconds(Duration::from_millis(800)), "800 ms");
+        assert_eq!(seconds(Duration::from_secs(15)), "15 s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
+    }
+}

@@ -1,0 +1,165 @@
+//! From the steps to a verdict and one sentence a customer understands: "Your
+//! outgoing server works: connect with port 587, STARTTLS, full email address as
+//! username", or the first thing that stops mail apps from sending.
+
+use super::{Security, Step};
+use crate::report::Verdict;
+
+/// What the verdict sentence needs besides the steps.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// `host:port`.
+    pub target: &'a str,
+    pub port: u16,
+    pub security: Security,
+    /// The provider's own server, whose username rule is known.
+    pub provider_host: bool,
+    pub auth_mechanisms: &'a [String],
+}
+
+/// The verdict and its sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conclusion {
+    pub verdict: Verdict,
+    pub summary: String,
+}
+
+/// The worst step decides the verdict; the first step with that verdict explains it.
+pub fn conclude(steps: &[Step], context: &Context<'_>) -> Conclusion {
+    let verdict = steps
+        .iter()
+        .map(|step| step.impact)
+        .fold(Verdict::Ok, Verdict::worst);
+    let first_with = |verdict: Verdict| {
+        steps
+            .iter()
+            .find(|step| step.impact == verdict)
+            .map(|step| step.detail.clone())
+            .unwrap_or_default()
+    };
+    let summary = match verdict {
+        Verdict::Ok => format!("{}.", works(context)),
+        Verdict::Warning => format!(
+            "{}, with a warning: {}",
+            works(context),
+            first_with(verdict)
+        ),
+        Verdict::Critical | Verdict::Unknown => first_with(verdict),
+    };
+    Conclusion { verdict, summary }
+}
+
+/// "Your outgoing server works: connect with port 587, STARTTLS, full email address
+/// as username".
+fn works(context: &Context<'_>) -> String {
+    let how = format!("port {}, {}", context.port, context.security.label());
+    if context.provider_host {
+        format!("Your outgoing server works: connect with {how}, full email address as username")
+    } else if context.auth_mechanisms.is_empty() {
+        format!(
+            "The outgoing server {} works: connect with {how}",
+            context.target
+        )
+    } else {
+        format!(
+            "The outgoing server {} works: connect with {how} and log in ({})",
+            context.target,
+            context.auth_mechanisms.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::smtp::{StepName, StepStatus};
+
+    fn step(name: StepName, status: StepStatus, impact: Verdict, detail: &str) -> Step {
+        Step {
+            name,
+            status,
+            millis: 1,
+            detail: detail.to_string(),
+            impact,
+        }
+    }
+
+    fn context(provider_host: bool) -> Context<'static> {
+        Context {
+            target: "mail.example.com:587",
+            port: 587,
+            security: Security::Starttls,
+            provider_host,
+            auth_mechanisms: &[],
+        }
+    }
+
+    #[test]
+    fn all_passing_steps_say_how_to_connect() {
+        let steps = [step(
+            StepName::Connect,
+            StepStatus::Ok,
+            Verdict::Ok,
+            "connected",
+        )];
+        let conclusion = conclude(&steps, &context(true));
+        assert_eq!(conclusion.verdict, Verdict::Ok);
+        assert_eq!(
+            conclusion.summary,
+            "Your outgoing server works: connect with port 587, STARTTLS, full email address as username."
+        );
+    }
+
+    #[test]
+    fn a_warning_keeps_the_works_sentence_and_adds_the_reason() {
+        let steps = [
+            step(
+                StepName::Greeting,
+                StepStatus::Warning,
+                Verdict::Warning,
+                "Slow greeting.",
+            ),
+            step(
+                StepName::Certificate,
+                StepStatus::Warning,
+                Verdict::Warning,
+                "Expires soon.",
+            ),
+        ];
+        let conclusion = conclude(&steps, &context(false));
+        assert_eq!(conclusion.verdict, Verdict::Warning);
+        assert!(conclusion
+            .summary
+            .starts_with("The outgoing server mail.example.com:587 works"));
+        assert!(conclusion
+            .summary
+            .ends_with("with a warning: Slow greeting."));
+    }
+
+    #[test]
+    fn critical_beats_unknown_and_warning_and_names_its_step() {
+        let steps = [
+            step(
+                StepName::Ehlo,
+                StepStatus::Warning,
+                Verdict::Warning,
+                "AUTH before TLS.",
+            ),
+            step(
+                StepName::Certificate,
+                StepStatus::Failed,
+                Verdict::Critical,
+                "Certificate expired.",
+            ),
+            step(
+                StepName::Auth,
+                StepStatus::Failed,
+                Verdict::Critical,
+                "No AUTH.",
+            ),
+        ];
+        let conclusion = conclude(&steps, &context(true));
+        assert_eq!(conclusion.verdict, Verdict::Critical);
+        assert_eq!(conclusion.summary, "Certificate expired.");
+    }
+}

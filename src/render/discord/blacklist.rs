@@ -1,0 +1,411 @@
+//! `/blacklist` as a Discord embed, and the live progress message shown while the
+//! zones answer.
+//!
+//! The embed leads with the verdict ("Listed on 2 of 18 blocklists"), then the
+//! listings (major first) with meaning, reason and delist link, the clean lists in
+//! one compact field, and the errors last, grouped by cause. Budgets below keep it
+//! inside Discord's limits for any number of zones; `limits::fit` is only the net.
+
+use std::collections::BTreeMap;
+
+use super::limits::{shorten, FIELD_VALUE, TITLE, TOTAL};
+use super::message::{Embed, Message};
+use super::{escape, verdict_colour};
+use crate::checks::dnsbl::{BlacklistReport, Status, ZoneResult, POLICY_NOTE};
+use crate::checks::Progress;
+use crate::report::{Report, Verdict};
+
+/// Listings shown as a field each; more are named in one field.
+const MAX_LISTED_FIELDS: usize = 12;
+/// Error causes shown as a field each; more are folded into the last one.
+const MAX_ERROR_FIELDS: usize = 4;
+const MEANING_LEN: usize = 220;
+const REASON_LEN: usize = 180;
+const DESCRIPTION_LEN: usize = 700;
+const FOOTER_LEN: usize = 500;
+/// Field names and values of the summary fields (clean lists, folded errors).
+const SUMMARY_NAME_LEN: usize = 150;
+const SUMMARY_VALUE_LEN: usize = 400;
+/// Room kept free of the 6000 characters, so rounding never tips it over.
+const MARGIN: usize = 50;
+/// Width of the progress bar, in blocks.
+const BAR: usize = 20;
+
+/// A field not yet placed.
+struct Draft {
+    name: String,
+    value: String,
+}
+
+impl Draft {
+    fn new(name: String, value: String, name_len: usize, value_len: usize) -> Draft {
+        Draft {
+            name: shorten(&name, name_len),
+            value: shorten(&value, value_len),
+        }
+    }
+
+    fn size(&self) -> usize {
+        self.name.chars().count() + self.value.chars().count()
+    }
+}
+
+/// The final message for a `/blacklist` report. Everything but the listings has a
+/// fixed ceiling; the listings get the room that is left, one field each while it
+/// lasts, the rest named in one field.
+pub fn message(report: &Report, details: &BlacklistReport) -> Message {
+    let several = details.addresses.len() > 1;
+    let title = shorten(
+        &format!(
+            "{} {}: {}",
+            report.verdict.emoji(),
+            report.target,
+            details.headline()
+        ),
+        TITLE,
+    );
+    let description = description(report, details);
+    let footer = footer(details);
+    let clean = clean_field(details, several);
+    let errors = error_fields(details, several);
+    let fixed = title.chars().count()
+        + description.chars().count()
+        + footer.chars().count()
+        + clean.iter().chain(&errors).map(Draft::size).sum::<usize>();
+    // What is left for the listings, keeping room for the "more listings" field.
+    let more_room = SUMMARY_NAME_LEN + SUMMARY_VALUE_LEN;
+    let mut room = TOTAL.saturating_sub(fixed + MARGIN + more_room);
+
+    let listed: Vec<&ZoneResult> = of_status(details, Status::Listed).collect();
+    let mut fields = Vec::new();
+    for result in &listed {
+        let field = listing_field(result, several);
+        if fields.len() == MAX_LISTED_FIELDS || field.size() > room {
+            break;
+        }
+        room -= field.size();
+        fields.push(field);
+    }
+    if fields.len() < listed.len() {
+        let rest: Vec<String> = listed[fields.len()..]
+            .iter()
+            .map(|result| label(result, several))
+            .collect();
+        fields.push(Draft::new(
+            format!("🚫 {} more listings", rest.len()),
+            joined_within(&rest, SUMMARY_VALUE_LEN),
+            SUMMARY_NAME_LEN,
+            SUMMARY_VALUE_LEN,
+        ));
+    }
+    fields.extend(clean);
+    fields.extend(errors);
+
+    let mut embed = Embed::new(title)
+        .description(description)
+        .color(verdict_colour(report.verdict));
+    for field in fields {
+        embed = embed.field(field.name, field.value, false);
+    }
+    Message {
+        embeds: vec![embed.footer(footer)],
+        ..Message::default()
+    }
+}
+
+fn footer(details: &BlacklistReport) -> String {
+    let mut footer = String::from(
+        "Delisting happens on each list's site; most listings also expire on their own once the cause is fixed.",
+    );
+    if !details.ipv4_only_lists.is_empty() {
+        footer.push_str("\nNot asked about IPv6 (IPv4-only lists): ");
+        let room = FOOTER_LEN.saturating_sub(footer.chars().count());
+        footer.push_str(&joined_within(&details.ipv4_only_lists, room));
+    }
+    shorten(&footer, FOOTER_LEN)
+}
+
+/// The clean lists by name in one field.
+fn clean_field(details: &BlacklistReport, several: bool) -> Option<Draft> {
+    let clean: Vec<&ZoneResult> = of_status(details, Status::Clean).collect();
+    if clean.is_empty() {
+        return None;
+    }
+    let what = if several {
+        count(clean.len(), "check", "checks")
+    } else {
+        count(clean.len(), "list", "lists")
+    };
+    Some(Draft::new(
+        format!("✅ Clean on {what}"),
+        clean_value(details, &clean, several),
+        SUMMARY_NAME_LEN,
+        SUMMARY_VALUE_LEN,
+    ))
+}
+
+/// The errors grouped by cause, the most widespread first (usually the one to fix);
+/// causes past the last field are named in it.
+fn error_fields(details: &BlacklistReport, several: bool) -> Vec<Draft> {
+    let mut causes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for result in of_status(details, Status::Error) {
+        causes
+            .entry(result.meaning.as_deref().unwrap_or("no usable answer"))
+            .or_default()
+            .push(label(result, several));
+    }
+    let mut causes: Vec<(&str, Vec<String>)> = causes.into_iter().collect();
+    causes.sort_by_key(|(_, names)| std::cmp::Reverse(names.len()));
+    let mut fields = Vec::new();
+    for (index, (cause, names)) in causes.iter().enumerate() {
+        if index + 1 == MAX_ERROR_FIELDS && causes.len() > MAX_ERROR_FIELDS {
+            let rest: Vec<String> = causes[index..]
+                .iter()
+                .flat_map(|(_, names)| names.iter().cloned())
+                .collect();
+            fields.push(Draft::new(
+                format!("⚠️ {} more could not be checked", rest.len()),
+                joined_within(&rest, SUMMARY_VALUE_LEN),
+                SUMMARY_NAME_LEN,
+                SUMMARY_VALUE_LEN,
+            ));
+            break;
+        }
+        fields.push(Draft::new(
+            format!("⚠️ Could not check: {}", names.join(", ")),
+            escape(cause),
+            SUMMARY_NAME_LEN,
+            SUMMARY_VALUE_LEN,
+        ));
+    }
+    fields
+}
+
+/// The message shown while a check runs: what is checked, the line and a bar.
+pub fn progress_message(target: &str, progress: &Progress) -> Message {
+    let filled = (progress.done.min(progress.total) * BAR)
+        .checked_div(progress.total)
+        .unwrap_or(0);
+    let bar = format!("{}{}", "▰".repeat(filled), "▱".repeat(BAR - filled));
+    Message {
+        embeds: vec![Embed::new(format!("🔎 Checking {target} on blocklists…"))
+            .description(format!("{}\n{bar}", progress.line))
+            .color(verdict_colour(Verdict::Unknown))],
+        ..Message::default()
+    }
+}
+
+fn description(report: &Report, details: &BlacklistReport) -> String {
+    let mut lines = vec![format!("**{}**", escape(&report.summary))];
+    if details.addresses.len() > 1 {
+        let addresses: Vec<String> = details.addresses.iter().map(ToString::to_string).collect();
+        lines.push(format!("Addresses: {}", addresses.join(", ")));
+    }
+    for skipped in &details.skipped_addresses {
+        lines.push(format!(
+            "Not checked: {} ({})",
+            skipped.address, skipped.why
+        ));
+    }
+    if details.via_dqs {
+        lines.push("Spamhaus asked through its Data Query Service.".to_string());
+    }
+    shorten(&lines.join("\n"), DESCRIPTION_LEN)
+}
+
+fn of_status(details: &BlacklistReport, status: Status) -> impl Iterator<Item = &ZoneResult> {
+    details
+        .results
+        .iter()
+        .filter(move |result| result.status == status)
+}
+
+/// "Spamhaus ZEN", with the address when several were checked.
+fn label(result: &ZoneResult, several: bool) -> String {
+    if several {
+        format!("{} ({})", result.name, result.address)
+    } else {
+        result.name.clone()
+    }
+}
+
+fn listing_field(result: &ZoneResult, several: bool) -> Draft {
+    let icon = if result.policy {
+        "ℹ️"
+    } else if result.is_serious() {
+        "🚫"
+    } else {
+        "🔸"
+    };
+    let tier = if result.policy {
+        "policy"
+    } else if result.is_serious() {
+        "major"
+    } else {
+        "informational"
+    };
+    let name = format!("{icon} {} · {tier}", label(result, several));
+    let mut lines = Vec::new();
+    if let Some(meaning) = &result.meaning {
+        lines.push(shorten(meaning, MEANING_LEN));
+    }
+    if result.policy {
+        lines.push(format!("_{POLICY_NOTE}_"));
+    }
+    if let Some(reason) = &result.reason {
+        lines.push(format!("Reason: {}", escape(&shorten(reason, REASON_LEN))));
+    }
+    lines.push(format!("[Look up / delist]({})", result.delist_url));
+    Draft::new(name, lines.join("\n"), SUMMARY_NAME_LEN, FIELD_VALUE)
+}
+
+/// The clean lists by name; per address when several were checked.
+fn clean_value(details: &BlacklistReport, clean: &[&ZoneResult], several: bool) -> String {
+    if !several {
+        let names: Vec<String> = clean.iter().map(|result| result.name.clone()).collect();
+        return joined_within(&names, SUMMARY_VALUE_LEN);
+    }
+    let per_address = SUMMARY_VALUE_LEN / details.addresses.len().max(1);
+    let lines: Vec<String> = details
+        .addresses
+        .iter()
+        .filter_map(|address| {
+            let names: Vec<String> = clean
+                .iter()
+                .filter(|result| result.address == *address)
+                .map(|result| result.name.clone())
+                .collect();
+            (!names.is_empty()).then(|| {
+                let head = format!("{address}: ");
+                let room = per_address.saturating_sub(head.chars().count() + 1);
+                format!("{head}{}", joined_within(&names, room))
+            })
+        })
+        .collect();
+    shorten(&lines.join("\n"), SUMMARY_VALUE_LEN)
+}
+
+/// Names joined with commas, as many as fit in `max` characters, then "and N more".
+fn joined_within(names: &[String], max: usize) -> String {
+    let mut out = String::new();
+    for (index, name) in names.iter().enumerate() {
+        let rest = names.len() - index;
+        let separator = if out.is_empty() { "" } else { ", " };
+        let tail = format!(" and {} more", rest);
+        let needed = out.chars().count() + separator.len() + name.chars().count();
+        let reserve = if rest > 1 { tail.len() } else { 0 };
+        if needed + reserve > max {
+            out.push_str(&tail);
+            return shorten(&out, max);
+        }
+        out.push_str(separator);
+        out.push_str(name);
+    }
+    shorten(&out, max)
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    crate::checks::dnsbl::report::plural(n, one, many)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Tier;
+    use crate::render::discord::limits;
+
+    #[test]
+    fn joined_names_stop_before_the_limit_and_say_how_many_more() {
+        let names: Vec<String> = (0..100).map(|i| format!("List number {i}")).collect();
+        let text = joined_within(&names, 120);
+        assert!(text.chars().count() <= 120, "{text}");
+        assert!(text.ends_with("more"), "{text}");
+        assert_eq!(
+            joined_within(&names[..2], 100),
+            "List number 0, List number 1"
+        );
+    }
+
+    fn result(i: usize, address: &str, status: Status) -> ZoneResult {
+        ZoneResult {
+            address: address.parse().unwrap(),
+            zone: format!("zone{i}.example"),
+            name: format!("Blocklist {i} {}", "N".repeat(80)),
+            tier: if i.is_multiple_of(2) {
+                Tier::Major
+            } else {
+                Tier::Informational
+            },
+            status,
+            codes: vec!["127.0.0.2".parse().unwrap()],
+            // Errors get distinct causes, so grouping cannot hide them.
+            meaning: Some(format!("meaning {i} {}", "m".repeat(1500))),
+            policy: i.is_multiple_of(7),
+            reason: Some(format!("reason *{i}* {}", "r".repeat(1500))),
+            delist_url: format!("https://lists.example/{i}/{}", "p".repeat(100)),
+            elapsed_ms: 5,
+        }
+    }
+
+    #[test]
+    fn any_number_of_zones_and_addresses_stays_within_limits_before_fitting() {
+        let addresses = ["192.0.2.1", "192.0.2.2", "2001:db8::1", "2001:db8::2"];
+        for zones in [0, 1, 5, 30, 100] {
+            for statuses in [
+                &[Status::Listed][..],
+                &[Status::Clean],
+                &[Status::Error],
+                &[Status::Listed, Status::Clean, Status::Error],
+            ] {
+                let mut results = Vec::new();
+                for (i, status) in (0..zones).zip(statuses.iter().cycle()) {
+                    for address in addresses {
+                        results.push(result(i, address, *status));
+                    }
+                }
+                let mut details = BlacklistReport {
+                    addresses: addresses.iter().map(|a| a.parse().unwrap()).collect(),
+                    skipped_addresses: vec![],
+                    lists: 0,
+                    listed: 0,
+                    errors: 0,
+                    via_dqs: true,
+                    ipv4_only_lists: (0..zones).map(|i| format!("List {i}")).collect(),
+                    problem: None,
+                    results,
+                };
+                details.tally();
+                let report = Report {
+                    target: "mail.example.com".into(),
+                    verdict: details.verdict(),
+                    summary: details.summary(),
+                    details: crate::report::Details::Blacklist(details.clone()),
+                };
+                let built = message(&report, &details);
+                assert_eq!(
+                    limits::violations(&built),
+                    Vec::<String>::new(),
+                    "{zones} zones, {statuses:?}"
+                );
+                // Nothing had to be cut by the safety net.
+                assert_eq!(limits::fit(built.clone()), built, "{zones} {statuses:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_progress_bar_fills_with_the_count() {
+        let message = progress_message(
+            "203.0.113.7",
+            &Progress {
+                done: 9,
+                total: 18,
+                line: "9/18 checked, listed on 1".into(),
+            },
+        );
+        let description = message.embeds[0].description.as_deref().unwrap();
+        assert!(description.starts_with("9/18 checked, listed on 1\n"));
+        assert_eq!(description.matches('▰').count(), BAR / 2);
+        assert!(message.embeds[0].title.contains("203.0.113.7"));
+    }
+}
