@@ -13,7 +13,7 @@ use tokio::time::sleep_until;
 use super::handler::route;
 use super::incoming::Incoming;
 use super::responder::{CallbackType, SendError};
-use super::response::{Response, Work};
+use super::response::{Live, Response, Work};
 use super::Bot;
 use crate::checks::Progress;
 use crate::render::discord::{error_message, progress_message, Message};
@@ -139,7 +139,7 @@ async fn finish(
     bot: &Bot,
     incoming: &Incoming,
     work: Work,
-    progress: Option<mpsc::Receiver<Progress>>,
+    progress: Option<Live>,
 ) -> (Message, &'static str) {
     let defaults = &bot.services.catalog.defaults.discord;
     let deadline = Duration::from_secs(defaults.check_deadline_seconds);
@@ -147,7 +147,10 @@ async fn finish(
     let mut task = tokio::spawn(work);
     let timeout = tokio::time::sleep(deadline);
     tokio::pin!(timeout);
-    let mut progress = progress;
+    let (title, mut progress) = match progress {
+        Some(live) => (live.title, Some(live.updates)),
+        None => (String::new(), None),
+    };
     let mut latest: Option<Progress> = None;
     let mut next_edit = tokio::time::Instant::now() + interval;
     loop {
@@ -170,7 +173,7 @@ async fn finish(
                 let update = latest.take().expect("guarded by is_some");
                 if let Err(err) = bot
                     .responder
-                    .edit_original(incoming.application_id, &incoming.token, &progress_message(&update))
+                    .edit_original(incoming.application_id, &incoming.token, &progress_message(&title, &update))
                     .await
                 {
                     tracing::warn!(interaction = incoming.id, error = %err, "progress edit failed");

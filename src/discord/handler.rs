@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 
 use super::incoming::{Incoming, IncomingKind};
 use super::options::Options;
-use super::response::Response;
+use super::response::{Live, Response};
 use super::Bot;
 use crate::checks::dnsbl::BlacklistRequest;
 use crate::checks::email::EmailAddress;
@@ -13,7 +13,7 @@ use crate::checks::mx::MxRequest;
 use crate::checks::settings::{self, Selection, SettingsRequest};
 use crate::checks::smtp::SmtpRequest;
 use crate::checks::{self, Request};
-use crate::render::discord::{report_message, SettingsButton};
+use crate::render::discord::{progress_title, report_message, SettingsButton};
 
 /// The commands users can type, for the "unknown command" message.
 const KNOWN: &str = "/settings, /mx, /smtp and /blacklist";
@@ -199,6 +199,7 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
         );
     }
     let (sender, receiver) = mpsc::channel(64);
+    let title = progress_title(&request);
     let services = bot.services.clone();
     Response::Deferred {
         ephemeral,
@@ -206,7 +207,10 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
             let report = checks::run(&services, request, Some(sender)).await;
             report_message(&report)
         }),
-        progress: Some(receiver),
+        progress: Some(Live {
+            title,
+            updates: receiver,
+        }),
     }
 }
 

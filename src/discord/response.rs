@@ -27,8 +27,14 @@ pub enum Response {
     Deferred {
         ephemeral: bool,
         work: Work,
-        progress: Option<mpsc::Receiver<Progress>>,
+        progress: Option<Live>,
     },
+}
+
+/// Live progress of deferred work: the title of the live message and the updates.
+pub struct Live {
+    pub title: String,
+    pub updates: mpsc::Receiver<Progress>,
 }
 
 impl Response {

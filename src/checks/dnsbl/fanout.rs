@@ -107,7 +107,13 @@ async fn query_one(
         }
         Either::Right((txt, a)) => (a.await, txt),
     };
-    let outcome = classify::classify(job.zone, &a, query_timeout);
+    let mut outcome = classify::classify(job.zone, &a, query_timeout);
+    // A resolver error's text may quote the name asked, which holds the DQS key.
+    if let (Some(key), Some(meaning)) = (dqs_key, &mut outcome.meaning) {
+        if !key.expose().is_empty() {
+            *meaning = meaning.replace(key.expose(), "***");
+        }
+    }
     let reason = match outcome.status {
         Status::Clean => None,
         _ => classify::reason(&txt, dqs_key.map(Secret::expose)),

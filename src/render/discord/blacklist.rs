@@ -12,8 +12,7 @@ use super::limits::{shorten, FIELD_VALUE, TITLE, TOTAL};
 use super::message::{Embed, Message};
 use super::{escape, verdict_colour};
 use crate::checks::dnsbl::{BlacklistReport, Status, ZoneResult, POLICY_NOTE};
-use crate::checks::Progress;
-use crate::report::{Report, Verdict};
+use crate::report::Report;
 
 /// Listings shown as a field each; more are named in one field.
 const MAX_LISTED_FIELDS: usize = 12;
@@ -28,8 +27,6 @@ const SUMMARY_NAME_LEN: usize = 150;
 const SUMMARY_VALUE_LEN: usize = 400;
 /// Room kept free of the 6000 characters, so rounding never tips it over.
 const MARGIN: usize = 50;
-/// Width of the progress bar, in blocks.
-const BAR: usize = 20;
 
 /// A field not yet placed.
 struct Draft {
@@ -179,20 +176,6 @@ fn error_fields(details: &BlacklistReport, several: bool) -> Vec<Draft> {
         ));
     }
     fields
-}
-
-/// The message shown while a check runs: what is checked, the line and a bar.
-pub fn progress_message(target: &str, progress: &Progress) -> Message {
-    let filled = (progress.done.min(progress.total) * BAR)
-        .checked_div(progress.total)
-        .unwrap_or(0);
-    let bar = format!("{}{}", "▰".repeat(filled), "▱".repeat(BAR - filled));
-    Message {
-        embeds: vec![Embed::new(format!("🔎 Checking {target} on blocklists…"))
-            .description(format!("{}\n{bar}", progress.line))
-            .color(verdict_colour(Verdict::Unknown))],
-        ..Message::default()
-    }
 }
 
 fn description(report: &Report, details: &BlacklistReport) -> String {
@@ -391,21 +374,5 @@ mod tests {
                 assert_eq!(limits::fit(built.clone()), built, "{zones} {statuses:?}");
             }
         }
-    }
-
-    #[test]
-    fn the_progress_bar_fills_with_the_count() {
-        let message = progress_message(
-            "203.0.113.7",
-            &Progress {
-                done: 9,
-                total: 18,
-                line: "9/18 checked, listed on 1".into(),
-            },
-        );
-        let description = message.embeds[0].description.as_deref().unwrap();
-        assert!(description.starts_with("9/18 checked, listed on 1\n"));
-        assert_eq!(description.matches('▰').count(), BAR / 2);
-        assert!(message.embeds[0].title.contains("203.0.113.7"));
     }
 }

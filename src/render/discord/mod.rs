@@ -7,7 +7,6 @@ mod mx;
 mod settings;
 mod smtp;
 
-pub use blacklist::progress_message as blacklist_progress_message;
 pub use message::{ActionRow, Button, ButtonStyle, Embed, Field, File, Footer, Message};
 pub use settings::{settings_custom_id, SettingsButton};
 
@@ -66,12 +65,63 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The live message of a check still running: "12/18 checked, listed on 1".
-pub fn progress_message(progress: &crate::checks::Progress) -> Message {
+/// Cells of the progress bar.
+const BAR: usize = 20;
+
+/// What a running check shows as the title of its live message.
+pub fn progress_title(request: &crate::checks::Request) -> String {
+    use crate::checks::Request;
+    match request {
+        Request::Settings(_) => "⏳ Preparing the settings…".to_string(),
+        Request::Mx(request) => format!(
+            "🔎 Looking up the MX records of {}…",
+            request.domain.to_unicode()
+        ),
+        Request::Smtp(request) => format!("📤 Testing {}…", request.target()),
+        Request::Blacklist(request) => format!("🔎 Checking {} on blocklists…", request.target),
+    }
+}
+
+/// The live message of a check still running: its title, the progress line
+/// ("12/18 checked, listed on 1") and a bar.
+pub fn progress_message(title: &str, progress: &crate::checks::Progress) -> Message {
+    let filled = (progress.done.min(progress.total) * BAR)
+        .checked_div(progress.total)
+        .unwrap_or(0);
+    let bar = format!("{}{}", "▰".repeat(filled), "▱".repeat(BAR - filled));
     limits::fit(Message {
-        embeds: vec![Embed::new("⏳ Checking…")
-            .description(&progress.line)
+        embeds: vec![Embed::new(title)
+            .description(format!("{}\n{bar}", progress.line))
             .color(verdict_colour(Verdict::Unknown))],
         ..Message::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Progress;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_count() {
+        let message = progress_message(
+            "🔎 Checking 203.0.113.7 on blocklists…",
+            &Progress {
+                done: 9,
+                total: 18,
+                line: "9/18 checked, listed on 1".into(),
+            },
+        );
+        let description = message.embeds[0].description.as_deref().unwrap();
+        assert!(description.starts_with("9/18 checked, listed on 1\n"));
+        assert_eq!(description.matches('▰').count(), BAR / 2);
+        assert!(message.embeds[0].title.contains("203.0.113.7"));
+    }
+
+    #[test]
+    fn user_text_is_escaped_and_values_go_in_code_spans() {
+        assert_eq!(escape("*bold* _x_ `c`"), "\\*bold\\* \\_x\\_ \\`c\\`");
+        assert_eq!(code("mail.example.com"), "`mail.example.com`");
+        assert_eq!(code("a`b"), "a\\`b");
+    }
 }

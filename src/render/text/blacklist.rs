@@ -89,16 +89,27 @@ pub fn render(report: &BlacklistReport, out: &mut String) {
         }
     }
 
-    let errors: Vec<&ZoneResult> = by_status(report, Status::Error).collect();
-    if !errors.is_empty() {
+    // Errors with the same cause (often all of them: a resolver problem) are told once.
+    let mut causes: Vec<(Option<&str>, Vec<&ZoneResult>)> = Vec::new();
+    for result in by_status(report, Status::Error) {
+        let meaning = result.meaning.as_deref();
+        match causes.iter_mut().find(|(cause, _)| *cause == meaning) {
+            Some((_, results)) => results.push(result),
+            None => causes.push((meaning, vec![result])),
+        }
+    }
+    if !causes.is_empty() {
         let _ = writeln!(out, "\nCould not be checked:");
-        for result in errors {
-            let _ = writeln!(out, "  {}", heading(result, several));
-            if let Some(meaning) = &result.meaning {
-                let _ = writeln!(out, "      {meaning}");
+        for (cause, results) in causes {
+            let names: Vec<String> = results.iter().map(|r| heading(r, several)).collect();
+            let _ = writeln!(out, "  {}", names.join(", "));
+            if let Some(cause) = cause {
+                let _ = writeln!(out, "      {cause}");
             }
-            if let Some(reason) = &result.reason {
-                let _ = writeln!(out, "      The list said: {reason}");
+            for result in results {
+                if let Some(reason) = &result.reason {
+                    let _ = writeln!(out, "      {} said: {reason}", result.name);
+                }
             }
         }
     }
