@@ -38,28 +38,6 @@ pub struct Progress {
 /// Where a check may report progress; `None` when nobody watches.
 pub type ProgressSender = Option<mpsc::Sender<Progress>>;
 
-impl Request {
-    /// The check's name, as in the command line and the JSON.
-    pub fn check_name(&self) -> &'static str {
-        match self {
-            Request::Settings(_) => "settings",
-            Request::Smtp(_) => "smtp",
-            Request::Blacklist(_) => "blacklist",
-            Request::Mx(_) => "mx",
-        }
-    }
-
-    /// Whether the check goes to the network (and so is rate limited and deferred).
-    pub fn uses_network(&self) -> bool {
-        match self {
-            Request::Settings(_) => false,
-            Request::Smtp(_) => true,
-            Request::Blacklist(_) => true,
-            Request::Mx(_) => true,
-        }
-    }
-}
-
 /// Runs a check to its report. Network faults end up in the report, never as errors.
 pub async fn run(services: &Services, request: Request, progress: ProgressSender) -> Report {
     match request {

@@ -73,43 +73,11 @@ async fn deliver(
     response: Response,
 ) -> Result<&'static str, SendError> {
     let responder = &bot.responder;
-    match response {
-        Response::Reply { message, ephemeral } => {
-            responder
-                .callback(
-                    incoming.id,
-                    &incoming.token,
-                    CallbackType::Message,
-                    Some(&message),
-                    ephemeral,
-                )
-                .await?;
-            Ok("ok")
-        }
-        Response::Update(message) => {
-            responder
-                .callback(
-                    incoming.id,
-                    &incoming.token,
-                    CallbackType::Update,
-                    Some(&message),
-                    false,
-                )
-                .await?;
-            Ok("ok")
-        }
-        Response::Error(message) => {
-            responder
-                .callback(
-                    incoming.id,
-                    &incoming.token,
-                    CallbackType::Message,
-                    Some(&message),
-                    true,
-                )
-                .await?;
-            Ok("refused")
-        }
+    // The three immediate answers differ only in callback type, flag and log word.
+    let (kind, message, ephemeral, outcome) = match response {
+        Response::Reply { message, ephemeral } => (CallbackType::Message, message, ephemeral, "ok"),
+        Response::Update(message) => (CallbackType::Update, message, false, "ok"),
+        Response::Error(message) => (CallbackType::Message, message, true, "refused"),
         Response::Deferred {
             ephemeral,
             work,
@@ -128,9 +96,19 @@ async fn deliver(
             responder
                 .edit_original(incoming.application_id, &incoming.token, &message)
                 .await?;
-            Ok(outcome)
+            return Ok(outcome);
         }
-    }
+    };
+    responder
+        .callback(
+            incoming.id,
+            &incoming.token,
+            kind,
+            Some(&message),
+            ephemeral,
+        )
+        .await?;
+    Ok(outcome)
 }
 
 /// Runs deferred work to its message, editing the reply with progress meanwhile

@@ -49,27 +49,26 @@ pub fn route(bot: &Bot, incoming: &Incoming) -> Response {
 }
 
 fn settings_command(bot: &Bot, options: &Options) -> Response {
-    let parsed = (|| {
-        let protocol = options
-            .required_string("protocol")
-            .map_err(|e| e.to_string())?;
-        let selection = Selection::parse(protocol)?;
-        let email = options
-            .string("email")
-            .map_err(|e| e.to_string())?
-            .map(EmailAddress::parse)
-            .transpose()
-            .map_err(|e| format!("That email address can't be used: {e}."))?;
-        let private = options.flag("private").map_err(|e| e.to_string())?;
-        Ok::<_, String>((SettingsRequest { selection, email }, private))
-    })();
-    match parsed {
+    match parse_settings(options) {
         Ok((request, private)) => Response::Reply {
             message: report_message(&settings::run(&bot.services.catalog.settings, &request)),
             ephemeral: private,
         },
         Err(problem) => Response::error("Can't show the settings", problem),
     }
+}
+
+fn parse_settings(options: &Options) -> Result<(SettingsRequest, bool), String> {
+    let selection = Selection::parse(options.required_string("protocol")?)?;
+    let email = options
+        .string("email")?
+        .map(EmailAddress::parse)
+        .transpose()
+        .map_err(|e| format!("That email address can't be used: {e}."))?;
+    Ok((
+        SettingsRequest { selection, email },
+        options.flag("private")?,
+    ))
 }
 
 fn settings_button(bot: &Bot, button: SettingsButton) -> Response {
@@ -90,92 +89,87 @@ fn settings_button(bot: &Bot, button: SettingsButton) -> Response {
 }
 
 fn mx_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
-    let parsed = (|| {
-        let domain = options
-            .required_string("domain")
-            .map_err(|e| e.to_string())?;
-        let request = MxRequest::parse(domain).map_err(|e| capitalise(&e.to_string()))?;
-        let private = options.flag("private").map_err(|e| e.to_string())?;
-        Ok::<_, String>((request, private))
-    })();
-    match parsed {
+    match parse_mx(options) {
         Ok((request, private)) => deferred_check(bot, incoming, Request::Mx(request), private),
         Err(problem) => Response::error("Can't look up that domain", problem),
     }
 }
 
+fn parse_mx(options: &Options) -> Result<(MxRequest, bool), String> {
+    let request = MxRequest::parse(options.required_string("domain")?).map_err(sentence)?;
+    Ok((request, options.flag("private")?))
+}
+
 fn smtp_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
     let catalog = &bot.services.catalog;
-    let parsed = (|| {
-        let host = options.string("host").map_err(|e| e.to_string())?;
-        let port = options
-            .integer("port")
-            .map_err(|e| e.to_string())?
-            .map(|port| {
-                u16::try_from(port)
-                    .map_err(|_| format!("Port {port} does not exist: ports go from 1 to 65535."))
-            })
-            .transpose()?;
-        let request = SmtpRequest::parse(
-            host,
-            port,
-            &catalog.smtp,
-            bot.services.config.allow_private_targets,
-        )
-        .map_err(|e| capitalise(&e.to_string()))?;
-        let private = options.flag("private").map_err(|e| e.to_string())?;
-        Ok::<_, String>((request, private))
-    })();
-    match parsed {
-        Ok((request, private)) => {
-            if !request.is_provider_host(&catalog.smtp)
-                && !is_staff(
-                    incoming.permissions,
-                    catalog.blacklist.staff_permission_bits(),
-                )
-            {
-                return Response::error(
-                    "Staff only",
-                    format!(
-                        "Testing another mail server is for staff. Run /smtp without a host to test {}.",
-                        catalog.smtp.host
-                    ),
-                );
-            }
-            deferred_check(bot, incoming, Request::Smtp(request), private)
-        }
-        Err(problem) => Response::error("Can't run that SMTP test", problem),
+    let (request, private) = match parse_smtp(bot, options) {
+        Ok(parsed) => parsed,
+        Err(problem) => return Response::error("Can't run that SMTP test", problem),
+    };
+    // Anyone may test the provider's own server; other servers are for staff.
+    if !request.is_provider_host(&catalog.smtp) && !is_staff(incoming.permissions, staff_bits(bot))
+    {
+        return Response::error(
+            "Staff only",
+            format!(
+                "Testing another mail server is for staff. Run /smtp without a host to test {}.",
+                catalog.smtp.host
+            ),
+        );
     }
+    deferred_check(bot, incoming, Request::Smtp(request), private)
+}
+
+fn parse_smtp(bot: &Bot, options: &Options) -> Result<(SmtpRequest, bool), String> {
+    let port = options
+        .integer("port")?
+        .map(|port| {
+            u16::try_from(port)
+                .map_err(|_| format!("Port {port} does not exist: ports go from 1 to 65535."))
+        })
+        .transpose()?;
+    let request = SmtpRequest::parse(
+        options.string("host")?,
+        port,
+        &bot.services.catalog.smtp,
+        bot.services.config.allow_private_targets,
+    )
+    .map_err(sentence)?;
+    Ok((request, options.flag("private")?))
 }
 
 fn blacklist_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
-    let catalog = &bot.services.catalog;
     // Discord hides the command from non-staff (default_member_permissions), but
     // server admins can change that, and the payload is what counts.
-    if !is_staff(
-        incoming.permissions,
-        catalog.blacklist.staff_permission_bits(),
-    ) {
+    if !is_staff(incoming.permissions, staff_bits(bot)) {
         return Response::error(
             "Staff only",
             "The blocklist check is for staff. If your mail bounces, tell the support team and they will check your sending address.",
         );
     }
-    let parsed = (|| {
-        let target = options
-            .required_string("target")
-            .map_err(|e| e.to_string())?;
-        let request = BlacklistRequest::parse(target, bot.services.config.allow_private_targets)
-            .map_err(|e| capitalise(&e.to_string()))?;
-        let private = options.flag("private").map_err(|e| e.to_string())?;
-        Ok::<_, String>((request, private))
-    })();
-    match parsed {
+    match parse_blacklist(bot, options) {
         Ok((request, private)) => {
             deferred_check(bot, incoming, Request::Blacklist(request), private)
         }
         Err(problem) => Response::error("Can't check that address", problem),
     }
+}
+
+fn parse_blacklist(bot: &Bot, options: &Options) -> Result<(BlacklistRequest, bool), String> {
+    let target = options.required_string("target")?;
+    let request = BlacklistRequest::parse(target, bot.services.config.allow_private_targets)
+        .map_err(sentence)?;
+    Ok((request, options.flag("private")?))
+}
+
+fn staff_bits(bot: &Bot) -> u64 {
+    bot.services.catalog.blacklist.staff_permission_bits()
+}
+
+/// A check's input error as a reply sentence: the checks write clauses ("that looks
+/// like…"), a reply starts with a capital.
+fn sentence(error: impl std::fmt::Display) -> String {
+    capitalise(&error.to_string())
 }
 
 /// Check errors are written as clauses ("that looks like…"); a reply starts a sentence.

@@ -9,13 +9,20 @@ pub struct Options<'a>(pub &'a [(String, OptionValue)]);
 /// An option Discord should have enforced but that arrived wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OptionError {
-    #[error("the option `{0}` is missing")]
+    #[error("The option `{0}` is missing.")]
     Missing(&'static str),
-    #[error("the option `{name}` must be {expected}")]
+    #[error("The option `{name}` must be {expected}.")]
     WrongType {
         name: &'static str,
         expected: &'static str,
     },
+}
+
+/// Handlers collect every input problem as the sentence they reply with.
+impl From<OptionError> for String {
+    fn from(error: OptionError) -> String {
+        error.to_string()
+    }
 }
 
 impl Options<'_> {

@@ -175,7 +175,8 @@ impl Responder {
                 }
                 request.multipart(form)
             };
-            let response = request.send().await?;
+            // reqwest's errors name the URL, which holds the interaction token: drop it.
+            let response = request.send().await.map_err(reqwest::Error::without_url)?;
             let status = response.status();
             if status.is_success() {
                 return Ok(());
