@@ -1,0 +1,237 @@
+//! A `/smtp` request: what a user typed, turned into a server and a port to test.
+//!
+//! A missing host means the provider's own server; `host:port` is understood; only
+//! SMTP ports and public addresses are accepted unless private targets are allowed.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::catalog::SmtpCatalog;
+use crate::checks::address_policy;
+use crate::checks::domain::{DomainError, DomainName};
+
+/// The server to test: a host name or an IP address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmtpHost {
+    Name(DomainName),
+    Address(IpAddr),
+}
+
+impl fmt::Display for SmtpHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SmtpHost::Name(name) => f.write_str(name.as_str()),
+            SmtpHost::Address(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// A `/smtp` request: which server and port to test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpRequest {
+    pub host: SmtpHost,
+    pub port: u16,
+}
+
+/// Why a `/smtp` request cannot be run. Each message says what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmtpInputError {
+    #[error("{0}; for /smtp type a mail server name such as mail.example.com, or an IP address")]
+    Host(DomainError),
+    #[error("port 0 does not exist: use 587 (STARTTLS) or 465 (SSL/TLS)")]
+    PortZero,
+    #[error("port {port} is not an SMTP port: the bot tests only ports {allowed}")]
+    PortNotAllowed { port: u16, allowed: String },
+    #[error("{ip} is {kind}: the bot tests only public mail servers")]
+    NotPublic { ip: IpAddr, kind: &'static str },
+    #[error("the port is given twice ({host:?} and port {port}): type the host name alone")]
+    PortTwice { host: String, port: u16 },
+}
+
+impl SmtpRequest {
+    /// Builds a request from what a user typed. A missing or blank host means the
+    /// provider's own server and a missing port its default port (both from
+    /// `commands/smtp.toml`); `host:port` and `[ipv6]:port` are accepted too. Unless
+    /// `allow_private` (`ALLOW_PRIVATE_TARGETS`), only the catalogue's SMTP ports and
+    /// public IP addresses are accepted.
+    pub fn parse(
+        host: Option<&str>,
+        port: Option<u16>,
+        catalog: &SmtpCatalog,
+        allow_private: bool,
+    ) -> Result<SmtpRequest, SmtpInputError> {
+        let text = host.map(str::trim).filter(|text| !text.is_empty());
+        let (host, port) = match text {
+            None => (
+                SmtpHost::Name(DomainName::parse(&catalog.host).map_err(SmtpInputError::Host)?),
+                port.unwrap_or(catalog.port),
+            ),
+            Some(text) => {
+                let (host_text, embedded_port) = split_port(text);
+                let port = match (embedded_port, port) {
+                    (Some(embedded), Some(given)) if embedded != given => {
+                        return Err(SmtpInputError::PortTwice {
+                            host: text.to_string(),
+                            port: given,
+                        })
+                    }
+                    (Some(embedded), _) => embedded,
+                    (None, given) => given.unwrap_or(catalog.port),
+                };
+                (parse_host(host_text, allow_private)?, port)
+            }
+        };
+        if port == 0 {
+            return Err(SmtpInputError::PortZero);
+        }
+        if !allow_private && !catalog.allowed_ports.contains(&port) {
+            return Err(SmtpInputError::PortNotAllowed {
+                port,
+                allowed: list_ports(&catalog.allowed_ports),
+            });
+        }
+        Ok(SmtpRequest { host, port })
+    }
+
+    /// `host:port`, with an IPv6 address in brackets.
+    pub fn target(&self) -> String {
+        match &self.host {
+            SmtpHost::Address(IpAddr::V6(ip)) => format!("[{ip}]:{}", self.port),
+            host => format!("{host}:{}", self.port),
+        }
+    }
+
+    /// Whether this tests the provider's own server (which anyone may test in Discord).
+    pub fn is_provider_host(&self, catalog: &SmtpCatalog) -> bool {
+        matches!(&self.host, SmtpHost::Name(name) if name.as_str().eq_ignore_ascii_case(catalog.host.trim_end_matches('.')))
+    }
+}
+
+/// `mail.example.com:587` or `[2001:db8::1]:587` into host and port; anything else
+/// (including a bare IPv6 address) is all host.
+fn split_port(text: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = text.strip_prefix('[') {
+        if let Some((ip, port)) = rest.split_once("]:") {
+            if let Ok(port) = port.parse() {
+                return (ip, Some(port));
+            }
+        }
+        return (text, None);
+    }
+    if let Some((host, port)) = text.split_once(':') {
+        if !port.contains(':') {
+            if let Ok(port) = port.parse() {
+                return (host, Some(port));
+            }
+        }
+    }
+    (text, None)
+}
+
+fn parse_host(text: &str, allow_private: bool) -> Result<SmtpHost, SmtpInputError> {
+    let unbracketed = text.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = unbracketed.parse::<IpAddr>() {
+        if !allow_private {
+            if let Err(kind) = address_policy::classify(ip) {
+                return Err(SmtpInputError::NotPublic {
+                    ip,
+                    kind: kind.describe(),
+                });
+            }
+        }
+        return Ok(SmtpHost::Address(ip));
+    }
+    DomainName::parse(text)
+        .map(SmtpHost::Name)
+        .map_err(SmtpInputError::Host)
+}
+
+/// `25, 465, 587 and 2525`.
+fn list_ports(ports: &[u16]) -> String {
+    let names: Vec<String> = ports.iter().map(u16::to_string).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    fn parse(host: Option<&str>, port: Option<u16>) -> Result<SmtpRequest, SmtpInputError> {
+        SmtpRequest::parse(host, port, &Catalog::embedded().unwrap().smtp, false)
+    }
+
+    #[test]
+    fn no_host_means_the_providers_submission_service() {
+        let request = parse(None, None).unwrap();
+        assert_eq!(request.target(), "mail.echoterra.net:587");
+        assert!(request.is_provider_host(&Catalog::embedded().unwrap().smtp));
+        assert_eq!(parse(Some("  "), Some(465)).unwrap().port, 465);
+    }
+
+    #[test]
+    fn names_addresses_and_embedded_ports_are_accepted() {
+        let request = parse(Some("Smtp.Example.COM"), Some(465)).unwrap();
+        assert_eq!(request.target(), "smtp.example.com:465");
+        assert!(!request.is_provider_host(&Catalog::embedded().unwrap().smtp));
+        assert_eq!(
+            parse(Some("smtp.example.com:2525"), None).unwrap().port,
+            2525
+        );
+        assert_eq!(
+            parse(Some("8.8.8.8"), None).unwrap().host,
+            SmtpHost::Address("8.8.8.8".parse().unwrap())
+        );
+        assert_eq!(
+            parse(Some("[2a00:1450:4001:80b::200e]:25"), None)
+                .unwrap()
+                .target(),
+            "[2a00:1450:4001:80b::200e]:25"
+        );
+    }
+
+    #[test]
+    fn other_ports_are_refused_with_the_list() {
+        let err = parse(Some("smtp.example.com"), Some(22)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "port 22 is not an SMTP port: the bot tests only ports 25, 465, 587 and 2525"
+        );
+        assert_eq!(parse(None, Some(0)), Err(SmtpInputError::PortZero));
+        assert!(matches!(
+            parse(Some("smtp.example.com:587"), Some(465)),
+            Err(SmtpInputError::PortTwice { .. })
+        ));
+    }
+
+    #[test]
+    fn private_addresses_are_refused_unless_allowed() {
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "::1",
+            "[::ffff:192.168.1.1]",
+            "169.254.169.254",
+        ] {
+            let err = parse(Some(ip), None).unwrap_err();
+            assert!(matches!(err, SmtpInputError::NotPublic { .. }), "{ip}");
+            assert!(err.to_string().contains("only public mail servers"));
+        }
+        let catalog = Catalog::embedded().unwrap();
+        let request =
+            SmtpRequest::parse(Some("127.0.0.1"), Some(2500), &catalog.smtp, true).unwrap();
+        assert_eq!(request.target(), "127.0.0.1:2500");
+    }
+
+    #[test]
+    fn bad_hosts_say_what_is_accepted() {
+        for text in ["https://mail.example.com/", "not a host", "localhost"] {
+            let err = parse(Some(text), None).unwrap_err().to_string();
+            assert!(err.contains("mail.example.com, or an IP address"), "{err}");
+        }
+    }
+}

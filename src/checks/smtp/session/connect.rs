@@ -1,0 +1,190 @@
+//! Getting a connection: resolve the host (A and AAAA), check every address against
+//! the address policy, and connect to the checked addresses in turn.
+
+use std::net::{IpAddr, SocketAddr};
+
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use super::Session;
+use crate::checks::address_policy;
+use crate::checks::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::smtp::{SmtpHost, StepName, StepStatus};
+use crate::report::Verdict;
+
+impl Session<'_> {
+    /// The A and AAAA addresses of the host, every one of them checked by the address
+    /// policy; an IP address typed by the user is used as it is (and checked too).
+    pub(super) async fn resolve(&mut self, resolver: &DnsResolver) -> Option<Vec<IpAddr>> {
+        let since = Instant::now();
+        let name = match &self.request.host {
+            SmtpHost::Address(ip) => {
+                let ip = *ip;
+                if !self.allowed(ip, since) {
+                    return None;
+                }
+                self.record(
+                    StepName::Resolve,
+                    StepStatus::Ok,
+                    Verdict::Ok,
+                    since,
+                    format!("{ip} is an IP address: nothing to look up"),
+                );
+                return Some(vec![ip]);
+            }
+            SmtpHost::Name(name) => name.as_str().to_string(),
+        };
+        self.transcript
+            .note(format!("looking up {name} (A and AAAA)"));
+        let step_limit = self.catalog.timeouts.resolve();
+        let limit = self.limit(step_limit);
+        let lookups = async { tokio::join!(resolver.ipv4(&name), resolver.ipv6(&name)) };
+        let Ok((v4, v6)) = tokio::time::timeout(limit, lookups).await else {
+            let waited = self.waited(step_limit, limit);
+            self.record(
+                StepName::Resolve,
+                StepStatus::Failed,
+                Verdict::Unknown,
+                since,
+                format!("{name} could not be looked up within {waited}: this is a DNS problem, not the mail app's setup. Try again in a few minutes."),
+            );
+            return None;
+        };
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        if let Some(found) = v4.records() {
+            addresses.extend(found.iter().map(|&ip| IpAddr::V4(ip)));
+        }
+        if let Some(found) = v6.records() {
+            addresses.extend(found.iter().map(|&ip| IpAddr::V6(ip)));
+        }
+        if addresses.is_empty() {
+            let why = match (&v4, &v6) {
+                (DnsAnswer::NxDomain, _) | (_, DnsAnswer::NxDomain) => {
+                    "the name does not exist (NXDOMAIN)".to_string()
+                }
+                (DnsAnswer::Failed(failure), _) | (_, DnsAnswer::Failed(failure)) => {
+                    failure.to_string()
+                }
+                _ => "it has no address (no A or AAAA record)".to_string(),
+            };
+            self.record(
+                StepName::Resolve,
+                StepStatus::Failed,
+                Verdict::Unknown,
+                since,
+                format!("{name} could not be looked up: {why}. This is a DNS problem, not the mail app's setup."),
+            );
+            return None;
+        }
+        for &ip in &addresses {
+            if !self.allowed(ip, since) {
+                return None;
+            }
+        }
+        let shown: Vec<String> = addresses.iter().take(4).map(IpAddr::to_string).collect();
+        let more = addresses.len().saturating_sub(shown.len());
+        let mut detail = format!("{name} → {}", shown.join(", "));
+        if more > 0 {
+            detail.push_str(&format!(" and {more} more"));
+        }
+        self.transcript.note(detail.clone());
+        self.record(
+            StepName::Resolve,
+            StepStatus::Ok,
+            Verdict::Ok,
+            since,
+            detail,
+        );
+        Some(addresses)
+    }
+
+    /// Whether the address policy lets the test connect to `ip`; records the refusal.
+    fn allowed(&mut self, ip: IpAddr, since: Instant) -> bool {
+        if self.allow_private {
+            return true;
+        }
+        match address_policy::classify(ip) {
+            Ok(()) => true,
+            Err(kind) => {
+                let host = self.request.host.to_string();
+                let detail = if host == ip.to_string() {
+                    format!(
+                        "{ip} is {}: the bot tests only public mail servers.",
+                        kind.describe()
+                    )
+                } else {
+                    format!(
+                        "{host} resolves to {ip}, {}: the bot tests only public mail servers, and mail apps outside that network could not reach it either.",
+                        kind.describe()
+                    )
+                };
+                self.record(
+                    StepName::Resolve,
+                    StepStatus::Failed,
+                    Verdict::Unknown,
+                    since,
+                    detail,
+                );
+                false
+            }
+        }
+    }
+
+    /// Connects to the checked addresses in turn until one answers.
+    pub(super) async fn connect(&mut self, addresses: &[IpAddr]) -> Option<TcpStream> {
+        let since = Instant::now();
+        let port = self.request.port;
+        let step_limit = self.catalog.timeouts.connect();
+        let mut first_problem = None;
+        for &ip in addresses {
+            let limit = self.limit(step_limit);
+            if limit.is_zero() {
+                break;
+            }
+            // The exact address the policy checked: no second resolution.
+            let addr = SocketAddr::new(ip, port);
+            self.transcript.note(format!("connecting to {addr}"));
+            let problem = match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => {
+                    // SMTP is a conversation of small writes: don't let Nagle's
+                    // algorithm hold them back.
+                    let _ = stream.set_nodelay(true);
+                    self.address = Some(addr);
+                    self.transcript.note(format!("connected to {addr}"));
+                    self.record(
+                        StepName::Connect,
+                        StepStatus::Ok,
+                        Verdict::Ok,
+                        since,
+                        format!("connected to {addr}"),
+                    );
+                    return Some(stream);
+                }
+                Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => format!(
+                    "The server answered but nothing is listening on port {port} (service down or blocked)."
+                ),
+                Ok(Err(err)) => format!("Could not connect to {addr}: {err}."),
+                Err(_) => format!(
+                    "No answer on port {port} within {} (firewall, routing or outage).",
+                    self.waited(step_limit, limit)
+                ),
+            };
+            self.transcript.note(problem.clone());
+            first_problem.get_or_insert(problem);
+        }
+        let mut detail = first_problem.unwrap_or_else(|| {
+            "The test's time limit ran out before a connection could be tried.".to_string()
+        });
+        if addresses.len() > 1 {
+            detail.push_str(&format!(" ({} addresses tried)", addresses.len()));
+        }
+        self.record(
+            StepName::Connect,
+            StepStatus::Failed,
+            Verdict::Critical,
+            since,
+            detail,
+        );
+        None
+    }
+}

@@ -1,0 +1,199 @@
+//! The plain-text phase: the greeting, EHLO, and STARTTLS up to the handshake.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Halt, Session};
+use crate::checks::smtp::dialogue::{seconds, Dialogue, ReadError, Reply};
+use crate::checks::smtp::extensions::Extensions;
+use crate::checks::smtp::{Security, StepName, StepStatus};
+use crate::report::Verdict;
+
+impl Session<'_> {
+    /// Reads the greeting. On a STARTTLS port a silent server is tried with TLS, to
+    /// tell "expects TLS from the first byte" from "does not greet".
+    pub(super) async fn greeting(&mut self, dialogue: &mut Dialogue) -> Result<(), Halt> {
+        let since = Instant::now();
+        let step_limit = self.catalog.timeouts.greeting();
+        let limit = self.limit(step_limit);
+        let reply = dialogue.read_reply(limit, &mut self.transcript).await;
+        let port = self.request.port;
+        // Every outcome but a 220 is a failure; `halt` says whether QUIT can follow.
+        let (detail, halt) = match reply {
+            Ok(reply) if reply.code == 220 => {
+                let took = since.elapsed();
+                if took > Duration::from_millis(self.catalog.slow_greeting_ms) {
+                    let detail = format!(
+                        "The server greeted us only after {} ({}); many servers delay the greeting on purpose and mail apps wait, but sending feels slow.",
+                        seconds(took),
+                        reply.quoted()
+                    );
+                    self.record(StepName::Greeting, StepStatus::Warning, Verdict::Warning, since, detail);
+                } else {
+                    self.record(StepName::Greeting, StepStatus::Ok, Verdict::Ok, since, reply.quoted());
+                }
+                return Ok(());
+            }
+            Ok(reply) if reply.class() == 4 => (
+                format!("The server is refusing connections right now (temporary): {}. Try again later; if it lasts, the server is overloaded or down.", reply.quoted()),
+                Halt::Quit,
+            ),
+            Ok(reply) if reply.class() == 5 => (
+                format!("The server refuses to serve this client (policy): {}.", reply.quoted()),
+                Halt::Quit,
+            ),
+            Ok(reply) => (
+                format!("Unexpected greeting {} (an SMTP server greets with 220).", reply.quoted()),
+                Halt::Quit,
+            ),
+            Err(ReadError::Timeout { received: 0 }) if self.security == Security::Starttls && !limit.is_zero() => (
+                self.silent_greeting(since, step_limit, limit).await,
+                Halt::Drop,
+            ),
+            Err(ReadError::Timeout { received: 0 }) => (self.no_greeting(step_limit, limit), Halt::Drop),
+            Err(err) => (
+                format!("No usable greeting on port {port}: {}.", err.describe(limit)),
+                Halt::Drop,
+            ),
+        };
+        self.record(
+            StepName::Greeting,
+            StepStatus::Failed,
+            Verdict::Critical,
+            since,
+            detail,
+        );
+        Err(halt)
+    }
+
+    /// What a server that never greeted is told it did.
+    pub(super) fn no_greeting(&self, step_limit: Duration, limit: Duration) -> String {
+        format!(
+            "The server accepted the connection but did not greet us within {} (overloaded or deliberately delaying).",
+            self.waited(step_limit, limit)
+        )
+    }
+
+    /// Sends EHLO; when refused, tries HELO to say whether the server speaks only old SMTP.
+    pub(super) async fn ehlo(
+        &mut self,
+        dialogue: &mut Dialogue,
+        step: StepName,
+        over_tls: bool,
+    ) -> Result<Extensions, Halt> {
+        let since = Instant::now();
+        let command = format!("EHLO {}", self.catalog.ehlo_name);
+        let step_limit = self.catalog.timeouts.command();
+        let limit = self.limit(step_limit);
+        let reply = match dialogue
+            .command(&command, limit, &mut self.transcript)
+            .await
+        {
+            Ok(reply) => reply,
+            Err(err) => {
+                let detail = format!("No usable answer to EHLO: {}.", err.describe(limit));
+                self.record(step, StepStatus::Failed, Verdict::Critical, since, detail);
+                return Err(Halt::Drop);
+            }
+        };
+        if reply.code != 250 {
+            let helo = format!("HELO {}", self.catalog.ehlo_name);
+            let limit = self.limit(step_limit);
+            let helo_works = matches!(
+                dialogue.command(&helo, limit, &mut self.transcript).await,
+                Ok(Reply { code: 250, .. })
+            );
+            let detail = if helo_works {
+                format!("The server refused EHLO ({}) and speaks only old SMTP (HELO): encryption (STARTTLS) and login (AUTH) cannot work.", reply.quoted())
+            } else {
+                format!("The server refused EHLO: {}.", reply.quoted())
+            };
+            self.record(step, StepStatus::Failed, Verdict::Critical, since, detail);
+            return Err(Halt::Quit);
+        }
+        let extensions = Extensions::from_reply(&reply);
+        self.extensions = extensions.keywords.clone();
+        self.size_limit = extensions.size();
+        let mut detail = extensions.describe();
+        if step == StepName::EhloTls && extensions.has("STARTTLS") {
+            // RFC 3207 §4.2: harmless for mail apps, but a sign of a confused server.
+            detail.push_str(" (STARTTLS is still offered after TLS, which it should not be)");
+        }
+        let auth = extensions.auth();
+        if !over_tls && !auth.is_empty() {
+            detail = format!(
+                "Login (AUTH {}) is offered without encryption: a mail app could send its password unprotected. The server should offer AUTH only after STARTTLS. Offered: {detail}",
+                auth.join(" ")
+            );
+            self.record(step, StepStatus::Warning, Verdict::Warning, since, detail);
+        } else {
+            self.record(step, StepStatus::Ok, Verdict::Ok, since, detail);
+        }
+        if !over_tls {
+            // Without TLS these are all we will learn, unless STARTTLS works.
+            self.auth_mechanisms = auth;
+        }
+        Ok(extensions)
+    }
+
+    /// Sends STARTTLS and runs the handshake; `None` when the test cannot go on.
+    pub(super) async fn starttls(
+        &mut self,
+        mut plain: Dialogue,
+        extensions: &Extensions,
+    ) -> Option<Dialogue> {
+        let since = Instant::now();
+        if !extensions.has("STARTTLS") {
+            self.record(
+                StepName::Starttls,
+                StepStatus::Failed,
+                Verdict::Critical,
+                since,
+                format!("Encryption is not offered (no STARTTLS after EHLO): mail apps set to STARTTLS on port {} will fail, and passwords would travel unprotected.", self.request.port),
+            );
+            self.quit(&mut plain).await;
+            return None;
+        }
+        let step_limit = self.catalog.timeouts.command();
+        let limit = self.limit(step_limit);
+        let failure = match plain.command("STARTTLS", limit, &mut self.transcript).await {
+            Ok(reply) if reply.code == 220 => None,
+            Ok(reply) if reply.code == 454 => Some((
+                format!(
+                    "Encryption is temporarily unavailable on the server: {}.",
+                    reply.quoted()
+                ),
+                Halt::Quit,
+            )),
+            Ok(reply) => Some((
+                format!("The server refused STARTTLS: {}.", reply.quoted()),
+                Halt::Quit,
+            )),
+            Err(err) => Some((
+                format!("No usable answer to STARTTLS: {}.", err.describe(limit)),
+                Halt::Drop,
+            )),
+        };
+        if let Some((detail, halt)) = failure {
+            self.record(
+                StepName::Starttls,
+                StepStatus::Failed,
+                Verdict::Critical,
+                since,
+                detail,
+            );
+            self.halt(halt, &mut plain).await;
+            return None;
+        }
+        let (io, leftover) = plain.into_io();
+        if leftover > 0 {
+            self.transcript.note(format!(
+                "the server sent {leftover} bytes after its STARTTLS answer; they were discarded"
+            ));
+        }
+        self.transcript.note("starting TLS");
+        let outcome = self.handshake(io).await;
+        self.handshake_done(StepName::Starttls, since, outcome)
+    }
+}
