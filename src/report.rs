@@ -71,21 +71,44 @@ impl Verdict {
 }
 
 /// The result of one check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Report {
     /// What was checked, e.g. `example.com` or `mail.echoterra.net:587`.
     pub target: String,
     pub verdict: Verdict,
     /// One line a customer understands.
     pub summary: String,
-    /// The check's own findings; also supplies the `check` field of the JSON.
-    #[serde(flatten)]
+    /// The check's own findings; the variant names the check.
     pub details: Details,
 }
 
-/// The check-specific part of a report; the variant names the check.
+/// Scripts read the head first: `check`, `target`, `verdict`, `summary`, then the
+/// details' own fields at the same level.
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            check: &'static str,
+            target: &'a str,
+            verdict: Verdict,
+            summary: &'a str,
+            #[serde(flatten)]
+            details: &'a Details,
+        }
+        Wire {
+            check: self.details.check_name(),
+            target: &self.target,
+            verdict: self.verdict,
+            summary: &self.summary,
+            details: &self.details,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The check-specific part of a report.
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "check", rename_all = "lowercase")]
+#[serde(untagged)]
 pub enum Details {
     Settings(SettingsReport),
     /// Boxed: the SMTP report (steps, TLS, transcript) is much larger than the others.

@@ -18,9 +18,12 @@ mod tests {
             selection: Selection::One(Protocol::Smtp),
             email: None,
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&super::render(&settings::run(&catalog.settings, &request)))
-                .unwrap();
+        let text = super::render(&settings::run(&catalog.settings, &request));
+        assert!(
+            text.starts_with("{\n  \"check\": \"settings\",\n  \"target\""),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["check"], "settings");
         assert_eq!(json["target"], "smtp");
         assert_eq!(json["verdict"], "ok");
