@@ -213,13 +213,51 @@ impl FakeDiscord {
     /// Dispatches `/name` with `options` from a member with `permissions`; returns the
     /// interaction token, by which its responses can be found.
     pub fn send_command(&self, name: &str, options: Value, permissions: u64) -> String {
+        let data =
+            json!({"id": "1500000000000000001", "name": name, "type": 1, "options": options});
+        self.send_interaction(2, data, permissions, None)
+    }
+
+    /// Dispatches a press of the button `custom_id` on one of the bot's messages.
+    pub fn press_button(&self, custom_id: &str) -> String {
+        let message = json!({
+            "id": self.next_id().to_string(),
+            "channel_id": CHANNEL_ID.to_string(),
+            "author": bot_user(),
+            "content": "",
+            "timestamp": "2026-11-26T08:00:00.000000+00:00",
+            "edited_timestamp": null,
+            "tts": false,
+            "mention_everyone": false,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": false,
+            "type": 20,
+            "flags": 0,
+            "components": []
+        });
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        self.send_interaction(3, data, 0, Some(message))
+    }
+
+    /// An INTERACTION_CREATE of `kind` (2 command, 3 component) in the test guild,
+    /// with every field serenity needs to parse it; returns its token.
+    fn send_interaction(
+        &self,
+        kind: u8,
+        data: Value,
+        permissions: u64,
+        message: Option<Value>,
+    ) -> String {
         let id = self.next_id();
         let token = format!("interaction-token-{id}");
-        let data = json!({
+        let mut interaction = json!({
             "id": id.to_string(),
             "application_id": APPLICATION_ID.to_string(),
-            "type": 2,
-            "data": {"id": "1500000000000000001", "name": name, "type": 1, "options": options},
+            "type": kind,
+            "data": data,
             "guild_id": GUILD_ID.to_string(),
             "channel_id": CHANNEL_ID.to_string(),
             "member": member(permissions),
@@ -233,51 +271,10 @@ impl FakeDiscord {
             "context": 0,
             "attachment_size_limit": 26214400
         });
-        self.dispatch("INTERACTION_CREATE", data);
-        token
-    }
-
-    /// Dispatches a press of the button `custom_id` on one of the bot's messages.
-    pub fn press_button(&self, custom_id: &str) -> String {
-        let id = self.next_id();
-        let token = format!("interaction-token-{id}");
-        let data = json!({
-            "id": id.to_string(),
-            "application_id": APPLICATION_ID.to_string(),
-            "type": 3,
-            "data": {"custom_id": custom_id, "component_type": 2},
-            "guild_id": GUILD_ID.to_string(),
-            "channel_id": CHANNEL_ID.to_string(),
-            "member": member(0),
-            "message": {
-                "id": self.next_id().to_string(),
-                "channel_id": CHANNEL_ID.to_string(),
-                "author": bot_user(),
-                "content": "",
-                "timestamp": "2026-11-26T08:00:00.000000+00:00",
-                "edited_timestamp": null,
-                "tts": false,
-                "mention_everyone": false,
-                "mentions": [],
-                "mention_roles": [],
-                "attachments": [],
-                "embeds": [],
-                "pinned": false,
-                "type": 20,
-                "flags": 0,
-                "components": []
-            },
-            "token": token,
-            "version": 1,
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "app_permissions": "2248473465835073",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": GUILD_ID.to_string()},
-            "context": 0,
-            "attachment_size_limit": 26214400
-        });
-        self.dispatch("INTERACTION_CREATE", data);
+        if let Some(message) = message {
+            interaction["message"] = message;
+        }
+        self.dispatch("INTERACTION_CREATE", interaction);
         token
     }
 
