@@ -215,6 +215,23 @@ async fn commands_go_to_the_guild_when_one_is_set_and_sigterm_stops_cleanly() {
 }
 
 #[tokio::test]
+async fn sigterm_stops_the_bot_even_while_the_gateway_is_down() {
+    let fake = FakeDiscord::start().await;
+    fake.take_gateway_down();
+    let mut bot = BotProcess::start(
+        &[],
+        &[
+            ("DISCORD_TOKEN", TOKEN.to_string()),
+            ("DISCORD_API_BASE", fake.base()),
+        ],
+    );
+    fake.wait_gateway_attempts(1).await;
+    let status = bot.terminate().expect("the bot exits after SIGTERM");
+    assert!(status.success(), "{status:?}\n{}", bot.logs());
+    assert!(bot.logs().contains("shutting down"), "{}", bot.logs());
+}
+
+#[tokio::test]
 async fn register_registers_and_exits() {
     let fake = FakeDiscord::start().await;
     let mut bot = BotProcess::start(

@@ -5,6 +5,8 @@
 use serenity::all::{
     Context, EventHandler, GatewayIntents, GuildId, HttpBuilder, Interaction, Ready, ResumedEvent,
 };
+use std::time::Duration;
+
 use serenity::http::Http;
 
 use super::{commands, dispatch, incoming::Incoming, Bot};
@@ -95,15 +97,24 @@ pub async fn run(config: Config) -> Result<(), BotError> {
         .event_handler(Handler { bot })
         .await?;
     let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        shards.shutdown_all().await;
-    });
-    client.start().await?;
+    tokio::select! {
+        result = client.start() => result?,
+        () = shutdown_signal() => {
+            tracing::info!("shutting down");
+            // serenity's shutdown waits for its shard runners; while the gateway is
+            // unreachable its queuer keeps retrying and never hands over, so the
+            // wait is bounded and the process leaves either way.
+            if tokio::time::timeout(SHUTDOWN_GRACE, shards.shutdown_all()).await.is_err() {
+                tracing::warn!("the gateway connection did not close in time; leaving anyway");
+            }
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a clean disconnect from the gateway may take on shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Registers the commands and exits, without connecting to the gateway.
 pub async fn register(config: Config) -> Result<(), BotError> {

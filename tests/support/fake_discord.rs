@@ -83,6 +83,9 @@ struct Shared {
     resumes: AtomicUsize,
     heartbeats: AtomicUsize,
     rate_limited_callbacks: AtomicUsize,
+    /// While set, the gateway refuses the websocket upgrade (an outage).
+    gateway_down: std::sync::atomic::AtomicBool,
+    gateway_attempts: AtomicUsize,
     rate_limit_answers: AtomicUsize,
     next_id: AtomicU64,
     addr: Mutex<Option<SocketAddr>>,
@@ -197,6 +200,20 @@ impl FakeDiscord {
     /// How many 429 answers were given.
     pub fn rate_limit_answers(&self) -> usize {
         self.shared.rate_limit_answers.load(Ordering::SeqCst)
+    }
+
+    /// Makes the gateway refuse every connection, as during an outage.
+    pub fn take_gateway_down(&self) {
+        self.shared.gateway_down.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until the bot has tried to open the gateway `count` times.
+    pub async fn wait_gateway_attempts(&self, count: usize) {
+        self.wait_until(Duration::from_secs(30), || {
+            self.shared.gateway_attempts.load(Ordering::SeqCst) >= count
+        })
+        .await
+        .unwrap_or_else(|| panic!("the bot did not try the gateway {count} time(s)"));
     }
 
     /// Closes the gateway websocket abruptly, as a network fault would.
@@ -501,6 +518,11 @@ async fn edit_original(
 }
 
 async fn websocket(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
+    shared.gateway_attempts.fetch_add(1, Ordering::SeqCst);
+    shared.changed.notify_waiters();
+    if shared.gateway_down.load(Ordering::SeqCst) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     upgrade.on_upgrade(move |socket| gateway_session(shared, socket))
 }
 
