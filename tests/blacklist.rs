@@ -1,7 +1,9 @@
 //! `/blacklist` against a real DNS server on loopback serving test blocklist zones:
 //! listed everywhere (127.0.0.2), two codes with TXT reasons, clean, a refusal code,
 //! an answer outside 127/8, PBL only, one zone only, IPv6 in nibble form, a zone that
-//! never answers and a zone that answers SERVFAIL. The zones come from a
+//! never answers and a zone that answers SERVFAIL; and, for the RFC 5782 §5
+//! self-test, a zone that lists nothing (not even its test address), one that lists
+//! everything (127.0.0.1 too) and a healthy one. The zones come from a
 //! `blacklist.toml` written to a temporary COMMANDS_DIR, as staff would add them.
 
 #[path = "support/dns_server.rs"]
@@ -84,6 +86,64 @@ failure_hint = "this list answers registered resolvers only"
 codes = [{ code = "127.0.0.2", meaning = "listed" }]
 "#;
 
+/// Self-tested, and answers NXDOMAIN for everything, its test address included: what
+/// a blocked or rewriting resolver makes of a list.
+const BLIND: &str = r#"
+[[zones]]
+zone = "blind.bl.test"
+name = "Test Blind"
+lists = "nothing, as this resolver sees it"
+tier = "major"
+self_test = true
+delist_url = "https://blind.example/"
+codes = [{ code = "127.0.0.2", meaning = "listed" }]
+"#;
+
+/// Self-tested, and lists everything it is asked about, 127.0.0.1 included: a lapsed
+/// domain or a list refusing this resolver.
+const WILD: &str = r#"
+[[zones]]
+zone = "wild.bl.test"
+name = "Test Wild"
+lists = "everything"
+tier = "major"
+self_test = true
+delist_url = "https://wild.example/"
+codes = [{ code = "127.0.0.2", meaning = "listed" }]
+"#;
+
+/// Self-tested and healthy: lists its test addresses (IPv4 and IPv6) and 192.0.2.20,
+/// never 127.0.0.1; asked through DQS when a key is set.
+const GOOD: &str = r#"
+[[zones]]
+zone = "good.bl.test"
+name = "Test Good"
+lists = "spam sources"
+tier = "major"
+ipv6 = true
+dqs_zone = "good.dq.bl.test"
+self_test = true
+delist_url = "https://good.example/"
+codes = [{ code = "127.0.0.2", meaning = "a spam source" }]
+"#;
+
+/// Self-tested, but its must-be-listed test point (127.0.0.2) never answers.
+const MUTE: &str = r#"
+[[zones]]
+zone = "mute.bl.test"
+name = "Test Mute"
+lists = "spam sources"
+tier = "major"
+self_test = true
+delist_url = "https://mute.example/"
+codes = [{ code = "127.0.0.2", meaning = "a spam source" }]
+"#;
+
+/// The nibble forms of the IPv6 test points ::FFFF:7F00:2 and ::FFFF:7F00:1.
+const NIBBLES_TEST_LISTED: &str = "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
+const NIBBLES_TEST_UNLISTED: &str =
+    "1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
+
 /// The nibble form of 2001:db8::1.
 const NIBBLES: &str = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2";
 
@@ -134,6 +194,21 @@ async fn server() -> TestDns {
         // 192.0.2.60: listed on this zone only.
         .a("60.2.0.192.info.bl.test", "127.0.0.2")
         .txt("60.2.0.192.info.bl.test", "Netblock listed");
+    let wild = Zone::new("wild.bl.test")
+        .a("1.0.0.127.wild.bl.test", "127.0.0.2")
+        .a("2.0.0.127.wild.bl.test", "127.0.0.2")
+        .a("1.2.0.192.wild.bl.test", "127.0.0.2")
+        .txt("1.2.0.192.wild.bl.test", "Listed")
+        .a("20.2.0.192.wild.bl.test", "127.0.0.2");
+    let good = Zone::new("good.bl.test")
+        .a("2.0.0.127.good.bl.test", "127.0.0.2")
+        .a("20.2.0.192.good.bl.test", "127.0.0.2")
+        .txt("20.2.0.192.good.bl.test", "Listed by Good")
+        .a(&format!("{NIBBLES_TEST_LISTED}.good.bl.test"), "127.0.0.2")
+        .a(&format!("{NIBBLES}.good.bl.test"), "127.0.0.2");
+    let good_dqs =
+        Zone::new("good.dq.bl.test").a("2.0.0.127.sekrit-dqs-key.good.dq.bl.test", "127.0.0.2");
+    let mute = Zone::new("mute.bl.test").a("20.2.0.192.mute.bl.test", "127.0.0.2");
     let hosts = Zone::new("hosts.test")
         .a("mail.hosts.test", "192.0.2.20")
         .aaaa("mail.hosts.test", "2001:db8::1")
@@ -143,11 +218,17 @@ async fn server() -> TestDns {
         .zone(zen_dqs)
         .zone(cop)
         .zone(info)
+        .zone(wild)
+        .zone(good)
+        .zone(good_dqs)
+        .zone(mute)
+        .zone(Zone::new("blind.bl.test"))
         .zone(hosts)
         .zone(Zone::new("silent.bl.test"))
         .zone(Zone::new("broken.bl.test"))
         .fault("silent.bl.test", Fault::NoAnswer)
         .fault("broken.bl.test", Fault::ServFail)
+        .fault("2.0.0.127.mute.bl.test", Fault::NoAnswer)
         .start()
         .await
 }
@@ -741,4 +822,257 @@ async fn a_host_that_does_not_exist_is_unknown_and_says_so() {
     assert!(details.results.is_empty());
     let message = render::discord::report_message(&report);
     assert!(limits::violations(&message).is_empty());
+}
+
+/// Whether the server was asked `name` with `kind`.
+fn asked(dns: &TestDns, name: &str, kind: RecordType) -> bool {
+    dns.queries()
+        .iter()
+        .any(|q| q.name == name && q.record_type == kind)
+}
+
+#[tokio::test]
+async fn a_self_test_zone_that_does_not_list_its_test_address_is_an_error_not_clean() {
+    let dns = server().await;
+    let both = services(&dns, &[BLIND, COP], None);
+    let (report, details) = check(&both, "192.0.2.1").await;
+    assert!(asked(&dns, "2.0.0.127.blind.bl.test", RecordType::A));
+    let blind = on(&details, "blind.bl.test");
+    assert_eq!(blind.status, Status::Error);
+    let meaning = blind.meaning.as_deref().unwrap();
+    for words in [
+        "self-test failed",
+        "127.0.0.2",
+        "NXDOMAIN",
+        "cannot be trusted",
+        "Why blocklists need your own resolver",
+    ] {
+        assert!(meaning.contains(words), "{words}: {meaning}");
+    }
+    assert_eq!(on(&details, "cop.bl.test").status, Status::Clean);
+    assert_eq!(report.verdict, Verdict::Warning);
+    assert_eq!(
+        report.summary,
+        "Checked 2 lists: not listed, 1 could not be checked"
+    );
+    let text = render::render(&report, Format::Text);
+    assert!(text.contains("did not list its own test address"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&render::render(&report, Format::Json)).unwrap();
+    let blind = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["zone"] == "blind.bl.test")
+        .unwrap();
+    assert_eq!(blind["status"], "error");
+    assert!(blind["meaning"].as_str().unwrap().contains("self-test"));
+    // Alone, nothing answered that can be trusted.
+    let alone = services(&dns, &[BLIND], None);
+    let (report, _) = check(&alone, "192.0.2.1").await;
+    assert_eq!(report.verdict, Verdict::Unknown);
+}
+
+#[tokio::test]
+async fn a_self_test_zone_that_lists_everything_is_an_error_not_listed() {
+    let dns = server().await;
+    let services = services(&dns, &[WILD, COP], None);
+    let (report, details) = check(&services, "192.0.2.1").await;
+    assert!(asked(&dns, "1.0.0.127.wild.bl.test", RecordType::A));
+    let wild = on(&details, "wild.bl.test");
+    assert_eq!(wild.status, Status::Error);
+    assert_eq!(
+        wild.codes,
+        ["127.0.0.2".parse::<std::net::Ipv4Addr>().unwrap()]
+    );
+    let meaning = wild.meaning.as_deref().unwrap();
+    assert!(
+        meaning.contains("127.0.0.1") && meaning.contains("\"listed\" for everything"),
+        "{meaning}"
+    );
+    assert_eq!(details.listed, 0);
+    assert_eq!(report.verdict, Verdict::Warning);
+    assert_eq!(
+        report.summary,
+        "Checked 2 lists: not listed, 1 could not be checked"
+    );
+    let message = render::discord::report_message(&report);
+    assert!(limits::violations(&message).is_empty());
+    let discord = render::render(&report, Format::Discord);
+    assert!(discord.contains("self-test failed"), "{discord}");
+}
+
+#[tokio::test]
+async fn a_healthy_self_test_zone_keeps_its_listings_and_its_clean_answers() {
+    let dns = server().await;
+    let services = services(&dns, &[GOOD, COP], None);
+    let (report, details) = check(&services, "192.0.2.20").await;
+    let good = on(&details, "good.bl.test");
+    assert_eq!(good.status, Status::Listed);
+    assert_eq!(good.reason.as_deref(), Some("Listed by Good"));
+    assert_eq!(report.verdict, Verdict::Critical);
+    assert!(asked(&dns, "1.0.0.127.good.bl.test", RecordType::A));
+
+    let (report, details) = check(&services, "192.0.2.1").await;
+    assert_eq!(on(&details, "good.bl.test").status, Status::Clean);
+    assert_eq!(report.verdict, Verdict::Ok);
+    assert_eq!(report.summary, "Checked 2 lists: not listed");
+
+    // IPv6: the IPv4-mapped test points, in nibble form.
+    let (report, details) = check(&services, "2001:db8::1").await;
+    assert_eq!(on(&details, "good.bl.test").status, Status::Listed);
+    assert_eq!(report.verdict, Verdict::Critical);
+    for point in [NIBBLES_TEST_LISTED, NIBBLES_TEST_UNLISTED] {
+        let name = format!("{point}.good.bl.test");
+        assert!(asked(&dns, &name, RecordType::A), "{name}");
+    }
+    // Test points are asked for A only.
+    assert!(dns
+        .queries()
+        .iter()
+        .all(|q| !(q.name.ends_with("0.0.127.good.bl.test") && q.record_type != RecordType::A)));
+}
+
+#[tokio::test]
+async fn test_points_go_through_dqs_with_the_real_query_and_never_show_the_key() {
+    let dns = server().await;
+    let keyed = services(&dns, &[GOOD], Some("sekrit-dqs-key"));
+    let (report, details) = check(&keyed, "192.0.2.1").await;
+    // The DQS zone lists its test point, so the clean answer stands.
+    assert_eq!(on(&details, "good.bl.test").status, Status::Clean);
+    for point in ["2.0.0.127", "1.0.0.127"] {
+        let name = format!("{point}.sekrit-dqs-key.good.dq.bl.test");
+        assert!(asked(&dns, &name, RecordType::A), "{name}");
+    }
+    assert!(dns
+        .queries()
+        .iter()
+        .all(|q| !q.name.ends_with("good.bl.test")));
+    // Through DQS, 192.0.2.20 is not listed and the test point is: clean. A
+    // self-test failure under the key says nothing of the key either.
+    let blind = services(&dns, &[GOOD], Some("other-key"));
+    let (failed, details) = check(&blind, "192.0.2.1").await;
+    assert_eq!(on(&details, "good.bl.test").status, Status::Error);
+    for (report, key) in [(&report, "sekrit"), (&failed, "other-key")] {
+        for format in [Format::Text, Format::Json, Format::Discord] {
+            let output = render::render(report, format);
+            assert!(!output.contains(key), "{format:?}: {output}");
+        }
+        assert!(!format!("{report:?}").contains(key));
+    }
+}
+
+#[tokio::test]
+async fn a_zone_without_self_test_sends_no_test_point_queries() {
+    let dns = server().await;
+    let services = services(&dns, &[COP, INFO, GOOD], None);
+    let (report, details) = check(&services, "192.0.2.1").await;
+    assert_eq!(report.verdict, Verdict::Ok);
+    assert!(details.results.iter().all(|r| r.status == Status::Clean));
+    let queries = dns.queries();
+    // The self-tested zone's points were asked in the same check...
+    assert!(asked(&dns, "2.0.0.127.good.bl.test", RecordType::A));
+    // ...and nothing but the real query went to the others.
+    for zone in ["cop.bl.test", "info.bl.test"] {
+        let names: Vec<&str> = queries
+            .iter()
+            .filter(|q| q.name.ends_with(zone))
+            .map(|q| q.name.as_str())
+            .collect();
+        assert!(!names.is_empty(), "{zone} was not asked");
+        assert!(
+            names
+                .iter()
+                .all(|name| *name == format!("1.2.0.192.{zone}")),
+            "{zone}: {names:?}"
+        );
+    }
+}
+
+/// A test point that never answers: the real answer stands, and no other zone waits.
+#[tokio::test]
+async fn a_silent_test_point_changes_nothing_and_holds_no_one_back() {
+    let dns = server().await;
+    let services = services(&dns, &[MUTE, COP], None);
+    let started = Instant::now();
+    let (report, details) = check(&services, "192.0.2.1").await;
+    assert!(started.elapsed() < QUERY_TIMEOUT + Duration::from_secs(2));
+    assert_eq!(on(&details, "mute.bl.test").status, Status::Clean);
+    let cop = on(&details, "cop.bl.test");
+    assert!(cop.elapsed_ms < QUERY_TIMEOUT.as_millis() as u64, "{cop:?}");
+    assert_eq!(report.verdict, Verdict::Ok);
+    // A listing needs only the 127.0.0.1 point, so it does not wait for 127.0.0.2.
+    let (_, details) = check(&services, "192.0.2.20").await;
+    let mute = on(&details, "mute.bl.test");
+    assert_eq!(mute.status, Status::Listed);
+    assert!(
+        mute.elapsed_ms < QUERY_TIMEOUT.as_millis() as u64,
+        "{mute:?}"
+    );
+}
+
+/// The test points go out with the real query, not after it: while the zone holds
+/// its answers back, the server has already seen the real A and TXT and both
+/// test points' A.
+#[tokio::test]
+async fn test_points_are_asked_together_with_the_real_query() {
+    const DELAY: Duration = Duration::from_millis(1500);
+    let zone = "slowtest.bl.test";
+    let dns = TestDns::builder()
+        .zone(
+            Zone::new(zone)
+                .a(&format!("2.0.0.127.{zone}"), "127.0.0.2")
+                .a(&format!("20.2.0.192.{zone}"), "127.0.0.2"),
+        )
+        .fault(zone, Fault::Delay(DELAY))
+        .start()
+        .await;
+    let entry = format!(
+        "[[zones]]\nzone = \"{zone}\"\nname = \"Slow self-tested\"\nlists = \"x\"\ntier = \"major\"\nself_test = true\ndelist_url = \"https://slow.example/\"\ncodes = [{{ code = \"127.0.0.2\", meaning = \"listed\" }}]\n"
+    );
+    let mut catalog = catalogue(&[&entry]);
+    catalog.blacklist.query_timeout_ms = 5000;
+    catalog.blacklist.deadline_ms = 5000;
+    catalog.defaults.dns.timeout_ms = 5000;
+    for (target, reversed, status) in [
+        ("192.0.2.1", "1.2.0.192", Status::Clean),
+        ("192.0.2.20", "20.2.0.192", Status::Listed),
+    ] {
+        // A fresh resolver each time, so no test point comes from its cache.
+        let config = Config {
+            allow_private_targets: true,
+            ..dns.config()
+        };
+        let services = Services::from_parts(catalog.clone(), config).unwrap();
+        let before = dns.queries().len();
+        let request = BlacklistRequest::parse(target, true).unwrap();
+        let started = Instant::now();
+        let check =
+            tokio::spawn(
+                async move { checks::run(&services, Request::Blacklist(request), None).await },
+            );
+        // Halfway through the delay no answer has come back yet.
+        tokio::time::sleep(DELAY / 2).await;
+        let asked = dns.queries().split_off(before);
+        for (name, kind) in [
+            (format!("{reversed}.{zone}"), RecordType::A),
+            (format!("{reversed}.{zone}"), RecordType::TXT),
+            (format!("2.0.0.127.{zone}"), RecordType::A),
+            (format!("1.0.0.127.{zone}"), RecordType::A),
+        ] {
+            assert!(
+                asked
+                    .iter()
+                    .any(|q| q.name == name && q.record_type == kind),
+                "{name} {kind} not asked yet: {asked:?}"
+            );
+        }
+        let report = check.await.unwrap();
+        let elapsed = started.elapsed();
+        assert!(elapsed < DELAY + Duration::from_secs(2), "{elapsed:?}");
+        let Details::Blacklist(details) = &report.details else {
+            panic!("not a blacklist report")
+        };
+        assert_eq!(on(details, zone).status, status, "{target}");
+    }
 }

@@ -45,6 +45,11 @@ pub struct Zone {
     /// What staff should know when the zone fails to answer (SERVFAIL, REFUSED,
     /// timeout), e.g. that it answers only registered resolvers.
     pub failure_hint: Option<String>,
+    /// RFC 5782 §5 self-test: the zone's test points (127.0.0.2 must be listed,
+    /// 127.0.0.1 must not) are asked with every query, and an answer they contradict
+    /// becomes an error. Only for zones known to honour the test points.
+    #[serde(default)]
+    pub self_test: bool,
     /// Documented answers meaning "listed".
     #[serde(default)]
     pub codes: Vec<ReturnCode>,
@@ -262,6 +267,38 @@ mod tests {
                 "{refusal}"
             );
         }
+    }
+
+    #[test]
+    fn only_zones_known_to_honour_the_test_points_self_test() {
+        let catalog = Catalog::embedded().unwrap().blacklist;
+        let self_tested: Vec<&str> = catalog
+            .zones()
+            .filter(|zone| zone.self_test)
+            .map(|zone| zone.zone.as_str())
+            .collect();
+        assert_eq!(self_tested, ["zen.spamhaus.org", "all.s5h.net"]);
+    }
+
+    #[test]
+    fn self_test_is_off_unless_set_and_must_be_true_or_false() {
+        let zone = "zone = \"a.example\"\nname = \"A\"\nlists = \"x\"\ntier = \"major\"\ndelist_url = \"https://a.example/\"";
+        let catalog =
+            parse::<BlacklistCatalog>(Path::new("blacklist.toml"), &with_zone(zone)).unwrap();
+        assert!(!catalog.zones().next().unwrap().self_test);
+        let on = with_zone(&format!("{zone}\nself_test = true"));
+        let catalog = parse::<BlacklistCatalog>(Path::new("blacklist.toml"), &on).unwrap();
+        assert!(catalog.zones().next().unwrap().self_test);
+        let wrong = with_zone(&format!("{zone}\nself_test = \"yes\""));
+        let err = parse::<BlacklistCatalog>(Path::new("blacklist.toml"), &wrong)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("blacklist.toml:12:"), "{err}");
+        let misspelt = with_zone(&format!("{zone}\nselftest = true"));
+        let err = parse::<BlacklistCatalog>(Path::new("blacklist.toml"), &misspelt)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("self_test"), "{err}");
     }
 
     fn with_zone(zone: &str) -> String {

@@ -219,6 +219,7 @@ mod tests {
             dqs_zone: None,
             delist_url: "https://check.spamhaus.org/".into(),
             failure_hint: Some("use a DQS key".into()),
+            self_test: false,
             codes: vec![
                 code("127.0.0.2", "SBL", false),
                 code("127.0.0.4", "XBL", false),

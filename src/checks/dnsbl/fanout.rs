@@ -3,21 +3,24 @@
 //!
 //! Each query asks `A` and `TXT` together, so a listed zone (whose reason is in TXT)
 //! costs one round trip too; a zone that does not list the address does not wait
-//! for its TXT. Each query has the per-query timeout, the whole fan-out one overall
-//! deadline, and progress goes out as zones answer.
+//! for its TXT. A zone with `self_test` has its two test points asked in the same
+//! round trip (see [`super::self_test`]), and its result waits only for the one
+//! that can disprove its answer. Each query has the per-query timeout, the whole
+//! fan-out one overall deadline, and progress goes out as zones answer.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::net::{IpAddr, Ipv4Addr};
 use std::pin::pin;
 use std::time::Duration;
 
-use futures::future::{select, Either};
+use futures::future::{maybe_done, select, Either, OptionFuture};
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{timeout, timeout_at, Instant};
 
 use super::classify::{self, Status};
 use super::query::QueryName;
 use super::report::ZoneResult;
+use super::self_test::{self, Point, TestPoints};
 use crate::catalog::Zone;
 use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
 use crate::checks::{Progress, ProgressSender};
@@ -28,6 +31,8 @@ pub struct Job<'a> {
     pub address: IpAddr,
     pub zone: &'a Zone,
     pub name: QueryName,
+    /// The zone's RFC 5782 test points, when it has `self_test`.
+    pub test_points: Option<TestPoints>,
 }
 
 /// How the check is bounded: each query, and the whole check from its start.
@@ -84,7 +89,8 @@ pub async fn query_all(
         .collect()
 }
 
-/// One zone for one address: `A` and `TXT` sent together.
+/// One zone for one address: `A` and `TXT` sent together, with the zone's test
+/// points when it has them.
 async fn query_one(
     resolver: &DnsResolver,
     job: &Job<'_>,
@@ -92,22 +98,45 @@ async fn query_one(
     dqs_key: Option<&Secret>,
 ) -> ZoneResult {
     let started = Instant::now();
-    let name = job.name.to_send();
-    let a = bounded(query_timeout, resolver.ipv4(name));
-    let txt = bounded(query_timeout, resolver.txt(name));
-    let (a, txt) = match select(pin!(a), pin!(txt)).await {
-        Either::Left((a, txt)) => {
-            // Only an answer with addresses (a listing, or an error code with its
-            // explanation) needs the TXT; for NXDOMAIN it is not waited for.
-            let txt = match a {
-                DnsAnswer::Records(_) => txt.await,
-                _ => DnsAnswer::NxDomain,
-            };
-            (a, txt)
-        }
-        Either::Right((txt, a)) => (a.await, txt),
+    // A test point's `A` lookup, or nothing for a zone without `self_test`.
+    let point = |point: Point| {
+        maybe_done(OptionFuture::from(job.test_points.as_ref().map(|points| {
+            bounded(query_timeout, resolver.ipv4(points.name(point).to_send()))
+        })))
     };
+    let mut must_be_listed = pin!(point(Point::MustBeListed));
+    let mut must_not_be_listed = pin!(point(Point::MustNotBeListed));
+    let mut real = pin!(ask(resolver, job.name.to_send(), query_timeout));
+    // The test points are polled with the real query, so all go out at once; the
+    // real answer is not held back by them.
+    let (a, txt) = poll_fn(|cx| {
+        let _ = must_be_listed.as_mut().poll(cx);
+        let _ = must_not_be_listed.as_mut().poll(cx);
+        real.as_mut().poll(cx)
+    })
+    .await;
     let mut outcome = classify::classify(job.zone, &a, query_timeout);
+    // Only the point that can disprove the answer is waited for (it started with
+    // the real query, so within the same timeout); a failed point changes nothing.
+    if let Some(point) = Point::for_status(outcome.status).filter(|_| job.test_points.is_some()) {
+        let mut lookup = match point {
+            Point::MustBeListed => must_be_listed,
+            Point::MustNotBeListed => must_not_be_listed,
+        };
+        lookup.as_mut().await;
+        if let Some(Some(answer)) = lookup.as_mut().take_output() {
+            let before = outcome.status;
+            outcome = self_test::judge(job.zone, job.address, outcome, point, &answer);
+            if outcome.status != before {
+                tracing::debug!(
+                    zone = %job.name.shown_zone(),
+                    address = %job.address,
+                    ?point,
+                    "blocklist self-test failed"
+                );
+            }
+        }
+    }
     // A resolver error's text may quote the name asked, which holds the DQS key.
     if let (Some(key), Some(meaning)) = (dqs_key, &mut outcome.meaning) {
         if !key.expose().is_empty() {
@@ -127,6 +156,28 @@ async fn query_one(
         "blocklist answered"
     );
     result(job, outcome, reason, elapsed)
+}
+
+/// `A` and `TXT` for one name, sent together.
+async fn ask(
+    resolver: &DnsResolver,
+    name: &str,
+    query_timeout: Duration,
+) -> (DnsAnswer<Ipv4Addr>, DnsAnswer<String>) {
+    let a = bounded(query_timeout, resolver.ipv4(name));
+    let txt = bounded(query_timeout, resolver.txt(name));
+    match select(pin!(a), pin!(txt)).await {
+        Either::Left((a, txt)) => {
+            // Only an answer with addresses (a listing, or an error code with its
+            // explanation) needs the TXT; for NXDOMAIN it is not waited for.
+            let txt = match a {
+                DnsAnswer::Records(_) => txt.await,
+                _ => DnsAnswer::NxDomain,
+            };
+            (a, txt)
+        }
+        Either::Right((txt, a)) => (a.await, txt),
+    }
 }
 
 /// A lookup cut at the per-query timeout.

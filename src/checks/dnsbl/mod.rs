@@ -9,12 +9,15 @@
 //! - [`query`]: the reversed names asked, and the Spamhaus DQS key kept out of sight.
 //! - [`classify`]: one answer read as listed / clean / error.
 //! - [`fanout`]: the concurrent queries, timeouts and progress.
+//! - [`self_test`]: RFC 5782 §5 test points that catch a blocked resolver or a
+//!   list that answers "listed" for everything.
 //! - [`report`]: the report, verdict and headline.
 
 pub mod classify;
 pub mod fanout;
 pub mod query;
 pub mod report;
+pub mod self_test;
 pub mod target;
 
 use std::net::IpAddr;
@@ -26,6 +29,7 @@ pub use target::{Target, TargetError};
 
 use self::fanout::{bounded, Job, Limits};
 use self::query::QueryName;
+use self::self_test::TestPoints;
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
 use crate::checks::ProgressSender;
 use crate::report::{Details, Report};
@@ -101,6 +105,7 @@ pub async fn run(
                 address,
                 zone,
                 name: QueryName::new(address, zone, dqs_key),
+                test_points: TestPoints::new(address, zone, dqs_key),
             });
         }
     }

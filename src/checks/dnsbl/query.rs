@@ -115,6 +115,7 @@ mod tests {
             dqs_zone: dqs.map(str::to_string),
             delist_url: "https://example.com/".to_string(),
             failure_hint: None,
+            self_test: false,
             codes: vec![],
             errors: vec![],
         }
