@@ -1,7 +1,7 @@
 //! Interactions reduced to what the bot uses, free of serenity's types, so routing
 //! can be read and tested without Discord.
 
-use serenity::all::{CommandDataOptionValue, Interaction};
+use serenity::all::{CommandDataOptionValue, Interaction, Member};
 
 /// One interaction as the handlers see it.
 #[derive(Debug, Clone)]
@@ -48,11 +48,7 @@ impl Incoming {
                 command.application_id.get(),
                 &command.token,
                 command.user.id.get(),
-                command
-                    .member
-                    .as_ref()
-                    .and_then(|m| m.permissions)
-                    .map(|p| p.bits()),
+                permission_bits(command.member.as_deref()),
                 IncomingKind::Command {
                     name: command.data.name.clone(),
                     options: command
@@ -68,11 +64,7 @@ impl Incoming {
                 component.application_id.get(),
                 &component.token,
                 component.user.id.get(),
-                component
-                    .member
-                    .as_ref()
-                    .and_then(|m| m.permissions)
-                    .map(|p| p.bits()),
+                permission_bits(component.member.as_ref()),
                 IncomingKind::Button {
                     custom_id: component.data.custom_id.clone(),
                 },
@@ -117,6 +109,11 @@ impl Incoming {
             IncomingKind::Other(kind) => kind.to_string(),
         }
     }
+}
+
+/// The member's permission bits; `None` outside a server.
+fn permission_bits(member: Option<&Member>) -> Option<u64> {
+    member.and_then(|m| m.permissions).map(|p| p.bits())
 }
 
 fn option_value(value: &CommandDataOptionValue) -> OptionValue {

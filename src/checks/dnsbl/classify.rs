@@ -196,7 +196,7 @@ fn seconds(duration: Duration) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::{ReturnCode, Tier};
     use crate::checks::resolver::Records;
@@ -209,7 +209,8 @@ mod tests {
         }
     }
 
-    fn spamhaus() -> Zone {
+    /// A Spamhaus-like zone; other modules' tests build on it.
+    pub(crate) fn spamhaus() -> Zone {
         Zone {
             zone: "zen.spamhaus.org".into(),
             name: "Spamhaus ZEN".into(),

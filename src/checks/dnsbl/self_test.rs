@@ -144,37 +144,13 @@ fn failed(codes: Vec<Ipv4Addr>, meaning: String) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{ReturnCode, Tier};
     use crate::checks::resolver::{DnsFailure, Records};
 
     fn zone(self_test: bool) -> Zone {
         Zone {
-            zone: "zen.spamhaus.org".into(),
-            name: "Spamhaus ZEN".into(),
-            lists: "everything".into(),
-            tier: Tier::Major,
-            ipv6: true,
             dqs_zone: Some("zen.dq.spamhaus.net".into()),
-            delist_url: "https://check.spamhaus.org/".into(),
-            failure_hint: None,
             self_test,
-            codes: vec![
-                ReturnCode {
-                    code: "127.0.0.2".parse().unwrap(),
-                    meaning: "SBL".into(),
-                    policy: false,
-                },
-                ReturnCode {
-                    code: "127.0.0.10".parse().unwrap(),
-                    meaning: "PBL".into(),
-                    policy: true,
-                },
-            ],
-            errors: vec![ReturnCode {
-                code: "127.255.255.254".parse().unwrap(),
-                meaning: "open resolver".into(),
-                policy: false,
-            }],
+            ..classify::tests::spamhaus()
         }
     }
 
