@@ -11,18 +11,20 @@
 //! Run: `cargo bench --bench dnsbl_fanout`. With `DNSBL_BENCH_WRITE=1` the table
 //! replaces the marked section of BENCHMARKS.md.
 
-#[path = "../tests/support/dns_server.rs"]
+// The integration tests' DNS server; the bench uses only part of it.
+#[allow(dead_code)]
+#[path = "../tests/it/support/dns_server.rs"]
 mod dns_server;
 
 use std::time::{Duration, Instant};
 
 use dns_server::{Fault, TestDns, Zone};
 use echoterra_bot::catalog::Catalog;
-use echoterra_bot::checks::dnsbl::{query, BlacklistRequest};
-use echoterra_bot::checks::{self, Request};
+use echoterra_bot::checks::blacklist::{query, BlacklistRequest};
+use echoterra_bot::checks::Details;
+use echoterra_bot::checks::Services;
+use echoterra_bot::checks::{self, Progress, Request};
 use echoterra_bot::config::Config;
-use echoterra_bot::report::Details;
-use echoterra_bot::services::Services;
 
 const ZONE_COUNTS: [usize; 4] = [1, 10, 50, 100];
 const DELAYS_MS: [u64; 2] = [20, 100];
@@ -58,7 +60,7 @@ async fn server(zones: usize, delay: Duration) -> TestDns {
 fn catalogue(zones: usize) -> Catalog {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut text = String::from(
-        "staff_permissions = \"32\"\nquery_timeout_ms = 5000\ndeadline_ms = 10000\nmax_addresses = 4\n",
+        "query_timeout_ms = 5000\ndeadline_ms = 10000\nmax_addresses = 4\n",
     );
     for index in 0..zones {
         text.push_str(&format!(
@@ -84,9 +86,9 @@ fn services(dns: &TestDns, catalog: &Catalog) -> Services {
 /// One concurrent check with a cold resolver; panics if the result is not as served.
 async fn concurrent(dns: &TestDns, catalog: &Catalog, target: &str, zones: usize) -> Duration {
     let services = services(dns, catalog);
-    let request = BlacklistRequest::parse(target, true).expect("target");
+    let request = BlacklistRequest::from_input(target, true).expect("target");
     let started = Instant::now();
-    let report = checks::run(&services, Request::Blacklist(request), None).await;
+    let report = checks::run(&services, &Request::Blacklist(request), &Progress::none()).await;
     let elapsed = started.elapsed();
     let Details::Blacklist(details) = &report.details else {
         panic!("not a blacklist report")

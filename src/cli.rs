@@ -6,15 +6,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::catalog::Catalog;
-use crate::checks::dnsbl::BlacklistRequest;
-use crate::checks::email::EmailAddress;
+use crate::checks::blacklist::BlacklistRequest;
 use crate::checks::mx::MxRequest;
-use crate::checks::settings::{Selection, SettingsRequest};
+use crate::checks::settings::{SettingsInputError, SettingsRequest};
 use crate::checks::smtp::SmtpRequest;
-use crate::checks::{self, Request};
+use crate::checks::{self, Progress, Request, Services};
 use crate::config::Config;
 use crate::render::{self, Format};
-use crate::services::Services;
 
 /// Exit code for usage and start-up errors (UNKNOWN in the monitoring convention).
 const EXIT_USAGE: u8 = 3;
@@ -73,7 +71,7 @@ enum CheckCommand {
         host: Option<String>,
         /// The port (default 587; only 25, 465, 587 and 2525 unless ALLOW_PRIVATE_TARGETS=true).
         #[arg(long)]
-        port: Option<u16>,
+        port: Option<i64>,
     },
 }
 
@@ -132,12 +130,13 @@ async fn run_check(config: Config, check: CheckCommand, format: Format) -> ExitC
         Ok(request) => request,
         Err(problem) => return usage_error(problem),
     };
-    let report = checks::run(&services, request, None).await;
+    let report = checks::run(&services, &request, &Progress::none()).await;
     println!("{}", render::render(&report, format).trim_end());
     ExitCode::from(report.verdict.exit_code())
 }
 
-/// The typed request of a `check` subcommand, or what is wrong with its arguments.
+/// The typed request of a `check` subcommand, or what is wrong with its arguments:
+/// the same sentence Discord gives for the same input, with the option it is about.
 fn parse_request(
     check: CheckCommand,
     catalog: &Catalog,
@@ -145,21 +144,22 @@ fn parse_request(
 ) -> Result<Request, String> {
     match check {
         CheckCommand::Settings { protocol, email } => {
-            let selection = Selection::parse(&protocol)?;
-            let email = email
-                .map(|text| EmailAddress::parse(&text).map_err(|err| format!("--email: {err}")))
-                .transpose()?;
-            Ok(Request::Settings(SettingsRequest { selection, email }))
+            SettingsRequest::from_input(&protocol, email.as_deref())
+                .map(Request::Settings)
+                .map_err(|err| match err {
+                    SettingsInputError::Email(_) => format!("--email: {err}"),
+                    other => other.to_string(),
+                })
         }
         CheckCommand::Blacklist { target } => {
-            BlacklistRequest::parse(&target, config.allow_private_targets)
+            BlacklistRequest::from_input(&target, config.allow_private_targets)
                 .map(Request::Blacklist)
                 .map_err(|err| err.to_string())
         }
-        CheckCommand::Mx { domain } => MxRequest::parse(&domain)
+        CheckCommand::Mx { domain } => MxRequest::from_input(&domain)
             .map(Request::Mx)
             .map_err(|err| err.to_string()),
-        CheckCommand::Smtp { host, port } => SmtpRequest::parse(
+        CheckCommand::Smtp { host, port } => SmtpRequest::from_input(
             host.as_deref(),
             port,
             &catalog.smtp,

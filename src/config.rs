@@ -3,9 +3,10 @@
 //! Every variable read here is listed in `.env.example` and the README. Secrets are
 //! wrapped in [`Secret`], whose `Debug` and `Display` never show the value.
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+
+pub use crate::values::Secret;
 
 /// The bot's settings from the environment.
 #[derive(Debug, Clone, Default)]
@@ -35,33 +36,6 @@ pub enum LogFormat {
     #[default]
     Text,
     Json,
-}
-
-/// A value that must never reach a log line, an error message or a reply.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
 }
 
 /// An environment variable with a value the bot cannot use.

@@ -2,22 +2,23 @@
 //!
 //! One path through for every request, whichever door it came in by:
 //! a typed [`checks::Request`] (from a Discord interaction or the `check` command
-//! line) goes to [`checks::run`], which returns a [`report::Report`]; [`render`]
+//! line) goes to [`checks::run`], which returns a [`checks::Report`]; [`render`]
 //! turns the report into a Discord message, terminal text or JSON.
 //!
-//! - [`catalog`]: the operator's data in `commands/*.toml`.
-//! - [`checks`]: the checks, knowing nothing of Discord.
-//! - [`render`]: reports to Discord messages, text and JSON (and Discord's limits).
-//! - [`discord`]: the gateway bot: commands, interactions, responses.
-//! - [`config`]: the environment, read once.
-//! - [`cli`]: the command line.
+//! The layers, top to bottom (see `ARCHITECTURE.md`):
+//! - entry points: [`cli`] (the command line) and the Discord side (`discord`);
+//! - [`render`]: reports to Discord messages, text and JSON (and Discord's limits);
+//! - [`checks`]: the checks, knowing nothing of Discord;
+//! - [`catalog`]: the operator's data in `commands/*.toml`;
+//! - [`config`]: the environment, read once;
+//! - [`values`] and [`wording`]: shared value types and how numbers are written.
 
 pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod discord;
-pub mod logging;
+mod logging;
 pub mod render;
-pub mod report;
-pub mod services;
+pub mod values;
+pub mod wording;

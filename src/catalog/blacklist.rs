@@ -1,19 +1,18 @@
-//! `commands/blacklist.toml`: who may run `/blacklist`, and the DNS blocklist zones it queries.
+//! `commands/blacklist.toml`: the DNS blocklist zones `/blacklist` queries.
 
 use std::net::Ipv4Addr;
 
 use serde::Deserialize;
 
 use super::{CatalogFile, Invalid};
-use crate::checks::domain::DomainName;
+use crate::values::domain::DomainName;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BlacklistCatalog {
-    /// Discord permission bits (decimal, as Discord writes them) that make a member
-    /// "staff": sent as the command's `default_member_permissions`, checked again by
-    /// the handler, and required by `/smtp` for hosts other than the provider's.
-    pub staff_permissions: String,
+    /// Moved to `defaults.toml` (it governs `/smtp` too): accepted here only to say so.
+    #[serde(default)]
+    staff_permissions: Option<toml::Spanned<toml::Value>>,
     /// Per-zone query timeout.
     pub query_timeout_ms: u64,
     /// Deadline for the whole check.
@@ -82,13 +81,6 @@ impl BlacklistCatalog {
     pub fn zones(&self) -> impl Iterator<Item = &Zone> {
         self.zones.iter().map(|zone| zone.get_ref())
     }
-
-    /// The staff permission bits as a number.
-    pub fn staff_permission_bits(&self) -> u64 {
-        self.staff_permissions
-            .parse()
-            .expect("validated: staff_permissions is a decimal number")
-    }
 }
 
 impl CatalogFile for BlacklistCatalog {
@@ -96,10 +88,10 @@ impl CatalogFile for BlacklistCatalog {
     const EMBEDDED: &'static str = include_str!("../../commands/blacklist.toml");
 
     fn validate(&self) -> Result<(), Invalid> {
-        if self.staff_permissions.parse::<u64>().is_err() {
-            return Err(Invalid::at_key(
-                "staff_permissions",
-                "staff_permissions must be Discord permission bits as a decimal string, e.g. \"32\" for Manage Server",
+        if let Some(old) = &self.staff_permissions {
+            return Err(Invalid::at_span(
+                old.span(),
+                "staff_permissions has moved to defaults.toml, under [discord] (it governs /smtp too): move the line there",
             ));
         }
         if self.query_timeout_ms == 0 || self.deadline_ms < self.query_timeout_ms {
@@ -303,8 +295,20 @@ mod tests {
 
     fn with_zone(zone: &str) -> String {
         format!(
-            "staff_permissions = \"32\"\nquery_timeout_ms = 1000\ndeadline_ms = 2000\nmax_addresses = 2\n\n[[zones]]\n{zone}\n"
+            "# a test catalogue\nquery_timeout_ms = 1000\ndeadline_ms = 2000\nmax_addresses = 2\n\n[[zones]]\n{zone}\n"
         )
+    }
+
+    #[test]
+    fn staff_permissions_here_say_where_they_moved() {
+        let text = format!("staff_permissions = \"32\"\n{}", with_zone("zone = \"a.example\"\nname = \"A\"\nlists = \"x\"\ntier = \"major\"\ndelist_url = \"https://a.example/\""));
+        let err = parse::<BlacklistCatalog>(Path::new("blacklist.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("blacklist.toml:1:") && err.contains("moved to defaults.toml"),
+            "{err}"
+        );
     }
 
     #[test]

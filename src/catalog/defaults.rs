@@ -1,4 +1,6 @@
-//! `commands/defaults.toml`: limits shared by the network checks.
+//! `commands/defaults.toml`: limits shared by the network checks, and who is staff.
+
+use std::fmt;
 
 use serde::Deserialize;
 
@@ -35,6 +37,42 @@ pub struct DiscordDefaults {
     pub check_deadline_seconds: u64,
     /// Live progress edits are sent at most this often.
     pub progress_interval_ms: u64,
+    /// The permission bits that make a member staff.
+    pub staff_permissions: StaffPermissions,
+}
+
+/// Discord permission bits that make a member "staff", written as Discord writes
+/// them: a decimal string (`"32"`, Manage Server). Never zero: a member always holds
+/// "no permission", so zero would make everyone staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffPermissions(u64);
+
+impl StaffPermissions {
+    /// The bits; never zero.
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for StaffPermissions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for StaffPermissions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.trim().parse::<u64>() {
+            Ok(0) => Err(serde::de::Error::custom(
+                "staff_permissions \"0\" would make every member staff: give the permission bits staff hold, e.g. \"32\" for Manage Server",
+            )),
+            Ok(bits) => Ok(StaffPermissions(bits)),
+            Err(_) => Err(serde::de::Error::custom(format!(
+                "staff_permissions {text:?} is not Discord permission bits as a decimal string, e.g. \"32\" for Manage Server"
+            ))),
+        }
+    }
 }
 
 impl CatalogFile for Defaults {
@@ -74,5 +112,48 @@ impl CatalogFile for Defaults {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::catalog::{parse, Catalog};
+
+    fn with_staff(value: &str) -> String {
+        let embedded = Catalog::embedded().unwrap();
+        assert_eq!(embedded.defaults.discord.staff_permissions.bits(), 32);
+        Defaults::EMBEDDED.replace(
+            "staff_permissions = \"32\"",
+            &format!("staff_permissions = {value}"),
+        )
+    }
+
+    #[test]
+    fn staff_permissions_are_decimal_bits_and_never_zero() {
+        let text = with_staff("\"8192\"");
+        let defaults = parse::<Defaults>(Path::new("defaults.toml"), &text).unwrap();
+        assert_eq!(defaults.discord.staff_permissions.bits(), 8192);
+        for bad in ["\"0\"", "\"admin\"", "32"] {
+            let text = with_staff(bad);
+            let err = parse::<Defaults>(Path::new("defaults.toml"), &text)
+                .unwrap_err()
+                .to_string();
+            let line = text
+                .lines()
+                .position(|line| line.starts_with("staff_permissions"))
+                .unwrap()
+                + 1;
+            assert!(
+                err.starts_with(&format!("defaults.toml:{line}:")),
+                "{bad}: {err}"
+            );
+        }
+        let zero = parse::<Defaults>(Path::new("defaults.toml"), &with_staff("\"0\""))
+            .unwrap_err()
+            .to_string();
+        assert!(zero.contains("every member staff"), "{zero}");
     }
 }

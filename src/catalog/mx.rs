@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::{CatalogFile, Invalid};
-use crate::checks::domain::DomainName;
+use crate::values::domain::DomainName;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use super::{CatalogFile, Invalid};
-use crate::checks::domain::DomainName;
-use crate::checks::settings::Protocol;
+use crate::values::domain::DomainName;
+use crate::values::Protocol;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

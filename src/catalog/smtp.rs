@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{CatalogFile, Invalid};
-use crate::checks::domain::DomainName;
+use crate::values::domain::DomainName;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

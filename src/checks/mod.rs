@@ -1,49 +1,98 @@
-//! The checks: one module per check, plus what they share.
+//! The checks: one folder per check, plus what they share.
 //!
-//! A check takes a typed request and returns a [`Report`]. It knows nothing of
-//! Discord or of terminals: [`run`] serves the bot and the `check` command line alike.
+//! Every check has the same parts with the same names, so a new one is added by
+//! following the recipe in `ARCHITECTURE.md`:
+//!
+//! - `request.rs`: `XRequest::from_input(...)`, the one constructor from what a user
+//!   typed, used by the command line and Discord alike (the same bad input gets the
+//!   same sentence everywhere);
+//! - `mod.rs`: `run(&Services, &XRequest, &Progress) -> XReport` (async where it does
+//!   I/O); network faults end up in the report, never as errors;
+//! - `verdict.rs`: the verdict rules, as the report's [`CheckReport`] impl;
+//! - `report.rs`: the report type, serialized as the JSON details.
+//!
+//! [`run`] takes any [`Request`] to the common [`Report`]. Nothing here knows of
+//! Discord, of terminals or of HTTP.
+//!
+//! Shared by the checks: [`services`] (the catalogue, the configuration, the
+//! resolver and the TLS roots, built once), [`resolver`] (the one DNS resolver),
+//! [`address_policy`] (which addresses may be probed), [`tls`] (handshake and
+//! certificate judgement), [`progress`] (live progress of long checks).
 
 pub mod address_policy;
-pub mod dnsbl;
-pub mod domain;
-pub mod email;
+pub mod blacklist;
 pub mod mx;
+pub mod progress;
+pub mod report;
 pub mod resolver;
+pub mod services;
 pub mod settings;
 pub mod smtp;
+pub mod tls;
+pub mod transcript;
 
-use tokio::sync::mpsc;
-
-use crate::report::Report;
-use crate::services::Services;
+pub use progress::{Progress, ProgressUpdate};
+pub use report::{CheckReport, Conclusion, Details, Report};
+pub use services::{Services, StartupError};
 
 /// A typed request for one check, however it arrived.
 #[derive(Debug, Clone)]
 pub enum Request {
     Settings(settings::SettingsRequest),
     Smtp(smtp::SmtpRequest),
-    Blacklist(dnsbl::BlacklistRequest),
+    Blacklist(blacklist::BlacklistRequest),
     Mx(mx::MxRequest),
 }
 
-/// How far a long check has come, for live display.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Progress {
-    pub done: usize,
-    pub total: usize,
-    /// A short line such as "12/18 checked, listed on 1".
-    pub line: String,
+impl Request {
+    /// The check's name as the command line and the JSON spell it.
+    pub fn check_name(&self) -> &'static str {
+        match self {
+            Request::Settings(_) => "settings",
+            Request::Smtp(_) => "smtp",
+            Request::Blacklist(_) => "blacklist",
+            Request::Mx(_) => "mx",
+        }
+    }
+
+    /// What is checked, as the report's `target` says it.
+    pub fn target(&self) -> String {
+        match self {
+            Request::Settings(request) => request.selection.as_str().to_string(),
+            Request::Smtp(request) => request.target(),
+            Request::Blacklist(request) => request.target.to_string(),
+            Request::Mx(request) => request.domain.as_str().to_string(),
+        }
+    }
+
+    /// What the check is doing while it runs, for a live message:
+    /// "Checking 203.0.113.7 on blocklists".
+    pub fn activity(&self) -> String {
+        match self {
+            Request::Settings(_) => "Preparing the settings".to_string(),
+            Request::Mx(request) => format!(
+                "Looking up the MX records of {}",
+                request.domain.to_unicode()
+            ),
+            Request::Smtp(request) => format!("Testing {}", request.target()),
+            Request::Blacklist(request) => {
+                format!("Checking {} on blocklists", request.target)
+            }
+        }
+    }
 }
 
-/// Where a check may report progress; `None` when nobody watches.
-pub type ProgressSender = Option<mpsc::Sender<Progress>>;
-
 /// Runs a check to its report. Network faults end up in the report, never as errors.
-pub async fn run(services: &Services, request: Request, progress: ProgressSender) -> Report {
+pub async fn run(services: &Services, request: &Request, progress: &Progress) -> Report {
+    let target = request.target();
     match request {
-        Request::Settings(request) => settings::run(&services.catalog.settings, &request),
-        Request::Smtp(request) => smtp::run(services, &request, progress).await,
-        Request::Blacklist(request) => dnsbl::run(services, &request, progress).await,
-        Request::Mx(request) => mx::run(&services.resolver, &services.catalog.mx, &request).await,
+        Request::Settings(request) => {
+            Report::new(target, settings::run(services, request, progress))
+        }
+        Request::Smtp(request) => Report::new(target, smtp::run(services, request, progress).await),
+        Request::Blacklist(request) => {
+            Report::new(target, blacklist::run(services, request, progress).await)
+        }
+        Request::Mx(request) => Report::new(target, mx::run(services, request, progress).await),
     }
 }

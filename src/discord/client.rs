@@ -10,8 +10,8 @@ use std::time::Duration;
 use serenity::http::Http;
 
 use super::{commands, dispatch, incoming::Incoming, Bot};
+use crate::checks::{Services, StartupError};
 use crate::config::{Config, ConfigError};
-use crate::services::{Services, StartupError};
 
 /// Why the bot could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]

@@ -115,7 +115,7 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
 
 /// The staff permission bits of the catalogue, as serenity's type.
 pub fn staff_permissions(catalog: &Catalog) -> Permissions {
-    Permissions::from_bits_truncate(catalog.blacklist.staff_permission_bits())
+    Permissions::from_bits_truncate(catalog.defaults.discord.staff_permissions.bits())
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! gets an answer" is kept here: a panic or a timeout becomes an error message.
 
 use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -15,7 +17,7 @@ use super::incoming::Incoming;
 use super::responder::{CallbackType, SendError};
 use super::response::{Live, Response, Work};
 use super::Bot;
-use crate::checks::Progress;
+use crate::checks::ProgressUpdate;
 use crate::render::discord::{error_message, progress_message, Message};
 
 const INTERNAL_ERROR: &str =
@@ -24,7 +26,10 @@ const INTERNAL_ERROR: &str =
 /// Handles one interaction to the end; never panics, always logs.
 pub async fn handle(bot: Bot, incoming: Incoming) {
     let started = Instant::now();
-    let response = match std::panic::catch_unwind(AssertUnwindSafe(|| route(&bot, &incoming))) {
+    let response = match AssertUnwindSafe(route(&bot, &incoming))
+        .catch_unwind()
+        .await
+    {
         Ok(response) => response,
         Err(panic) => {
             tracing::error!(
@@ -129,7 +134,7 @@ async fn finish(
         Some(live) => (live.title, Some(live.updates)),
         None => (String::new(), None),
     };
-    let mut latest: Option<Progress> = None;
+    let mut latest: Option<ProgressUpdate> = None;
     let mut next_edit = tokio::time::Instant::now() + interval;
     loop {
         tokio::select! {
@@ -171,7 +176,7 @@ async fn finish(
 }
 
 /// The next progress update, or never when there is no channel (so `select!` ignores it).
-async fn recv(progress: &mut Option<mpsc::Receiver<Progress>>) -> Option<Progress> {
+async fn recv(progress: &mut Option<mpsc::Receiver<ProgressUpdate>>) -> Option<ProgressUpdate> {
     match progress {
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,

@@ -1,30 +1,29 @@
 //! From an interaction to a [`Response`]: which check, with which typed request,
-//! behind which gates. No check logic and no sending here.
-
-use tokio::sync::mpsc;
+//! behind which gates. No check logic and no sending here: requests are built by
+//! the checks' own `from_input`, reports are rendered by `render::discord`.
 
 use super::incoming::{Incoming, IncomingKind};
 use super::options::Options;
 use super::response::{Live, Response};
 use super::Bot;
-use crate::checks::dnsbl::BlacklistRequest;
-use crate::checks::email::EmailAddress;
+use crate::checks::blacklist::BlacklistRequest;
 use crate::checks::mx::MxRequest;
-use crate::checks::settings::{self, Selection, SettingsRequest};
+use crate::checks::settings::SettingsRequest;
 use crate::checks::smtp::SmtpRequest;
-use crate::checks::{self, Request};
+use crate::checks::{self, Progress, Request};
 use crate::render::discord::{progress_title, report_message, SettingsButton};
+use crate::wording::capitalise;
 
 /// The commands users can type, for the "unknown command" message.
 const KNOWN: &str = "/settings, /mx, /smtp and /blacklist";
 
 /// Decides the answer to one interaction.
-pub fn route(bot: &Bot, incoming: &Incoming) -> Response {
+pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
     match &incoming.kind {
         IncomingKind::Command { name, options } => {
             let options = Options(options);
             match name.as_str() {
-                "settings" => settings_command(bot, &options),
+                "settings" => settings_command(bot, &options).await,
                 "mx" => mx_command(bot, incoming, &options),
                 "smtp" => smtp_command(bot, incoming, &options),
                 "blacklist" => blacklist_command(bot, incoming, &options),
@@ -35,7 +34,7 @@ pub fn route(bot: &Bot, incoming: &Incoming) -> Response {
             }
         }
         IncomingKind::Button { custom_id } => match SettingsButton::parse(custom_id) {
-            Some(button) => settings_button(bot, button),
+            Some(button) => settings_button(bot, button).await,
             None => Response::error(
                 "Unknown button",
                 "This button belongs to an older version of the bot. Run the command again.",
@@ -48,10 +47,10 @@ pub fn route(bot: &Bot, incoming: &Incoming) -> Response {
     }
 }
 
-fn settings_command(bot: &Bot, options: &Options) -> Response {
+async fn settings_command(bot: &Bot, options: &Options<'_>) -> Response {
     match parse_settings(options) {
         Ok((request, private)) => Response::Reply {
-            message: report_message(&settings::run(&bot.services.catalog.settings, &request)),
+            message: run_quick(bot, Request::Settings(request)).await,
             ephemeral: private,
         },
         Err(problem) => Response::error("Can't show the settings", problem),
@@ -59,33 +58,29 @@ fn settings_command(bot: &Bot, options: &Options) -> Response {
 }
 
 fn parse_settings(options: &Options) -> Result<(SettingsRequest, bool), String> {
-    let selection = Selection::parse(options.required_string("protocol")?)?;
-    let email = options
-        .string("email")?
-        .map(EmailAddress::parse)
-        .transpose()
-        .map_err(|e| format!("That email address can't be used: {e}."))?;
-    Ok((
-        SettingsRequest { selection, email },
-        options.flag("private")?,
-    ))
+    let request = SettingsRequest::from_input(
+        options.required_string("protocol")?,
+        options.string("email")?,
+    )
+    .map_err(sentence)?;
+    Ok((request, options.flag("private")?))
 }
 
-fn settings_button(bot: &Bot, button: SettingsButton) -> Response {
+async fn settings_button(bot: &Bot, button: SettingsButton) -> Response {
     // The address was validated when the message was made; a tampered id falls
     // back to the generic username line rather than showing unchecked text.
-    let email = button
-        .email
-        .as_deref()
-        .and_then(|e| EmailAddress::parse(e).ok());
-    let request = SettingsRequest {
-        selection: Selection::One(button.protocol),
-        email,
-    };
-    Response::Update(report_message(&settings::run(
-        &bot.services.catalog.settings,
-        &request,
-    )))
+    let protocol = button.protocol.as_str();
+    let request = SettingsRequest::from_input(protocol, button.email.as_deref())
+        .or_else(|_| SettingsRequest::from_input(protocol, None));
+    match request {
+        Ok(request) => Response::Update(run_quick(bot, Request::Settings(request)).await),
+        Err(problem) => Response::error("Can't show the settings", sentence(problem)),
+    }
+}
+
+/// A check that needs no network, answered in the first response.
+async fn run_quick(bot: &Bot, request: Request) -> crate::render::discord::Message {
+    report_message(&checks::run(&bot.services, &request, &Progress::none()).await)
 }
 
 fn mx_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
@@ -96,7 +91,7 @@ fn mx_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
 }
 
 fn parse_mx(options: &Options) -> Result<(MxRequest, bool), String> {
-    let request = MxRequest::parse(options.required_string("domain")?).map_err(sentence)?;
+    let request = MxRequest::from_input(options.required_string("domain")?).map_err(sentence)?;
     Ok((request, options.flag("private")?))
 }
 
@@ -121,16 +116,9 @@ fn smtp_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
 }
 
 fn parse_smtp(bot: &Bot, options: &Options) -> Result<(SmtpRequest, bool), String> {
-    let port = options
-        .integer("port")?
-        .map(|port| {
-            u16::try_from(port)
-                .map_err(|_| format!("Port {port} does not exist: ports go from 1 to 65535."))
-        })
-        .transpose()?;
-    let request = SmtpRequest::parse(
+    let request = SmtpRequest::from_input(
         options.string("host")?,
-        port,
+        options.integer("port")?,
         &bot.services.catalog.smtp,
         bot.services.config.allow_private_targets,
     )
@@ -157,27 +145,28 @@ fn blacklist_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Respo
 
 fn parse_blacklist(bot: &Bot, options: &Options) -> Result<(BlacklistRequest, bool), String> {
     let target = options.required_string("target")?;
-    let request = BlacklistRequest::parse(target, bot.services.config.allow_private_targets)
+    let request = BlacklistRequest::from_input(target, bot.services.config.allow_private_targets)
         .map_err(sentence)?;
     Ok((request, options.flag("private")?))
 }
 
 fn staff_bits(bot: &Bot) -> u64 {
-    bot.services.catalog.blacklist.staff_permission_bits()
+    bot.services
+        .catalog
+        .defaults
+        .discord
+        .staff_permissions
+        .bits()
 }
 
 /// A check's input error as a reply sentence: the checks write clauses ("that looks
-/// like…"), a reply starts with a capital.
+/// like…"), a reply starts with a capital and ends with a full stop.
 fn sentence(error: impl std::fmt::Display) -> String {
-    capitalise(&error.to_string())
-}
-
-/// Check errors are written as clauses ("that looks like…"); a reply starts a sentence.
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    let text = capitalise(&error.to_string());
+    if text.ends_with(['.', '!', '?']) {
+        text
+    } else {
+        format!("{text}.")
     }
 }
 
@@ -192,19 +181,16 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
             ),
         );
     }
-    let (sender, receiver) = mpsc::channel(64);
-    let title = progress_title(&request);
+    let (progress, updates) = Progress::channel(64);
+    let title = progress_title(request.check_name(), &request.activity());
     let services = bot.services.clone();
     Response::Deferred {
         ephemeral,
         work: Box::pin(async move {
-            let report = checks::run(&services, request, Some(sender)).await;
+            let report = checks::run(&services, &request, &progress).await;
             report_message(&report)
         }),
-        progress: Some(Live {
-            title,
-            updates: receiver,
-        }),
+        progress: Some(Live { title, updates }),
     }
 }
 
@@ -217,9 +203,9 @@ pub fn is_staff(permissions: Option<u64>, required: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Services;
     use crate::config::Config;
     use crate::discord::incoming::OptionValue;
-    use crate::services::Services;
 
     fn bot() -> Bot {
         Bot::new(Services::new(Config::default()).unwrap())
@@ -249,8 +235,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn settings_replies_publicly_unless_private() {
+    #[tokio::test]
+    async fn settings_replies_publicly_unless_private() {
         let bot = bot();
         let public = route(
             &bot,
@@ -258,7 +244,8 @@ mod tests {
                 "settings",
                 &[("protocol", OptionValue::String("imap".into()))],
             ),
-        );
+        )
+        .await;
         assert!(matches!(
             public,
             Response::Reply {
@@ -275,7 +262,8 @@ mod tests {
                     ("private", OptionValue::Boolean(true)),
                 ],
             ),
-        );
+        )
+        .await;
         assert!(matches!(
             private,
             Response::Reply {
@@ -285,23 +273,26 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn bad_input_gets_a_reason() {
+    #[tokio::test]
+    async fn bad_input_gets_a_reason() {
         let bot = bot();
-        let text = error_text(route(
-            &bot,
-            &command(
-                "settings",
-                &[
-                    ("protocol", OptionValue::String("imap".into())),
-                    ("email", OptionValue::String("john".into())),
-                ],
-            ),
-        ));
+        let text = error_text(
+            route(
+                &bot,
+                &command(
+                    "settings",
+                    &[
+                        ("protocol", OptionValue::String("imap".into())),
+                        ("email", OptionValue::String("john".into())),
+                    ],
+                ),
+            )
+            .await,
+        );
         assert!(text.contains("name@yourdomain.com"), "{text}");
-        let text = error_text(route(&bot, &command("settings", &[])));
+        let text = error_text(route(&bot, &command("settings", &[])).await);
         assert!(text.contains("`protocol` is missing"), "{text}");
-        let text = error_text(route(&bot, &command("weather", &[])));
+        let text = error_text(route(&bot, &command("weather", &[])).await);
         assert!(text.contains("/settings"), "{text}");
     }
 

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 pub use client::{register, run, BotError};
 
-use crate::services::Services;
+use crate::checks::Services;
 use rate_limit::RateLimiter;
 use responder::Responder;
 

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use tokio::sync::mpsc;
 
-use crate::checks::Progress;
+use crate::checks::ProgressUpdate;
 use crate::render::discord::Message;
 
 /// Slow work whose message replaces the deferred "thinking…" reply.
@@ -34,7 +34,7 @@ pub enum Response {
 /// Live progress of deferred work: the title of the live message and the updates.
 pub struct Live {
     pub title: String,
-    pub updates: mpsc::Receiver<Progress>,
+    pub updates: mpsc::Receiver<ProgressUpdate>,
 }
 
 impl Response {

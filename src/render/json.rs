@@ -1,6 +1,6 @@
-//! Reports as JSON for scripts: the serde form of [`Report`](crate::report::Report).
+//! Reports as JSON for scripts: the serde form of [`Report`](crate::checks::Report).
 
-use crate::report::Report;
+use crate::checks::Report;
 
 pub fn render(report: &Report) -> String {
     serde_json::to_string_pretty(report).expect("a report always serializes")
@@ -8,17 +8,20 @@ pub fn render(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::catalog::Catalog;
-    use crate::checks::settings::{self, Protocol, Selection, SettingsRequest};
+    use crate::checks::settings::{self, Selection, SettingsRequest};
+    use crate::checks::{Progress, Report, Services};
+    use crate::config::Config;
+    use crate::values::Protocol;
 
     #[test]
     fn carries_check_target_verdict_and_summary_at_the_top() {
-        let catalog = Catalog::embedded().unwrap();
+        let services = Services::new(Config::default()).unwrap();
         let request = SettingsRequest {
             selection: Selection::One(Protocol::Smtp),
             email: None,
         };
-        let text = super::render(&settings::run(&catalog.settings, &request));
+        let report = settings::run(&services, &request, &Progress::none());
+        let text = super::render(&Report::new("smtp", report));
         assert!(
             text.starts_with("{\n  \"check\": \"settings\",\n  \"target\""),
             "{text}"

@@ -1,6 +1,6 @@
 //! Reports into what people and programs read: a Discord message, terminal text, JSON.
 //!
-//! The checks produce a [`Report`](crate::report::Report) and nothing else; everything
+//! The checks produce a [`Report`](crate::checks::Report) and nothing else; everything
 //! about presentation, including Discord's size limits, lives here.
 
 pub mod discord;
@@ -19,7 +19,7 @@ pub enum Format {
 }
 
 /// Renders a report in the given format.
-pub fn render(report: &crate::report::Report, format: Format) -> String {
+pub fn render(report: &crate::checks::Report, format: Format) -> String {
     match format {
         Format::Text => text::render(report),
         Format::Json => json::render(report),

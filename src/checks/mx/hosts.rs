@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::report::{Finding, MxHost};
 use crate::checks::address_policy;
 use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
-use crate::report::Verdict;
+use crate::values::Verdict;
 
 /// Looks up one mail host's addresses and notes what is wrong with it, each problem
 /// with its verdict.

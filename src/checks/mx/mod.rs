@@ -8,29 +8,32 @@
 //!
 //! - `request`: what the user typed, parsed to a domain.
 //! - `hosts`: one mail host looked up, with what stops mail from reaching it.
-//! - `judge`: the verdict rules on the set, and when to suggest the record.
+//! - `verdict`: the verdict rules on the set, and when to suggest the record.
 //! - `report`: the report, its mail hosts and findings.
 
 mod hosts;
-mod judge;
 mod report;
 mod request;
+mod verdict;
 
 pub use report::{Finding, MxHost, MxKind, MxReport};
 pub use request::{MxRequest, MxRequestError};
 
 use self::hosts::resolve_host;
-use self::judge::{judge_implicit, judge_records, DNS_PROBLEM};
-use crate::catalog::MxCatalog;
-use crate::checks::resolver::{DnsAnswer, DnsResolver, MxData};
-use crate::report::{Details, Report, Verdict};
+use self::verdict::{judge_implicit, judge_records, worst, DNS_PROBLEM};
+use crate::checks::resolver::{DnsAnswer, MxData};
+use crate::checks::{Progress, Services};
+use crate::values::Verdict;
 
 /// At most this many mail hosts are resolved; a longer MX set is unusual and the
 /// rest are listed as not checked (so one request cannot fan out without bound).
 pub const MAX_HOSTS: usize = 10;
 
-/// Runs the check. DNS faults become findings with verdict `unknown`.
-pub async fn run(resolver: &DnsResolver, catalog: &MxCatalog, request: &MxRequest) -> Report {
+/// Runs the check. DNS faults become findings with verdict `unknown`. It is quick
+/// (one round of lookups), so it reports no progress.
+pub async fn run(services: &Services, request: &MxRequest, _progress: &Progress) -> MxReport {
+    let resolver = &services.resolver;
+    let catalog = &services.catalog.mx;
     let domain = &request.domain;
     let provider = catalog
         .provider_host
@@ -118,32 +121,13 @@ pub async fn run(resolver: &DnsResolver, catalog: &MxCatalog, request: &MxReques
     report
         .findings
         .sort_by_key(|finding| std::cmp::Reverse(finding.verdict.severity()));
-    let verdict = report
-        .findings
-        .iter()
-        .fold(Verdict::Ok, |worst, finding| worst.worst(finding.verdict));
-    if judge::record_needed(report.kind, verdict, records_are_right) {
-        report.suggested_record = Some(judge::suggested_record(
+    let verdict = worst(&report.findings);
+    if verdict::record_needed(report.kind, verdict, records_are_right) {
+        report.suggested_record = Some(verdict::suggested_record(
             domain,
             catalog.suggested_preference,
             &provider,
         ));
     }
-    let summary = match report.findings.first() {
-        Some(finding) if verdict != Verdict::Ok => finding.text.clone(),
-        _ => {
-            let preference = report
-                .hosts
-                .first()
-                .map(|host| host.preference)
-                .unwrap_or_default();
-            format!("{name} receives its mail at {provider} (preference {preference}).")
-        }
-    };
-    Report {
-        target: domain.as_str().to_string(),
-        verdict,
-        summary,
-        details: Details::Mx(report),
-    }
+    report
 }

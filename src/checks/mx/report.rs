@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::report::Verdict;
+use crate::values::Verdict;
 
 /// What the MX lookup found, in the large.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,7 +1,7 @@
 //! What a user types for `/mx`, parsed: the domain whose mail routing is checked.
 
-use crate::checks::domain::{DomainError, DomainName};
-use crate::checks::email::{EmailAddress, EmailError};
+use crate::values::domain::{DomainError, DomainName};
+use crate::values::email::{EmailAddress, EmailError};
 
 /// An `/mx` request: the domain whose mail routing is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum MxRequestError {
 impl MxRequest {
     /// Parses what a user typed: a domain (`example.com`, IDNs too), or an email
     /// address, whose domain is then checked (customers often paste their address).
-    pub fn parse(input: &str) -> Result<MxRequest, MxRequestError> {
+    pub fn from_input(input: &str) -> Result<MxRequest, MxRequestError> {
         let domain = if input.contains('@') {
             EmailAddress::parse(input)
                 .map_err(MxRequestError::Email)?
@@ -42,26 +42,32 @@ mod tests {
     #[test]
     fn requests_accept_domains_and_addresses() {
         assert_eq!(
-            MxRequest::parse(" Example.COM ").unwrap().domain.as_str(),
+            MxRequest::from_input(" Example.COM ")
+                .unwrap()
+                .domain
+                .as_str(),
             "example.com"
         );
         assert_eq!(
-            MxRequest::parse("jane@Bücher.example")
+            MxRequest::from_input("jane@Bücher.example")
                 .unwrap()
                 .domain
                 .as_str(),
             "xn--bcher-kva.example"
         );
         assert_eq!(
-            MxRequest::parse("example.com.").unwrap().domain.as_str(),
+            MxRequest::from_input("example.com.")
+                .unwrap()
+                .domain
+                .as_str(),
             "example.com"
         );
-        let err = MxRequest::parse("https://example.com/").unwrap_err();
+        let err = MxRequest::from_input("https://example.com/").unwrap_err();
         assert!(err.to_string().contains("e.g. example.com"), "{err}");
-        let err = MxRequest::parse("jane@").unwrap_err();
+        let err = MxRequest::from_input("jane@").unwrap_err();
         assert!(err.to_string().contains("after @"), "{err}");
         for rejected in ["", "192.0.2.1", "exa mple.com", &"a".repeat(300)] {
-            let err = MxRequest::parse(rejected).unwrap_err();
+            let err = MxRequest::from_input(rejected).unwrap_err();
             assert!(!err.to_string().is_empty(), "{rejected:?}");
         }
     }
@@ -69,18 +75,18 @@ mod tests {
     proptest! {
         #[test]
         fn parsing_never_panics(input in any::<String>()) {
-            let _ = MxRequest::parse(&input);
+            let _ = MxRequest::from_input(&input);
         }
 
         #[test]
         fn parsing_domain_like_text_never_panics(
             input in "[ a-zA-Z0-9.@\\-_:/üß\u{200d}\u{0300}xn--]{0,300}"
         ) {
-            if let Ok(request) = MxRequest::parse(&input) {
+            if let Ok(request) = MxRequest::from_input(&input) {
                 // Whatever is accepted is an ASCII name that parses again to itself.
                 let ascii = request.domain.as_str().to_string();
                 prop_assert!(ascii.is_ascii());
-                let again = MxRequest::parse(&ascii).map(|again| again.domain.as_str().to_string());
+                let again = MxRequest::from_input(&ascii).map(|again| again.domain.as_str().to_string());
                 prop_assert_eq!(again, Ok(ascii));
             }
         }

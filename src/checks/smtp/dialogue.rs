@@ -1,5 +1,5 @@
 //! Talking SMTP over any byte stream: sending a command, reading its (possibly
-//! multi-line) reply, and keeping the transcript of both sides.
+//! multi-line) reply, and noting both sides in the transcript.
 //!
 //! Every read is bounded by line length, number of lines and time, so a server that
 //! trickles bytes, sends an endless line or sends garbage ends as a clear
@@ -7,9 +7,12 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
+
+use crate::checks::tls::Io;
+use crate::checks::transcript::{Party, Transcript};
+use crate::wording::{seconds, shorten};
 
 /// The longest reply line accepted, in bytes. RFC 5321 §4.5.3.1.5 allows 512 with the
 /// CRLF; real servers stay within, so four times that is generous.
@@ -17,14 +20,6 @@ pub const MAX_LINE: usize = 2048;
 
 /// The most lines one reply may have; an EHLO reply has a dozen or so.
 pub const MAX_LINES: usize = 100;
-
-/// The most transcript entries kept; a complete test needs about forty.
-const MAX_TRANSCRIPT: usize = 400;
-
-/// A connection the dialogue can run over: plain TCP, or TLS on top of it.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// A complete server reply: its code and the text of each line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,96 +91,6 @@ impl ReadError {
             ),
             ReadError::Io(err) => format!("the connection failed: {err}"),
         }
-    }
-}
-
-/// A duration as people read it: `800 ms`, `15 s`, `1.5 s`.
-pub fn seconds(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis < 1000 {
-        format!("{millis} ms")
-    } else if millis.is_multiple_of(1000) {
-        format!("{} s", millis / 1000)
-    } else {
-        format!("{:.1} s", duration.as_secs_f64())
-    }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut cut: String = text.chars().take(max - 1).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-/// Who wrote a transcript line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Party {
-    Server,
-    Client,
-    /// What the bot did or saw that is not a protocol line (connect, TLS, timeouts).
-    Note,
-}
-
-/// One line of the transcript.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TranscriptLine {
-    /// Milliseconds since the test started.
-    pub millis: u64,
-    pub from: Party,
-    pub text: String,
-}
-
-/// Both sides of the conversation, in order. It holds only what was on the wire (and
-/// notes): the bot never sends credentials, so nothing in it is secret.
-#[derive(Debug, Clone)]
-pub struct Transcript {
-    started: Instant,
-    lines: Vec<TranscriptLine>,
-    cut: bool,
-}
-
-impl Transcript {
-    pub fn new(started: Instant) -> Self {
-        Transcript {
-            started,
-            lines: Vec::new(),
-            cut: false,
-        }
-    }
-
-    pub fn push(&mut self, from: Party, text: impl Into<String>) {
-        if self.lines.len() >= MAX_TRANSCRIPT {
-            self.cut = true;
-            return;
-        }
-        let text: String = text.into();
-        self.lines.push(TranscriptLine {
-            millis: self.started.elapsed().as_millis() as u64,
-            from,
-            text: shorten(&text, MAX_LINE),
-        });
-    }
-
-    pub fn note(&mut self, text: impl Into<String>) {
-        self.push(Party::Note, text);
-    }
-
-    /// The lines, with a closing note when some were left out.
-    pub fn into_lines(mut self) -> Vec<TranscriptLine> {
-        if self.cut {
-            self.cut = false;
-            self.lines.push(TranscriptLine {
-                millis: self.started.elapsed().as_millis() as u64,
-                from: Party::Note,
-                text: format!("(transcript cut after {MAX_TRANSCRIPT} lines)"),
-            });
-        }
-        self.lines
     }
 }
 
@@ -404,12 +309,5 @@ mod tests {
             read_from(b"250-a\r\n251 b\r\n").await,
             Err(ReadError::Malformed(_))
         ));
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(seconds(Duration::from_millis(800)), "800 ms");
-        assert_eq!(seconds(Duration::from_secs(15)), "15 s");
-        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
     }
 }

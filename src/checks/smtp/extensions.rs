@@ -2,7 +2,7 @@
 //! the SIZE limit and whether STARTTLS is there, and a line for people.
 
 use super::dialogue::Reply;
-use super::megabytes;
+use crate::wording::megabytes;
 
 /// What EHLO told us.
 pub(super) struct Extensions {

@@ -1,11 +1,14 @@
 //! What the SMTP test found: the steps and their status, the TLS session, the EHLO
-//! extensions and the transcript (`details` of the report), and how sizes and
-//! certificate lifetimes are written for people.
+//! extensions and the transcript (`details` of the report).
 
-use serde::Serialize;
+use std::net::Ipv6Addr;
 
-use super::{CertificateReport, Party, TranscriptLine};
-use crate::report::Verdict;
+use serde::{Serialize, Serializer};
+
+use crate::checks::tls::TlsReport;
+use crate::checks::transcript::{Party, TranscriptLine};
+use crate::values::Verdict;
+use crate::wording::megabytes;
 
 /// How TLS is started on the port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,7 +93,7 @@ impl StepName {
     }
 }
 
-/// How a step went.
+/// How a step went, as shown: derived from its verdict, never stored apart from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
@@ -112,27 +115,63 @@ impl StepStatus {
     }
 }
 
-/// One step of the test.
-#[derive(Debug, Clone, Serialize)]
+/// One step of the test. In JSON: `{name, status, millis, detail}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub name: StepName,
-    pub status: StepStatus,
+    /// What the step means for the verdict; `None` while it has not run.
+    pub verdict: Option<Verdict>,
     /// How long the step took.
     pub millis: u64,
     /// What was seen, or what went wrong and what to do, in plain words.
     pub detail: String,
-    /// What the step means for the verdict (`ok` for a skipped step).
-    #[serde(skip)]
-    pub impact: Verdict,
 }
 
-/// The TLS session (`tls` in the JSON).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct TlsReport {
-    /// `TLS 1.3`; `None` when the handshake did not finish.
-    pub version: Option<String>,
-    pub cipher: Option<String>,
-    pub certificate: Option<CertificateReport>,
+impl Step {
+    /// A planned step that has not run (yet).
+    pub fn not_run(name: StepName) -> Step {
+        Step {
+            name,
+            verdict: None,
+            millis: 0,
+            detail: "not run: an earlier step failed".to_string(),
+        }
+    }
+
+    /// How the step went: skipped when it did not run, otherwise by its verdict
+    /// (critical and unknown both show as failed).
+    pub fn status(&self) -> StepStatus {
+        match self.verdict {
+            None => StepStatus::Skipped,
+            Some(Verdict::Ok) => StepStatus::Ok,
+            Some(Verdict::Warning) => StepStatus::Warning,
+            Some(Verdict::Critical | Verdict::Unknown) => StepStatus::Failed,
+        }
+    }
+
+    /// What the step means for the whole test: OK for a step that did not run.
+    pub fn impact(&self) -> Verdict {
+        self.verdict.unwrap_or(Verdict::Ok)
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            name: StepName,
+            status: StepStatus,
+            millis: u64,
+            detail: &'a str,
+        }
+        Wire {
+            name: self.name,
+            status: self.status(),
+            millis: self.millis,
+            detail: &self.detail,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// The SMTP test's findings.
@@ -151,13 +190,22 @@ pub struct SmtpReport {
     pub extensions: Vec<String>,
     /// The SIZE limit in bytes, when the server declares one.
     pub size_limit: Option<u64>,
-    /// The plain-language verdict sentence (also the report's summary).
-    pub advice: String,
     /// Server lines, our commands and notes, in order. Nothing secret is ever sent.
     pub transcript: Vec<TranscriptLine>,
+    /// Whether this tested the provider's own server (whose username rule is known).
+    #[serde(skip)]
+    pub provider_host: bool,
 }
 
 impl SmtpReport {
+    /// `host:port`, with an IPv6 address in brackets.
+    pub fn target(&self) -> String {
+        match self.host.parse::<Ipv6Addr>() {
+            Ok(ip) => format!("[{ip}]:{}", self.port),
+            Err(_) => format!("{}:{}", self.host, self.port),
+        }
+    }
+
     /// The SIZE limit as people read it (`36.7 MB`), for "how big may attachments be".
     pub fn size_limit_text(&self) -> Option<String> {
         self.size_limit.map(megabytes)
@@ -178,36 +226,28 @@ impl SmtpReport {
     }
 }
 
-/// Bytes in MB (10^6 bytes, as mail apps count): `36.7 MB`, `150 MB`.
-pub fn megabytes(bytes: u64) -> String {
-    let mb = bytes as f64 / 1_000_000.0;
-    if mb >= 100.0 {
-        format!("{mb:.0} MB")
-    } else {
-        format!("{mb:.1} MB")
-    }
-}
-
-/// Days left on a certificate as people read it: `40 days left`, `expired 3 days ago`.
-pub fn days_left_text(days_left: i64) -> String {
-    match days_left {
-        1 => "1 day left".to_string(),
-        0 => "expires today".to_string(),
-        -1 => "expired yesterday".to_string(),
-        days if days < 0 => format!("expired {} days ago", -days),
-        days => format!("{days} days left"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sizes_and_days_read_naturally() {
-        assert_eq!(megabytes(36_700_160), "36.7 MB");
-        assert_eq!(megabytes(157_286_400), "157 MB");
-        assert_eq!(days_left_text(40), "40 days left");
-        assert_eq!(days_left_text(-3), "expired 3 days ago");
+    fn a_step_shows_the_status_its_verdict_implies() {
+        let mut step = Step::not_run(StepName::Greeting);
+        assert_eq!(
+            (step.status(), step.impact()),
+            (StepStatus::Skipped, Verdict::Ok)
+        );
+        for (verdict, status) in [
+            (Verdict::Ok, StepStatus::Ok),
+            (Verdict::Warning, StepStatus::Warning),
+            (Verdict::Critical, StepStatus::Failed),
+            (Verdict::Unknown, StepStatus::Failed),
+        ] {
+            step.verdict = Some(verdict);
+            assert_eq!(step.status(), status);
+            let json = serde_json::to_value(&step).unwrap();
+            assert_eq!(json["status"], serde_json::to_value(status).unwrap());
+            assert!(json.get("verdict").is_none());
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use crate::catalog::SmtpCatalog;
 use crate::checks::address_policy;
-use crate::checks::domain::{DomainError, DomainName};
+use crate::values::{DomainError, DomainName};
 
 /// The server to test: a host name or an IP address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub enum SmtpInputError {
     Host(DomainError),
     #[error("port 0 does not exist: use 587 (STARTTLS) or 465 (SSL/TLS)")]
     PortZero,
+    #[error("port {0} does not exist: ports go from 1 to 65535")]
+    PortOutOfRange(i64),
     #[error("port {port} is not an SMTP port: the bot tests only ports {allowed}")]
     PortNotAllowed { port: u16, allowed: String },
     #[error("{ip} is {kind}: the bot tests only public mail servers")]
@@ -54,12 +56,19 @@ impl SmtpRequest {
     /// `commands/smtp.toml`); `host:port` and `[ipv6]:port` are accepted too. Unless
     /// `allow_private` (`ALLOW_PRIVATE_TARGETS`), only the catalogue's SMTP ports and
     /// public IP addresses are accepted.
-    pub fn parse(
+    pub fn from_input(
         host: Option<&str>,
-        port: Option<u16>,
+        port: Option<i64>,
         catalog: &SmtpCatalog,
         allow_private: bool,
     ) -> Result<SmtpRequest, SmtpInputError> {
+        let port = match port {
+            None => None,
+            Some(0) => return Err(SmtpInputError::PortZero),
+            Some(number) => {
+                Some(u16::try_from(number).map_err(|_| SmtpInputError::PortOutOfRange(number))?)
+            }
+        };
         let text = host.map(str::trim).filter(|text| !text.is_empty());
         let (host, port) = match text {
             None => (
@@ -161,8 +170,8 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
 
-    fn parse(host: Option<&str>, port: Option<u16>) -> Result<SmtpRequest, SmtpInputError> {
-        SmtpRequest::parse(host, port, &Catalog::embedded().unwrap().smtp, false)
+    fn parse(host: Option<&str>, port: Option<i64>) -> Result<SmtpRequest, SmtpInputError> {
+        SmtpRequest::from_input(host, port, &Catalog::embedded().unwrap().smtp, false)
     }
 
     #[test]
@@ -202,6 +211,10 @@ mod tests {
             "port 22 is not an SMTP port: the bot tests only ports 25, 465, 587 and 2525"
         );
         assert_eq!(parse(None, Some(0)), Err(SmtpInputError::PortZero));
+        assert_eq!(
+            parse(None, Some(70000)).unwrap_err().to_string(),
+            "port 70000 does not exist: ports go from 1 to 65535"
+        );
         assert!(matches!(
             parse(Some("smtp.example.com:587"), Some(465)),
             Err(SmtpInputError::PortTwice { .. })
@@ -223,7 +236,7 @@ mod tests {
         }
         let catalog = Catalog::embedded().unwrap();
         let request =
-            SmtpRequest::parse(Some("127.0.0.1"), Some(2500), &catalog.smtp, true).unwrap();
+            SmtpRequest::from_input(Some("127.0.0.1"), Some(2500), &catalog.smtp, true).unwrap();
         assert_eq!(request.target(), "127.0.0.1:2500");
     }
 

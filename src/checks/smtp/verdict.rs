@@ -2,12 +2,28 @@
 //! outgoing server works: connect with port 587, STARTTLS, full email address as
 //! username", or the first thing that stops mail apps from sending.
 
-use super::{Security, Step};
-use crate::report::Verdict;
+use super::{Security, SmtpReport, Step};
+use crate::checks::{CheckReport, Conclusion};
+use crate::values::Verdict;
+
+impl CheckReport for SmtpReport {
+    fn conclusion(&self) -> Conclusion {
+        conclude(
+            &self.steps,
+            &Context {
+                target: &self.target(),
+                port: self.port,
+                security: self.security,
+                provider_host: self.provider_host,
+                auth_mechanisms: &self.auth_mechanisms,
+            },
+        )
+    }
+}
 
 /// What the verdict sentence needs besides the steps.
 #[derive(Debug, Clone)]
-pub struct Context<'a> {
+struct Context<'a> {
     /// `host:port`.
     pub target: &'a str,
     pub port: u16,
@@ -17,23 +33,16 @@ pub struct Context<'a> {
     pub auth_mechanisms: &'a [String],
 }
 
-/// The verdict and its sentence.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conclusion {
-    pub verdict: Verdict,
-    pub summary: String,
-}
-
 /// The worst step decides the verdict; the first step with that verdict explains it.
-pub fn conclude(steps: &[Step], context: &Context<'_>) -> Conclusion {
+fn conclude(steps: &[Step], context: &Context<'_>) -> Conclusion {
     let verdict = steps
         .iter()
-        .map(|step| step.impact)
+        .map(Step::impact)
         .fold(Verdict::Ok, Verdict::worst);
     let first_with = |verdict: Verdict| {
         steps
             .iter()
-            .find(|step| step.impact == verdict)
+            .find(|step| step.impact() == verdict)
             .map(|step| step.detail.clone())
             .unwrap_or_default()
     };
@@ -74,14 +83,16 @@ mod tests {
     use super::*;
     use crate::checks::smtp::{StepName, StepStatus};
 
+    /// A step that ran, checked to show `status` for its verdict `impact`.
     fn step(name: StepName, status: StepStatus, impact: Verdict, detail: &str) -> Step {
-        Step {
+        let step = Step {
             name,
-            status,
+            verdict: Some(impact),
             millis: 1,
             detail: detail.to_string(),
-            impact,
-        }
+        };
+        assert_eq!(step.status(), status);
+        step
     }
 
     fn context(provider_host: bool) -> Context<'static> {

@@ -6,13 +6,12 @@
 //! one compact field, and the errors last, grouped by cause. Budgets below keep it
 //! inside Discord's limits for any number of zones; `limits::fit` is only the net.
 
-use std::collections::BTreeMap;
-
-use super::limits::{shorten, FIELD_VALUE, TITLE, TOTAL};
+use super::limits::{FIELD_VALUE, TITLE, TOTAL};
 use super::message::{Embed, Message};
 use super::{escape, verdict_colour};
-use crate::checks::dnsbl::{BlacklistReport, Status, ZoneResult, POLICY_NOTE};
-use crate::report::Report;
+use crate::checks::blacklist::{BlacklistReport, Status, ZoneResult, POLICY_NOTE};
+use crate::checks::Report;
+use crate::wording::shorten;
 
 /// Listings shown as a field each; more are named in one field.
 const MAX_LISTED_FIELDS: usize = 12;
@@ -144,21 +143,13 @@ fn clean_field(details: &BlacklistReport, several: bool) -> Option<Draft> {
 /// The errors grouped by cause, the most widespread first (usually the one to fix);
 /// causes past the last field are named in it.
 fn error_fields(details: &BlacklistReport, several: bool) -> Vec<Draft> {
-    let mut causes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for result in of_status(details, Status::Error) {
-        causes
-            .entry(result.meaning.as_deref().unwrap_or("no usable answer"))
-            .or_default()
-            .push(label(result, several));
-    }
-    let mut causes: Vec<(&str, Vec<String>)> = causes.into_iter().collect();
-    causes.sort_by_key(|(_, names)| std::cmp::Reverse(names.len()));
+    let groups = details.error_groups();
     let mut fields = Vec::new();
-    for (index, (cause, names)) in causes.iter().enumerate() {
-        if index + 1 == MAX_ERROR_FIELDS && causes.len() > MAX_ERROR_FIELDS {
-            let rest: Vec<String> = causes[index..]
+    for (index, group) in groups.iter().enumerate() {
+        if index + 1 == MAX_ERROR_FIELDS && groups.len() > MAX_ERROR_FIELDS {
+            let rest: Vec<String> = groups[index..]
                 .iter()
-                .flat_map(|(_, names)| names.iter().cloned())
+                .flat_map(|group| group.results.iter().map(|result| label(result, several)))
                 .collect();
             fields.push(Draft::new(
                 format!("⚠️ {} more could not be checked", rest.len()),
@@ -168,9 +159,14 @@ fn error_fields(details: &BlacklistReport, several: bool) -> Vec<Draft> {
             ));
             break;
         }
+        let names: Vec<String> = group
+            .results
+            .iter()
+            .map(|result| label(result, several))
+            .collect();
         fields.push(Draft::new(
             format!("⚠️ Could not check: {}", names.join(", ")),
-            escape(cause),
+            escape(group.cause.unwrap_or("no usable answer")),
             SUMMARY_NAME_LEN,
             SUMMARY_VALUE_LEN,
         ));
@@ -288,7 +284,7 @@ fn joined_within(names: &[String], max: usize) -> String {
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {
-    crate::checks::dnsbl::report::plural(n, one, many)
+    crate::wording::plural(n, one, many)
 }
 
 #[cfg(test)]
@@ -362,7 +358,7 @@ mod tests {
                     target: "mail.example.com".into(),
                     verdict: details.verdict(),
                     summary: details.summary(),
-                    details: crate::report::Details::Blacklist(details.clone()),
+                    details: crate::checks::Details::Blacklist(details.clone()),
                 };
                 let built = message(&report, &details);
                 assert_eq!(

@@ -5,6 +5,7 @@
 //! [`violations`] lists what would be rejected (tests use it on every payload).
 
 use super::message::{Embed, Field, Message};
+use crate::wording::shorten;
 
 pub const CONTENT: usize = 2000;
 pub const EMBEDS: usize = 10;
@@ -27,16 +28,6 @@ const BLANK: &str = "\u{200b}";
 /// Characters as Discord counts them.
 fn len(text: &str) -> usize {
     text.chars().count()
-}
-
-/// Cuts `text` to at most `max` characters, marking the cut with an ellipsis.
-pub fn shorten(text: &str, max: usize) -> String {
-    if len(text) <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 fn embed_total(embed: &Embed) -> usize {
@@ -312,11 +303,5 @@ mod tests {
             ..Message::default()
         };
         assert_eq!(fit(message.clone()), message);
-    }
-
-    #[test]
-    fn shorten_counts_characters_not_bytes() {
-        assert_eq!(shorten("ééé", 3), "ééé");
-        assert_eq!(shorten("éééé", 3), "éé…");
     }
 }

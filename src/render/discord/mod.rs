@@ -10,7 +10,8 @@ mod smtp;
 pub use message::{ActionRow, Button, ButtonStyle, Embed, Field, File, Footer, Message};
 pub use settings::{settings_custom_id, SettingsButton};
 
-use crate::report::{Details, Report, Verdict};
+use crate::checks::{Details, ProgressUpdate, Report};
+use crate::values::Verdict;
 
 /// Colours of a verdict, for the checks whose embed colour follows it.
 pub fn verdict_colour(verdict: Verdict) -> u32 {
@@ -68,23 +69,20 @@ pub fn escape(text: &str) -> String {
 /// Cells of the progress bar.
 const BAR: usize = 20;
 
-/// What a running check shows as the title of its live message.
-pub fn progress_title(request: &crate::checks::Request) -> String {
-    use crate::checks::Request;
-    match request {
-        Request::Settings(_) => "⏳ Preparing the settings…".to_string(),
-        Request::Mx(request) => format!(
-            "🔎 Looking up the MX records of {}…",
-            request.domain.to_unicode()
-        ),
-        Request::Smtp(request) => format!("📤 Testing {}…", request.target()),
-        Request::Blacklist(request) => format!("🔎 Checking {} on blocklists…", request.target),
-    }
+/// The title of a running check's live message: its activity with the check's
+/// icon, "🔎 Checking 203.0.113.7 on blocklists…".
+pub fn progress_title(check: &str, activity: &str) -> String {
+    let icon = match check {
+        "smtp" => "📤",
+        "mx" | "blacklist" => "🔎",
+        _ => "⏳",
+    };
+    format!("{icon} {activity}…")
 }
 
 /// The live message of a check still running: its title, the progress line
 /// ("12/18 checked, listed on 1") and a bar.
-pub fn progress_message(title: &str, progress: &crate::checks::Progress) -> Message {
+pub fn progress_message(title: &str, progress: &ProgressUpdate) -> Message {
     let filled = (progress.done.min(progress.total) * BAR)
         .checked_div(progress.total)
         .unwrap_or(0);
@@ -100,13 +98,12 @@ pub fn progress_message(title: &str, progress: &crate::checks::Progress) -> Mess
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::Progress;
 
     #[test]
     fn the_progress_bar_fills_with_the_count() {
         let message = progress_message(
             "🔎 Checking 203.0.113.7 on blocklists…",
-            &Progress {
+            &ProgressUpdate {
                 done: 9,
                 total: 18,
                 line: "9/18 checked, listed on 1".into(),

@@ -4,7 +4,7 @@
 use super::message::{Embed, Message};
 use super::{escape, verdict_colour};
 use crate::checks::mx::{MxHost, MxReport};
-use crate::report::Report;
+use crate::checks::Report;
 
 pub fn message(full: &Report, report: &MxReport) -> Message {
     let (verdict, summary) = (full.verdict, full.summary.as_str());

@@ -4,7 +4,8 @@
 use super::code;
 use super::limits::CUSTOM_ID;
 use super::message::{ActionRow, Button, ButtonStyle, Embed, Message};
-use crate::checks::settings::{Protocol, ProtocolSettings, SettingsReport};
+use crate::checks::settings::{ProtocolSettings, SettingsReport};
+use crate::values::Protocol;
 
 /// The prefix of the settings buttons' custom ids.
 const PREFIX: &str = "settings";
@@ -122,18 +123,20 @@ fn embed(report: &SettingsReport, protocol: &ProtocolSettings) -> Embed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
-    use crate::checks::email::EmailAddress;
     use crate::checks::settings::{run, Selection, SettingsRequest};
+    use crate::checks::{Progress, Report, Services};
+    use crate::config::Config;
     use crate::render::discord::{limits, report_message};
+    use crate::values::EmailAddress;
 
     fn render(selection: Selection, email: Option<&str>) -> Message {
-        let catalog = Catalog::embedded().unwrap();
+        let services = Services::new(Config::default()).unwrap();
         let request = SettingsRequest {
             selection,
             email: email.map(|e| EmailAddress::parse(e).unwrap()),
         };
-        report_message(&run(&catalog.settings, &request))
+        let report = run(&services, &request, &Progress::none());
+        report_message(&Report::new(selection.as_str(), report))
     }
 
     #[test]

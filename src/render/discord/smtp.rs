@@ -2,11 +2,12 @@
 //! and certificate summary, the verdict sentence, and the full transcript attached
 //! as a text file.
 
-use super::limits::shorten;
 use super::message::{Embed, File, Message};
 use super::{code, escape, verdict_colour};
-use crate::checks::smtp::{days_left_text, SmtpReport};
-use crate::report::Report;
+use crate::checks::smtp::SmtpReport;
+use crate::checks::Report;
+use crate::wording::days_left;
+use crate::wording::shorten;
 
 /// The name of the attached transcript.
 pub const TRANSCRIPT_FILE: &str = "smtp-transcript.txt";
@@ -23,7 +24,7 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
     for step in &details.steps {
         description.push_str(&format!(
             "\n{} **{}** · {} ms — {}",
-            step.status.emoji(),
+            step.status().emoji(),
             step.name.label(),
             step.millis,
             escape(&shorten(&step.detail, STEP_DETAIL))
@@ -46,7 +47,7 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
                 escape(&cert.issuer),
                 escape(&cert.names.join(", ")),
                 cert.not_after.get(..10).unwrap_or(&cert.not_after),
-                days_left_text(cert.days_left)
+                days_left(cert.days_left)
             );
             if let Some(problem) = &cert.problem {
                 value.push_str(&format!("\n❌ {}", escape(problem)));
@@ -88,11 +89,12 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::smtp::{
-        CertificateReport, Party, Security, Step, StepName, StepStatus, TlsReport, TranscriptLine,
-    };
+    use crate::checks::smtp::{Security, Step, StepName};
+    use crate::checks::tls::{CertificateReport, TlsReport};
+    use crate::checks::transcript::{Party, TranscriptLine};
+    use crate::checks::Details;
     use crate::render::discord::{limits, report_message};
-    use crate::report::{Details, Verdict};
+    use crate::values::Verdict;
 
     /// A report as long as a hostile server can make it: every detail and name at
     /// the length the check allows.
@@ -102,10 +104,9 @@ mod tests {
             .iter()
             .map(|&name| Step {
                 name,
-                status: StepStatus::Failed,
+                verdict: Some(Verdict::Critical),
                 millis: 123_456,
                 detail: long.clone(),
-                impact: Verdict::Critical,
             })
             .collect();
         let details = SmtpReport {
@@ -132,7 +133,6 @@ mod tests {
             auth_mechanisms: vec![long.clone(); 20],
             extensions: Vec::new(),
             size_limit: Some(10_000_000),
-            advice: long.clone(),
             transcript: vec![
                 TranscriptLine {
                     millis: 1,
@@ -141,6 +141,7 @@ mod tests {
                 };
                 400
             ],
+            provider_host: false,
         };
         Report {
             target: format!("{}:587", "a".repeat(253)),

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::catalog::Tier;
-use crate::checks::dnsbl::{BlacklistReport, Status, ZoneResult, POLICY_NOTE};
+use crate::checks::blacklist::{BlacklistReport, Status, ZoneResult, POLICY_NOTE};
 
 /// The details under the headline; a `problem` is already the headline's summary.
 pub fn render(report: &BlacklistReport, out: &mut String) {
@@ -90,23 +90,16 @@ pub fn render(report: &BlacklistReport, out: &mut String) {
     }
 
     // Errors with the same cause (often all of them: a resolver problem) are told once.
-    let mut causes: Vec<(Option<&str>, Vec<&ZoneResult>)> = Vec::new();
-    for result in by_status(report, Status::Error) {
-        let meaning = result.meaning.as_deref();
-        match causes.iter_mut().find(|(cause, _)| *cause == meaning) {
-            Some((_, results)) => results.push(result),
-            None => causes.push((meaning, vec![result])),
-        }
-    }
-    if !causes.is_empty() {
+    let groups = report.error_groups();
+    if !groups.is_empty() {
         let _ = writeln!(out, "\nCould not be checked:");
-        for (cause, results) in causes {
-            let names: Vec<String> = results.iter().map(|r| heading(r, several)).collect();
+        for group in groups {
+            let names: Vec<String> = group.results.iter().map(|r| heading(r, several)).collect();
             let _ = writeln!(out, "  {}", names.join(", "));
-            if let Some(cause) = cause {
+            if let Some(cause) = group.cause {
                 let _ = writeln!(out, "      {cause}");
             }
-            for result in results {
+            for result in group.results {
                 if let Some(reason) = &result.reason {
                     let _ = writeln!(out, "      {} said: {reason}", result.name);
                 }

@@ -5,7 +5,7 @@ mod mx;
 mod settings;
 mod smtp;
 
-use crate::report::{Details, Report};
+use crate::checks::{Details, Report};
 
 pub fn render(report: &Report) -> String {
     let mut out = format!(

@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::checks::smtp::{days_left_text, SmtpReport, StepStatus};
+use crate::checks::smtp::{SmtpReport, StepStatus};
+use crate::wording::days_left;
 
 pub fn render(report: &SmtpReport, out: &mut String) {
     // The address connected to, when the user typed a name rather than an address.
@@ -28,7 +29,7 @@ pub fn render(report: &SmtpReport, out: &mut String) {
         .max()
         .unwrap_or(0);
     for step in &report.steps {
-        let mark = match step.status {
+        let mark = match step.status() {
             StepStatus::Ok => "ok  ",
             StepStatus::Warning => "WARN",
             StepStatus::Failed => "FAIL",
@@ -55,7 +56,7 @@ pub fn render(report: &SmtpReport, out: &mut String) {
                 out,
                 "  Expires:   {} ({})",
                 cert.not_after,
-                days_left_text(cert.days_left)
+                days_left(cert.days_left)
             );
             let _ = writeln!(
                 out,

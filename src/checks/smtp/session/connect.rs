@@ -6,26 +6,30 @@ use std::net::{IpAddr, SocketAddr};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::Session;
+use super::log::Log;
+use super::Test;
 use crate::checks::address_policy;
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
-use crate::checks::smtp::{SmtpHost, StepName, StepStatus};
-use crate::report::Verdict;
+use crate::checks::smtp::{SmtpHost, StepName};
+use crate::values::Verdict;
 
-impl Session<'_> {
+impl Test<'_> {
     /// The A and AAAA addresses of the host, every one of them checked by the address
     /// policy; an IP address typed by the user is used as it is (and checked too).
-    pub(super) async fn resolve(&mut self, resolver: &DnsResolver) -> Option<Vec<IpAddr>> {
+    pub(super) async fn resolve(
+        &self,
+        log: &mut Log,
+        resolver: &DnsResolver,
+    ) -> Option<Vec<IpAddr>> {
         let since = Instant::now();
         let name = match &self.request.host {
             SmtpHost::Address(ip) => {
                 let ip = *ip;
-                if !self.allowed(ip, since) {
+                if !self.allowed(log, ip, since) {
                     return None;
                 }
-                self.record(
+                log.record(
                     StepName::Resolve,
-                    StepStatus::Ok,
                     Verdict::Ok,
                     since,
                     format!("{ip} is an IP address: nothing to look up"),
@@ -34,17 +38,13 @@ impl Session<'_> {
             }
             SmtpHost::Name(name) => name.as_str().to_string(),
         };
-        self.transcript
-            .note(format!("looking up {name} (A and AAAA)"));
+        log.note(format!("looking up {name} (A and AAAA)"));
         let step_limit = self.catalog.timeouts.resolve();
         let limit = self.limit(step_limit);
         let lookups = async { tokio::join!(resolver.ipv4(&name), resolver.ipv6(&name)) };
         let Ok((v4, v6)) = tokio::time::timeout(limit, lookups).await else {
             let waited = self.waited(step_limit, limit);
-            self.record(
-                StepName::Resolve,
-                StepStatus::Failed,
-                Verdict::Unknown,
+            log.record(StepName::Resolve, Verdict::Unknown,
                 since,
                 format!("{name} could not be looked up within {waited}: this is a DNS problem, not the mail app's setup. Try again in a few minutes."),
             );
@@ -67,17 +67,14 @@ impl Session<'_> {
                 }
                 _ => "it has no address (no A or AAAA record)".to_string(),
             };
-            self.record(
-                StepName::Resolve,
-                StepStatus::Failed,
-                Verdict::Unknown,
+            log.record(StepName::Resolve, Verdict::Unknown,
                 since,
                 format!("{name} could not be looked up: {why}. This is a DNS problem, not the mail app's setup."),
             );
             return None;
         }
         for &ip in &addresses {
-            if !self.allowed(ip, since) {
+            if !self.allowed(log, ip, since) {
                 return None;
             }
         }
@@ -87,19 +84,13 @@ impl Session<'_> {
         if more > 0 {
             detail.push_str(&format!(" and {more} more"));
         }
-        self.transcript.note(detail.clone());
-        self.record(
-            StepName::Resolve,
-            StepStatus::Ok,
-            Verdict::Ok,
-            since,
-            detail,
-        );
+        log.note(detail.clone());
+        log.record(StepName::Resolve, Verdict::Ok, since, detail);
         Some(addresses)
     }
 
     /// Whether the address policy lets the test connect to `ip`; records the refusal.
-    fn allowed(&mut self, ip: IpAddr, since: Instant) -> bool {
+    fn allowed(&self, log: &mut Log, ip: IpAddr, since: Instant) -> bool {
         if self.allow_private {
             return true;
         }
@@ -118,20 +109,19 @@ impl Session<'_> {
                         kind.describe()
                     )
                 };
-                self.record(
-                    StepName::Resolve,
-                    StepStatus::Failed,
-                    Verdict::Unknown,
-                    since,
-                    detail,
-                );
+                log.record(StepName::Resolve, Verdict::Unknown, since, detail);
                 false
             }
         }
     }
 
-    /// Connects to the checked addresses in turn until one answers.
-    pub(super) async fn connect(&mut self, addresses: &[IpAddr]) -> Option<TcpStream> {
+    /// Connects to the checked addresses in turn until one answers; the connection
+    /// and the address it went to.
+    pub(super) async fn connect(
+        &self,
+        log: &mut Log,
+        addresses: &[IpAddr],
+    ) -> Option<(TcpStream, SocketAddr)> {
         let since = Instant::now();
         let port = self.request.port;
         let step_limit = self.catalog.timeouts.connect();
@@ -143,22 +133,18 @@ impl Session<'_> {
             }
             // The exact address the policy checked: no second resolution.
             let addr = SocketAddr::new(ip, port);
-            self.transcript.note(format!("connecting to {addr}"));
+            log.note(format!("connecting to {addr}"));
             let problem = match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
                 Ok(Ok(stream)) => {
                     // SMTP is a conversation of small writes: don't let Nagle's
                     // algorithm hold them back.
                     let _ = stream.set_nodelay(true);
-                    self.address = Some(addr);
-                    self.transcript.note(format!("connected to {addr}"));
-                    self.record(
-                        StepName::Connect,
-                        StepStatus::Ok,
-                        Verdict::Ok,
+                    log.note(format!("connected to {addr}"));
+                    log.record(StepName::Connect, Verdict::Ok,
                         since,
                         format!("connected to {addr}"),
                     );
-                    return Some(stream);
+                    return Some((stream, addr));
                 }
                 Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => format!(
                     "The server answered but nothing is listening on port {port} (service down or blocked)."
@@ -169,7 +155,7 @@ impl Session<'_> {
                     self.waited(step_limit, limit)
                 ),
             };
-            self.transcript.note(problem.clone());
+            log.note(problem.clone());
             first_problem.get_or_insert(problem);
         }
         let mut detail = first_problem.unwrap_or_else(|| {
@@ -178,13 +164,7 @@ impl Session<'_> {
         if addresses.len() > 1 {
             detail.push_str(&format!(" ({} addresses tried)", addresses.len()));
         }
-        self.record(
-            StepName::Connect,
-            StepStatus::Failed,
-            Verdict::Critical,
-            since,
-            detail,
-        );
+        log.record(StepName::Connect, Verdict::Critical, since, detail);
         None
     }
 }

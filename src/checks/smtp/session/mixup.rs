@@ -2,55 +2,67 @@
 //! STARTTLS port that completes a TLS handshake expects TLS from the first byte,
 //! and an implicit-TLS port that greets in plain text is a STARTTLS port.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::Session;
+use super::log::Log;
+use super::Test;
+use crate::checks::tls::TlsReport;
 
-impl Session<'_> {
-    /// The greeting never came: does the port speak TLS from the first byte?
+impl Test<'_> {
+    /// The greeting never came: does the port speak TLS from the first byte? What
+    /// the greeting step says, and the TLS session when a new connection to `address`
+    /// completed a handshake.
     pub(super) async fn silent_greeting(
-        &mut self,
+        &self,
+        log: &mut Log,
+        address: Option<SocketAddr>,
         since: Instant,
         step_limit: Duration,
         limit: Duration,
-    ) -> String {
+    ) -> (String, Option<TlsReport>) {
         let port = self.request.port;
-        let silent = self.no_greeting(step_limit, limit);
-        let Some(addr) = self.address else {
+        let silent = (self.no_greeting(step_limit, limit), None);
+        let Some(addr) = address else {
             return silent;
         };
         let connect_limit = self.limit(self.catalog.timeouts.connect());
         if connect_limit.is_zero() {
             return silent;
         }
-        self.transcript.note(format!(
+        log.note(format!(
             "no greeting: trying TLS on a new connection to {addr}, in case this port expects TLS from the first byte"
         ));
         let Ok(Ok(tcp)) = tokio::time::timeout(connect_limit, TcpStream::connect(addr)).await
         else {
             return silent;
         };
-        let outcome = self.handshake(Box::new(tcp)).await;
+        let outcome = self.handshake(Box::new(tcp), addr).await;
         match outcome.result {
             Ok(established) => {
-                self.transcript.note(format!(
+                log.note(format!(
                     "TLS from the first byte works: {}, {}",
                     established.version, established.cipher
                 ));
-                self.keep_session(established.version, established.cipher);
-                if let Some(check) = outcome.certificate {
-                    self.certificate(&check, since);
-                }
-                format!(
+                let certificate = outcome
+                    .certificate
+                    .map(|check| self.certificate(log, &check, since));
+                let session = TlsReport {
+                    version: Some(established.version),
+                    cipher: Some(established.cipher),
+                    certificate,
+                };
+                let detail = format!(
                     "Port {port} expects TLS from the first byte (SSL/TLS, usually 465), not STARTTLS: the server stayed silent for {} but completed a TLS handshake when we tried. Set the mail app to SSL/TLS on this port, or use port 587 with STARTTLS.",
                     self.waited(step_limit, limit)
-                )
+                );
+                (detail, Some(session))
             }
             Err(failure) => {
-                self.transcript.note(format!(
+                log.note(format!(
                     "TLS from the first byte does not work either: {failure}"
                 ));
                 silent

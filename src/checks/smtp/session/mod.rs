@@ -1,5 +1,11 @@
 //! The SMTP test as a session: the plan for the port's security (STARTTLS or TLS
-//! from the first byte), run step by step, then turned into the report.
+//! from the first byte), run phase by phase, then turned into the report.
+//!
+//! A [`Test`] is what is tested, fixed before the first step (server, port, security,
+//! deadline); the [`Log`] is the running record (the step table, the transcript,
+//! progress). Each phase records its step and *returns* what it found (addresses, a
+//! connection, the EHLO extensions, the TLS session), and the flows below assemble
+//! those findings into the report.
 //!
 //! Each step is timed and bounded by its own timeout and by the deadline of the
 //! whole test. Failures are findings: each failing step says what happened and what
@@ -7,17 +13,17 @@
 //! problem; a silent server that answers TLS is an SSL/TLS port, not a broken
 //! STARTTLS one).
 //!
-//! - `steps`: the step table, timing, and timeouts cut to the deadline.
+//! - `log`: the step table, timing, and timeouts cut to the deadline.
 //! - `connect`: resolve, address policy, TCP connect.
 //! - `plain`: greeting, EHLO, STARTTLS.
 //! - `secure`: the TLS handshake, the certificate, AUTH, QUIT.
 //! - `mixup`: a port set up for the other kind of TLS.
 
 mod connect;
+mod log;
 mod mixup;
 mod plain;
 mod secure;
-mod steps;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,21 +32,21 @@ use rustls::RootCertStore;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::dialogue::{Dialogue, Transcript};
-use super::verdict::{self, Context};
-use super::{Security, SmtpReport, SmtpRequest, Step, StepName, TlsReport};
+use self::log::Log;
+use super::dialogue::Dialogue;
+use super::extensions::Extensions;
+use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
 use crate::checks::resolver::DnsResolver;
-use crate::checks::ProgressSender;
-use crate::report::{Details, Report};
-use crate::services::Services;
+use crate::checks::tls::TlsReport;
+use crate::checks::{Progress, Services};
 
 /// Runs every step that can run and builds the report.
 pub(super) async fn run(
     services: &Services,
     request: &SmtpRequest,
-    progress: ProgressSender,
-) -> Report {
+    progress: &Progress,
+) -> SmtpReport {
     let catalog = &services.catalog.smtp;
     let security = if catalog.implicit_tls_ports.contains(&request.port) {
         Security::Implicit
@@ -48,24 +54,56 @@ pub(super) async fn run(
         Security::Starttls
     };
     let started = Instant::now();
-    let mut session = Session {
+    let test = Test {
         catalog,
         request,
         roots: services.tls_roots.clone(),
         allow_private: services.config.allow_private_targets,
         security,
         deadline: started + catalog.timeouts.total(),
-        steps: steps::planned(security),
-        transcript: Transcript::new(started),
-        tls: None,
-        auth_mechanisms: Vec::new(),
-        extensions: Vec::new(),
-        size_limit: None,
-        address: None,
-        progress,
     };
-    session.test(&services.resolver).await;
-    session.into_report()
+    let mut log = Log::new(security, started, progress.clone());
+    let found = test.run(&mut log, &services.resolver).await;
+    let (steps, transcript) = log.finish();
+    SmtpReport {
+        host: request.host.to_string(),
+        port: request.port,
+        security,
+        address: found.address.map(|addr| addr.to_string()),
+        steps,
+        tls: found.tls,
+        auth_mechanisms: found.auth_mechanisms,
+        size_limit: found.extensions.as_ref().and_then(Extensions::size),
+        extensions: found
+            .extensions
+            .map(|extensions| extensions.keywords)
+            .unwrap_or_default(),
+        transcript,
+        provider_host: request.is_provider_host(catalog),
+    }
+}
+
+/// What is tested: fixed before the first step.
+struct Test<'a> {
+    catalog: &'a SmtpCatalog,
+    request: &'a SmtpRequest,
+    roots: Arc<RootCertStore>,
+    allow_private: bool,
+    security: Security,
+    /// When the whole test must end.
+    deadline: Instant,
+}
+
+/// What the test found, besides the steps and the transcript.
+#[derive(Default)]
+struct Found {
+    /// The address connected to.
+    address: Option<SocketAddr>,
+    tls: Option<TlsReport>,
+    /// The extensions of the last EHLO that was answered.
+    extensions: Option<Extensions>,
+    /// The AUTH mechanisms offered after TLS, or in plain text when TLS never came.
+    auth_mechanisms: Vec<String>,
 }
 
 /// Why a flow stopped early, and whether the connection can still be closed politely.
@@ -76,112 +114,109 @@ enum Halt {
     Drop,
 }
 
-struct Session<'a> {
-    catalog: &'a SmtpCatalog,
-    request: &'a SmtpRequest,
-    roots: Arc<RootCertStore>,
-    allow_private: bool,
-    security: Security,
-    deadline: Instant,
-    steps: Vec<Step>,
-    transcript: Transcript,
-    tls: Option<TlsReport>,
-    auth_mechanisms: Vec<String>,
-    extensions: Vec<String>,
-    size_limit: Option<u64>,
-    address: Option<SocketAddr>,
-    progress: ProgressSender,
-}
-
-impl Session<'_> {
+impl Test<'_> {
     /// Resolves, connects, and runs the flow for the port's security.
-    async fn test(&mut self, resolver: &DnsResolver) {
-        let Some(addresses) = self.resolve(resolver).await else {
-            return;
+    async fn run(&self, log: &mut Log, resolver: &DnsResolver) -> Found {
+        let Some(addresses) = self.resolve(log, resolver).await else {
+            return Found::default();
         };
-        let Some(tcp) = self.connect(&addresses).await else {
-            return;
+        let Some((tcp, address)) = self.connect(log, &addresses).await else {
+            return Found::default();
         };
-        match self.security {
-            Security::Starttls => self.starttls_flow(tcp).await,
-            Security::Implicit => self.implicit_flow(tcp).await,
+        let found = match self.security {
+            Security::Starttls => self.starttls_flow(log, tcp, address).await,
+            Security::Implicit => self.implicit_flow(log, tcp, address).await,
+        };
+        Found {
+            address: Some(address),
+            ..found
         }
     }
 
     /// Greeting, EHLO, STARTTLS, certificate, EHLO over TLS, AUTH, QUIT.
-    async fn starttls_flow(&mut self, tcp: TcpStream) {
+    async fn starttls_flow(&self, log: &mut Log, tcp: TcpStream, address: SocketAddr) -> Found {
         let mut plain = Dialogue::new(Box::new(tcp));
-        if let Err(halt) = self.greeting(&mut plain).await {
-            return self.halt(halt, &mut plain).await;
+        if let Err((halt, tls)) = self.greeting(log, &mut plain, Some(address)).await {
+            self.halt(log, halt, &mut plain).await;
+            return Found {
+                tls,
+                ..Found::default()
+            };
         }
-        let extensions = match self.ehlo(&mut plain, StepName::Ehlo, false).await {
+        let extensions = match self.ehlo(log, &mut plain, StepName::Ehlo, false).await {
             Ok(extensions) => extensions,
-            Err(halt) => return self.halt(halt, &mut plain).await,
+            Err(halt) => {
+                self.halt(log, halt, &mut plain).await;
+                return Found::default();
+            }
         };
-        let Some(mut secure) = self.starttls(plain, &extensions).await else {
-            return;
+        // Without TLS these are all we learn, unless STARTTLS works.
+        let plain_auth = extensions.auth();
+        let (secure, tls) = self.starttls(log, plain, &extensions, address).await;
+        let after_tls = match secure {
+            Some(mut secure) => {
+                self.ehlo_auth_quit(log, &mut secure, StepName::EhloTls)
+                    .await
+            }
+            None => None,
         };
-        self.ehlo_auth_quit(&mut secure, StepName::EhloTls).await;
+        let (extensions, auth_mechanisms) = after_tls.unwrap_or((extensions, plain_auth));
+        Found {
+            address: None,
+            tls,
+            extensions: Some(extensions),
+            auth_mechanisms,
+        }
     }
 
     /// TLS, certificate, greeting, EHLO, AUTH, QUIT.
-    async fn implicit_flow(&mut self, tcp: TcpStream) {
-        let Some(mut secure) = self.tls_from_first_byte(tcp).await else {
-            return;
+    async fn implicit_flow(&self, log: &mut Log, tcp: TcpStream, address: SocketAddr) -> Found {
+        let (secure, tls) = self.tls_from_first_byte(log, tcp, address).await;
+        let found = Found {
+            tls: Some(tls),
+            ..Found::default()
         };
-        if let Err(halt) = self.greeting(&mut secure).await {
-            return self.halt(halt, &mut secure).await;
+        let Some(mut secure) = secure else {
+            return found;
+        };
+        if let Err((halt, _)) = self.greeting(log, &mut secure, None).await {
+            self.halt(log, halt, &mut secure).await;
+            return found;
         }
-        self.ehlo_auth_quit(&mut secure, StepName::Ehlo).await;
+        match self.ehlo_auth_quit(log, &mut secure, StepName::Ehlo).await {
+            Some((extensions, auth_mechanisms)) => Found {
+                extensions: Some(extensions),
+                auth_mechanisms,
+                ..found
+            },
+            None => found,
+        }
     }
 
-    /// The end of both flows, over TLS: EHLO (as `step`), AUTH, QUIT.
-    async fn ehlo_auth_quit(&mut self, secure: &mut Dialogue, step: StepName) {
-        let extensions = match self.ehlo(secure, step, true).await {
+    /// The end of both flows, over TLS: EHLO (as `step`), AUTH, QUIT. The extensions
+    /// and the AUTH mechanisms, when EHLO was answered.
+    async fn ehlo_auth_quit(
+        &self,
+        log: &mut Log,
+        secure: &mut Dialogue,
+        step: StepName,
+    ) -> Option<(Extensions, Vec<String>)> {
+        let extensions = match self.ehlo(log, secure, step, true).await {
             Ok(extensions) => extensions,
-            Err(halt) => return self.halt(halt, secure).await,
+            Err(halt) => {
+                self.halt(log, halt, secure).await;
+                return None;
+            }
         };
-        self.auth(&extensions);
-        self.quit(secure).await;
+        let mechanisms = self.auth(log, &extensions);
+        self.quit(log, secure).await;
+        Some((extensions, mechanisms))
     }
 
     /// Ends a flow that stopped early: QUIT when the conversation is still in step.
-    async fn halt(&mut self, halt: Halt, dialogue: &mut Dialogue) {
+    async fn halt(&self, log: &mut Log, halt: Halt, dialogue: &mut Dialogue) {
         if let Halt::Quit = halt {
-            self.quit(dialogue).await;
-        }
-    }
-
-    /// The verdict on the steps, and everything found, as the report.
-    fn into_report(self) -> Report {
-        let target = self.request.target();
-        let conclusion = verdict::conclude(
-            &self.steps,
-            &Context {
-                target: &target,
-                port: self.request.port,
-                security: self.security,
-                provider_host: self.request.is_provider_host(self.catalog),
-                auth_mechanisms: &self.auth_mechanisms,
-            },
-        );
-        Report {
-            target,
-            verdict: conclusion.verdict,
-            summary: conclusion.summary.clone(),
-            details: Details::Smtp(Box::new(SmtpReport {
-                host: self.request.host.to_string(),
-                port: self.request.port,
-                security: self.security,
-                address: self.address.map(|addr| addr.to_string()),
-                steps: self.steps,
-                tls: self.tls,
-                auth_mechanisms: self.auth_mechanisms,
-                extensions: self.extensions,
-                size_limit: self.size_limit,
-                advice: conclusion.summary,
-                transcript: self.transcript.into_lines(),
-            })),
+            self.quit(log, dialogue).await;
         }
     }
 }

@@ -1,25 +1,36 @@
 //! The plain-text phase: the greeting, EHLO, and STARTTLS up to the handshake.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Halt, Session};
-use crate::checks::smtp::dialogue::{seconds, Dialogue, ReadError, Reply};
+use super::log::Log;
+use super::{Halt, Test};
+use crate::checks::smtp::dialogue::{Dialogue, ReadError, Reply};
 use crate::checks::smtp::extensions::Extensions;
-use crate::checks::smtp::{Security, StepName, StepStatus};
-use crate::report::Verdict;
+use crate::checks::smtp::{Security, StepName};
+use crate::checks::tls::TlsReport;
+use crate::values::Verdict;
+use crate::wording::seconds;
 
-impl Session<'_> {
-    /// Reads the greeting. On a STARTTLS port a silent server is tried with TLS, to
-    /// tell "expects TLS from the first byte" from "does not greet".
-    pub(super) async fn greeting(&mut self, dialogue: &mut Dialogue) -> Result<(), Halt> {
+impl Test<'_> {
+    /// Reads the greeting. On a STARTTLS port a silent server is tried with TLS on a
+    /// new connection to `address`, to tell "expects TLS from the first byte" from
+    /// "does not greet"; the TLS session that try found comes back with the failure.
+    pub(super) async fn greeting(
+        &self,
+        log: &mut Log,
+        dialogue: &mut Dialogue,
+        address: Option<SocketAddr>,
+    ) -> Result<(), (Halt, Option<TlsReport>)> {
         let since = Instant::now();
         let step_limit = self.catalog.timeouts.greeting();
         let limit = self.limit(step_limit);
-        let reply = dialogue.read_reply(limit, &mut self.transcript).await;
+        let reply = dialogue.read_reply(limit, &mut log.transcript).await;
         let port = self.request.port;
         // Every outcome but a 220 is a failure; `halt` says whether QUIT can follow.
+        let mut tls = None;
         let (detail, halt) = match reply {
             Ok(reply) if reply.code == 220 => {
                 let took = since.elapsed();
@@ -29,9 +40,9 @@ impl Session<'_> {
                         seconds(took),
                         reply.quoted()
                     );
-                    self.record(StepName::Greeting, StepStatus::Warning, Verdict::Warning, since, detail);
+                    log.record(StepName::Greeting, Verdict::Warning, since, detail);
                 } else {
-                    self.record(StepName::Greeting, StepStatus::Ok, Verdict::Ok, since, reply.quoted());
+                    log.record(StepName::Greeting, Verdict::Ok, since, reply.quoted());
                 }
                 return Ok(());
             }
@@ -47,24 +58,19 @@ impl Session<'_> {
                 format!("Unexpected greeting {} (an SMTP server greets with 220).", reply.quoted()),
                 Halt::Quit,
             ),
-            Err(ReadError::Timeout { received: 0 }) if self.security == Security::Starttls && !limit.is_zero() => (
-                self.silent_greeting(since, step_limit, limit).await,
-                Halt::Drop,
-            ),
+            Err(ReadError::Timeout { received: 0 }) if self.security == Security::Starttls && !limit.is_zero() => {
+                let (detail, found) = self.silent_greeting(log, address, since, step_limit, limit).await;
+                tls = found;
+                (detail, Halt::Drop)
+            }
             Err(ReadError::Timeout { received: 0 }) => (self.no_greeting(step_limit, limit), Halt::Drop),
             Err(err) => (
                 format!("No usable greeting on port {port}: {}.", err.describe(limit)),
                 Halt::Drop,
             ),
         };
-        self.record(
-            StepName::Greeting,
-            StepStatus::Failed,
-            Verdict::Critical,
-            since,
-            detail,
-        );
-        Err(halt)
+        log.record(StepName::Greeting, Verdict::Critical, since, detail);
+        Err((halt, tls))
     }
 
     /// What a server that never greeted is told it did.
@@ -77,7 +83,8 @@ impl Session<'_> {
 
     /// Sends EHLO; when refused, tries HELO to say whether the server speaks only old SMTP.
     pub(super) async fn ehlo(
-        &mut self,
+        &self,
+        log: &mut Log,
         dialogue: &mut Dialogue,
         step: StepName,
         over_tls: bool,
@@ -86,14 +93,11 @@ impl Session<'_> {
         let command = format!("EHLO {}", self.catalog.ehlo_name);
         let step_limit = self.catalog.timeouts.command();
         let limit = self.limit(step_limit);
-        let reply = match dialogue
-            .command(&command, limit, &mut self.transcript)
-            .await
-        {
+        let reply = match dialogue.command(&command, limit, &mut log.transcript).await {
             Ok(reply) => reply,
             Err(err) => {
                 let detail = format!("No usable answer to EHLO: {}.", err.describe(limit));
-                self.record(step, StepStatus::Failed, Verdict::Critical, since, detail);
+                log.record(step, Verdict::Critical, since, detail);
                 return Err(Halt::Drop);
             }
         };
@@ -101,7 +105,7 @@ impl Session<'_> {
             let helo = format!("HELO {}", self.catalog.ehlo_name);
             let limit = self.limit(step_limit);
             let helo_works = matches!(
-                dialogue.command(&helo, limit, &mut self.transcript).await,
+                dialogue.command(&helo, limit, &mut log.transcript).await,
                 Ok(Reply { code: 250, .. })
             );
             let detail = if helo_works {
@@ -109,12 +113,10 @@ impl Session<'_> {
             } else {
                 format!("The server refused EHLO: {}.", reply.quoted())
             };
-            self.record(step, StepStatus::Failed, Verdict::Critical, since, detail);
+            log.record(step, Verdict::Critical, since, detail);
             return Err(Halt::Quit);
         }
         let extensions = Extensions::from_reply(&reply);
-        self.extensions = extensions.keywords.clone();
-        self.size_limit = extensions.size();
         let mut detail = extensions.describe();
         if step == StepName::EhloTls && extensions.has("STARTTLS") {
             // RFC 3207 §4.2: harmless for mail apps, but a sign of a confused server.
@@ -126,38 +128,34 @@ impl Session<'_> {
                 "Login (AUTH {}) is offered without encryption: a mail app could send its password unprotected. The server should offer AUTH only after STARTTLS. Offered: {detail}",
                 auth.join(" ")
             );
-            self.record(step, StepStatus::Warning, Verdict::Warning, since, detail);
+            log.record(step, Verdict::Warning, since, detail);
         } else {
-            self.record(step, StepStatus::Ok, Verdict::Ok, since, detail);
-        }
-        if !over_tls {
-            // Without TLS these are all we will learn, unless STARTTLS works.
-            self.auth_mechanisms = auth;
+            log.record(step, Verdict::Ok, since, detail);
         }
         Ok(extensions)
     }
 
-    /// Sends STARTTLS and runs the handshake; `None` when the test cannot go on.
+    /// Sends STARTTLS and runs the handshake: the TLS conversation when the test can
+    /// go on, and the TLS session when a handshake was tried.
     pub(super) async fn starttls(
-        &mut self,
+        &self,
+        log: &mut Log,
         mut plain: Dialogue,
         extensions: &Extensions,
-    ) -> Option<Dialogue> {
+        address: SocketAddr,
+    ) -> (Option<Dialogue>, Option<TlsReport>) {
         let since = Instant::now();
         if !extensions.has("STARTTLS") {
-            self.record(
-                StepName::Starttls,
-                StepStatus::Failed,
-                Verdict::Critical,
+            log.record(StepName::Starttls, Verdict::Critical,
                 since,
                 format!("Encryption is not offered (no STARTTLS after EHLO): mail apps set to STARTTLS on port {} will fail, and passwords would travel unprotected.", self.request.port),
             );
-            self.quit(&mut plain).await;
-            return None;
+            self.quit(log, &mut plain).await;
+            return (None, None);
         }
         let step_limit = self.catalog.timeouts.command();
         let limit = self.limit(step_limit);
-        let failure = match plain.command("STARTTLS", limit, &mut self.transcript).await {
+        let failure = match plain.command("STARTTLS", limit, &mut log.transcript).await {
             Ok(reply) if reply.code == 220 => None,
             Ok(reply) if reply.code == 454 => Some((
                 format!(
@@ -176,24 +174,19 @@ impl Session<'_> {
             )),
         };
         if let Some((detail, halt)) = failure {
-            self.record(
-                StepName::Starttls,
-                StepStatus::Failed,
-                Verdict::Critical,
-                since,
-                detail,
-            );
-            self.halt(halt, &mut plain).await;
-            return None;
+            log.record(StepName::Starttls, Verdict::Critical, since, detail);
+            self.halt(log, halt, &mut plain).await;
+            return (None, None);
         }
         let (io, leftover) = plain.into_io();
         if leftover > 0 {
-            self.transcript.note(format!(
+            log.note(format!(
                 "the server sent {leftover} bytes after its STARTTLS answer; they were discarded"
             ));
         }
-        self.transcript.note("starting TLS");
-        let outcome = self.handshake(io).await;
-        self.handshake_done(StepName::Starttls, since, outcome)
+        log.note("starting TLS");
+        let outcome = self.handshake(io, address).await;
+        let (secure, tls) = self.handshake_done(log, StepName::Starttls, since, outcome);
+        (secure, Some(tls))
     }
 }

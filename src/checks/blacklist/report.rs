@@ -1,0 +1,231 @@
+//! What `/blacklist` reports: every (address, zone) result, the counts, the verdict
+//! and the headline staff read first.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::Serialize;
+
+use super::classify::Status;
+use crate::catalog::Tier;
+
+/// The `/blacklist` part of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlacklistReport {
+    /// The addresses checked: the target itself, or a host name's addresses.
+    pub addresses: Vec<IpAddr>,
+    /// A host name's addresses that were not checked, and why.
+    pub skipped_addresses: Vec<SkippedAddress>,
+    /// How many distinct lists were asked.
+    pub lists: usize,
+    /// How many lists list at least one address.
+    pub listed: usize,
+    /// How many lists could not be checked for at least one address.
+    pub errors: usize,
+    /// Whether Spamhaus was asked through its Data Query Service (a key is set).
+    pub via_dqs: bool,
+    /// Lists not asked about an IPv6 address because they do not answer IPv6.
+    pub ipv4_only_lists: Vec<String>,
+    /// Why nothing could be checked, when that happened before any list was asked.
+    pub problem: Option<String>,
+    /// One entry per (address, zone): listed ones first, then clean, then errors.
+    pub results: Vec<ZoneResult>,
+}
+
+/// An address of a host name that was left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedAddress {
+    pub address: IpAddr,
+    pub why: String,
+}
+
+/// How one list answered for one address.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneResult {
+    pub address: IpAddr,
+    /// The public zone name (never the DQS name, which holds the key).
+    pub zone: String,
+    /// The list's name, e.g. "Spamhaus ZEN".
+    pub name: String,
+    pub tier: Tier,
+    pub status: Status,
+    /// The raw `A` answers.
+    pub codes: Vec<Ipv4Addr>,
+    /// Listed: what the codes mean. Error: what went wrong, for staff. Clean: a note.
+    pub meaning: Option<String>,
+    /// Listed only on a policy list (Spamhaus PBL): normal for a home or dynamic IP,
+    /// not a spam listing.
+    pub policy: bool,
+    /// The list's TXT record: its reason, often with a link.
+    pub reason: Option<String>,
+    pub delist_url: String,
+    /// How long the list took to answer.
+    pub elapsed_ms: u64,
+}
+
+/// What staff are told about a policy listing.
+pub const POLICY_NOTE: &str = "policy list: normal for a home or dynamic IP, not a spam listing";
+
+impl ZoneResult {
+    /// A listing that makes the verdict critical: a major list, not policy only.
+    pub fn is_serious(&self) -> bool {
+        self.status == Status::Listed && self.tier == Tier::Major && !self.policy
+    }
+}
+
+impl BlacklistReport {
+    fn zones_where(&self, status: Status) -> usize {
+        self.results
+            .iter()
+            .filter(|result| result.status == status)
+            .map(|result| result.zone.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+
+    /// Fills in the counts from the results and puts the results in reading order:
+    /// listed (major, then informational, then policy), clean, errors.
+    pub fn tally(&mut self) {
+        self.results.sort_by_key(|result| {
+            let rank = match result.status {
+                Status::Listed if result.is_serious() => 0,
+                Status::Listed if !result.policy => 1,
+                Status::Listed => 2,
+                Status::Clean => 3,
+                Status::Error => 4,
+            };
+            let tier = match result.tier {
+                Tier::Major => 0,
+                Tier::Informational => 1,
+            };
+            (rank, tier)
+        });
+        self.lists = self
+            .results
+            .iter()
+            .map(|result| result.zone.as_str())
+            .collect::<BTreeSet<_>>()
+            .len();
+        self.listed = self.zones_where(Status::Listed);
+        self.errors = self.zones_where(Status::Error);
+    }
+
+    /// The lists that could not be checked, grouped by cause (often they all share
+    /// one: a resolver problem, told once): the most widespread cause first, ties in
+    /// the order first seen. Every renderer groups them this way.
+    pub fn error_groups(&self) -> Vec<ErrorGroup<'_>> {
+        let mut groups: Vec<ErrorGroup<'_>> = Vec::new();
+        for result in self.results.iter().filter(|r| r.status == Status::Error) {
+            let cause = result.meaning.as_deref();
+            match groups.iter_mut().find(|group| group.cause == cause) {
+                Some(group) => group.results.push(result),
+                None => groups.push(ErrorGroup {
+                    cause,
+                    results: vec![result],
+                }),
+            }
+        }
+        // A stable sort keeps the first-seen order among equals.
+        groups.sort_by_key(|group| std::cmp::Reverse(group.results.len()));
+        groups
+    }
+}
+
+/// Lists that could not be checked for the same reason.
+#[derive(Debug, Clone)]
+pub struct ErrorGroup<'a> {
+    /// What went wrong, for staff; `None` when the results say nothing.
+    pub cause: Option<&'a str>,
+    pub results: Vec<&'a ZoneResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::Verdict;
+
+    fn result(zone: &str, tier: Tier, status: Status, policy: bool) -> ZoneResult {
+        ZoneResult {
+            address: "192.0.2.1".parse().unwrap(),
+            zone: zone.to_string(),
+            name: zone.to_string(),
+            tier,
+            status,
+            codes: vec![],
+            meaning: None,
+            policy,
+            reason: None,
+            delist_url: "https://example.com/".to_string(),
+            elapsed_ms: 1,
+        }
+    }
+
+    fn report(results: Vec<ZoneResult>) -> BlacklistReport {
+        let mut report = BlacklistReport {
+            addresses: vec!["192.0.2.1".parse().unwrap()],
+            skipped_addresses: vec![],
+            lists: 0,
+            listed: 0,
+            errors: 0,
+            via_dqs: false,
+            ipv4_only_lists: vec![],
+            problem: None,
+            results,
+        };
+        report.tally();
+        report
+    }
+
+    use Status::{Clean, Error, Listed};
+    use Tier::{Informational, Major};
+
+    #[test]
+    fn a_major_listing_is_critical_and_counted() {
+        let report = report(vec![
+            result("a", Major, Clean, false),
+            result("b", Major, Listed, false),
+            result("c", Informational, Listed, false),
+            result("d", Major, Error, false),
+        ]);
+        assert_eq!(report.verdict(), Verdict::Critical);
+        assert_eq!(
+            report.summary(),
+            "Checked 4 lists: listed on 2, 1 could not be checked"
+        );
+        assert_eq!(report.headline(), "Listed on 2 of 4 blocklists");
+        let order: Vec<&str> = report.results.iter().map(|r| r.zone.as_str()).collect();
+        assert_eq!(order, ["b", "c", "a", "d"]);
+    }
+
+    #[test]
+    fn policy_or_informational_listings_are_a_warning() {
+        let pbl = report(vec![
+            result("zen", Major, Listed, true),
+            result("b", Major, Clean, false),
+        ]);
+        assert_eq!(pbl.verdict(), Verdict::Warning);
+        assert_eq!(
+            pbl.summary(),
+            "Checked 2 lists: listed on 1 (policy list only)"
+        );
+        let informational = report(vec![result("u3", Informational, Listed, false)]);
+        assert_eq!(informational.verdict(), Verdict::Warning);
+    }
+
+    #[test]
+    fn clean_is_ok_errors_warn_and_nothing_answering_is_unknown() {
+        let clean = report(vec![result("a", Major, Clean, false)]);
+        assert_eq!(clean.verdict(), Verdict::Ok);
+        assert_eq!(clean.summary(), "Checked 1 list: not listed");
+        assert_eq!(clean.headline(), "Not listed on any of 1 blocklist");
+        let partial = report(vec![
+            result("a", Major, Clean, false),
+            result("b", Major, Error, false),
+        ]);
+        assert_eq!(partial.verdict(), Verdict::Warning);
+        let nothing = report(vec![result("b", Major, Error, false)]);
+        assert_eq!(nothing.verdict(), Verdict::Unknown);
+        assert_eq!(nothing.summary(), "Checked 1 list: none could be checked");
+        assert_eq!(report(vec![]).verdict(), Verdict::Unknown);
+    }
+}

@@ -1,0 +1,125 @@
+//! What every check returns: a verdict, a one-line summary and the check's details.
+//!
+//! Each check builds its own report type (`MxReport`, `SmtpReport`, …) and states
+//! its verdict rules by implementing [`CheckReport`]; [`Report::new`] wraps it into
+//! the common shape. A `Report` knows nothing of Discord or terminals: `render`
+//! turns it into either. It serializes to the JSON that `check --format json`
+//! prints: `{"check": "...", "target": "...", "verdict": "...", "summary": "...",
+//! ...details}`.
+
+use serde::Serialize;
+
+use super::blacklist::BlacklistReport;
+use super::mx::MxReport;
+use super::settings::SettingsReport;
+use super::smtp::SmtpReport;
+use crate::values::Verdict;
+
+/// A check's own report: it says how the check ended by the check's verdict rules.
+pub trait CheckReport: Into<Details> {
+    fn conclusion(&self) -> Conclusion;
+}
+
+/// The verdict of a report and the one sentence that explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conclusion {
+    pub verdict: Verdict,
+    /// One line a customer understands.
+    pub summary: String,
+}
+
+/// The result of one check.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// What was checked, e.g. `example.com` or `mail.echoterra.net:587`.
+    pub target: String,
+    pub verdict: Verdict,
+    /// One line a customer understands.
+    pub summary: String,
+    /// The check's own findings; the variant names the check.
+    pub details: Details,
+}
+
+impl Report {
+    /// Wraps a check's report, concluded by its own verdict rules.
+    pub fn new(target: impl Into<String>, report: impl CheckReport) -> Report {
+        let Conclusion { verdict, summary } = report.conclusion();
+        Report {
+            target: target.into(),
+            verdict,
+            summary,
+            details: report.into(),
+        }
+    }
+}
+
+/// Scripts read the head first: `check`, `target`, `verdict`, `summary`, then the
+/// details' own fields at the same level.
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            check: &'static str,
+            target: &'a str,
+            verdict: Verdict,
+            summary: &'a str,
+            #[serde(flatten)]
+            details: &'a Details,
+        }
+        Wire {
+            check: self.details.check_name(),
+            target: &self.target,
+            verdict: self.verdict,
+            summary: &self.summary,
+            details: &self.details,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The check-specific part of a report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Details {
+    Settings(SettingsReport),
+    /// Boxed: the SMTP report (steps, TLS, transcript) is much larger than the others.
+    Smtp(Box<SmtpReport>),
+    Blacklist(BlacklistReport),
+    Mx(MxReport),
+}
+
+impl Details {
+    /// The check's name as the command line and the JSON spell it.
+    pub fn check_name(&self) -> &'static str {
+        match self {
+            Details::Settings(_) => "settings",
+            Details::Smtp(_) => "smtp",
+            Details::Blacklist(_) => "blacklist",
+            Details::Mx(_) => "mx",
+        }
+    }
+}
+
+impl From<SettingsReport> for Details {
+    fn from(report: SettingsReport) -> Details {
+        Details::Settings(report)
+    }
+}
+
+impl From<SmtpReport> for Details {
+    fn from(report: SmtpReport) -> Details {
+        Details::Smtp(Box::new(report))
+    }
+}
+
+impl From<BlacklistReport> for Details {
+    fn from(report: BlacklistReport) -> Details {
+        Details::Blacklist(report)
+    }
+}
+
+impl From<MxReport> for Details {
+    fn from(report: MxReport) -> Details {
+        Details::Mx(report)
+    }
+}

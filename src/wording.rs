@@ -1,0 +1,101 @@
+//! How the bot writes numbers and sentences for people, in one place so every check
+//! and every output says them the same way: durations (`800 ms`, `1.5 s`), counts
+//! (`1 list`, `18 lists`), sizes (`36.7 MB`), certificate lifetimes (`40 days
+//! left`), a clause turned into a sentence, and text cut to a length.
+
+use std::time::Duration;
+
+/// A duration as people read it: `800 ms`, `15 s`, `1.5 s`.
+pub fn seconds(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else if millis.is_multiple_of(1000) {
+        format!("{} s", millis / 1000)
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
+/// "1 list", "18 lists".
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+/// Bytes in MB (10^6 bytes, as mail apps count): `36.7 MB`, `150 MB`.
+pub fn megabytes(bytes: u64) -> String {
+    let mb = bytes as f64 / 1_000_000.0;
+    if mb >= 100.0 {
+        format!("{mb:.0} MB")
+    } else {
+        format!("{mb:.1} MB")
+    }
+}
+
+/// Days left on a certificate as people read it: `40 days left`, `expired 3 days ago`.
+pub fn days_left(days: i64) -> String {
+    match days {
+        1 => "1 day left".to_string(),
+        0 => "expires today".to_string(),
+        -1 => "expired yesterday".to_string(),
+        days if days < 0 => format!("expired {} days ago", -days),
+        days => format!("{days} days left"),
+    }
+}
+
+/// A clause ("that looks like…") as the start of a sentence ("That looks like…").
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `text` cut to at most `max` characters (not bytes), the cut marked with `…`.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(seconds(Duration::from_millis(800)), "800 ms");
+        assert_eq!(seconds(Duration::from_secs(15)), "15 s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
+    }
+
+    #[test]
+    fn sizes_and_days_read_naturally() {
+        assert_eq!(megabytes(36_700_160), "36.7 MB");
+        assert_eq!(megabytes(157_286_400), "157 MB");
+        assert_eq!(days_left(40), "40 days left");
+        assert_eq!(days_left(-3), "expired 3 days ago");
+    }
+
+    #[test]
+    fn counts_and_sentences() {
+        assert_eq!(plural(1, "list", "lists"), "1 list");
+        assert_eq!(plural(18, "list", "lists"), "18 lists");
+        assert_eq!(capitalise("that looks like"), "That looks like");
+        assert_eq!(capitalise(""), "");
+    }
+
+    #[test]
+    fn shorten_counts_characters_not_bytes() {
+        assert_eq!(shorten("ééé", 3), "ééé");
+        assert_eq!(shorten("éééé", 3), "éé…");
+    }
+}

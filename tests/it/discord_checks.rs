@@ -1,0 +1,315 @@
+//! End to end for the network checks: the real bot binary, the fake Discord, and a
+//! real DNS server on loopback that the bot resolves through (`DNS_SERVERS`).
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::support::bot_process::BotProcess;
+use crate::support::dns_server::{Fault, TestDns, Zone};
+use crate::support::fake_discord::{FakeDiscord, Recorded, TOKEN};
+use crate::support::smtp_server::{Script, TestPki, TestSmtp, Validity};
+use serde_json::{json, Value};
+
+/// Manage Server: the staff permission of the shipped catalogue.
+const STAFF: u64 = 32;
+
+/// Test zones: a blocklist listing 127.0.0.2, and one that never answers.
+const ZONES: &str = r#"
+query_timeout_ms = 1500
+deadline_ms = 4000
+max_addresses = 4
+
+[[zones]]
+zone = "listed.bl.test"
+name = "Test Major List"
+lists = "spam sources"
+tier = "major"
+delist_url = "https://bl.example/delist"
+codes = [{ code = "127.0.0.2", meaning = "a known spam source" }]
+
+[[zones]]
+zone = "silent.bl.test"
+name = "Test Silent List"
+lists = "nothing, it never answers"
+tier = "informational"
+delist_url = "https://silent.example/"
+"#;
+
+/// Short progress interval so a live edit shows while the silent zone is awaited.
+const DEFAULTS: &str = r#"
+[rate_limit]
+checks_per_window = 3
+window_seconds = 60
+
+[dns]
+timeout_ms = 1500
+attempts = 1
+
+[discord]
+check_deadline_seconds = 20
+progress_interval_ms = 250
+staff_permissions = "32"
+"#;
+
+async fn dns() -> TestDns {
+    TestDns::builder()
+        .zone(
+            Zone::new("customer.test")
+                .mx("customer.test", 10, "mail.echoterra.net")
+                .a("customer.test", "203.0.113.80"),
+        )
+        .zone(Zone::new("echoterra.net").a("mail.echoterra.net", "185.199.108.153"))
+        .zone(Zone::new("echoterra.test").a("mail.echoterra.test", "127.0.0.1"))
+        .zone(
+            Zone::new("listed.bl.test")
+                .a("2.0.0.127.listed.bl.test", "127.0.0.2")
+                .txt("2.0.0.127.listed.bl.test", "Listed for testing"),
+        )
+        .zone(Zone::new("silent.bl.test"))
+        .fault("silent.bl.test", Fault::NoAnswer)
+        .start()
+        .await
+}
+
+fn write_catalogue(dir: &Path) {
+    std::fs::write(dir.join("blacklist.toml"), ZONES).unwrap();
+    std::fs::write(dir.join("defaults.toml"), DEFAULTS).unwrap();
+}
+
+async fn start(dns: &TestDns, commands: &Path) -> (FakeDiscord, BotProcess) {
+    start_with(dns, commands, &[]).await
+}
+
+async fn start_with(
+    dns: &TestDns,
+    commands: &Path,
+    extra: &[(&str, String)],
+) -> (FakeDiscord, BotProcess) {
+    let fake = FakeDiscord::start().await;
+    let mut env = vec![
+        ("DISCORD_TOKEN", TOKEN.to_string()),
+        ("DISCORD_API_BASE", fake.base()),
+        ("DNS_SERVERS", dns.addr().to_string()),
+        ("COMMANDS_DIR", commands.display().to_string()),
+        ("ALLOW_PRIVATE_TARGETS", "true".to_string()),
+    ];
+    env.extend(extra.iter().cloned());
+    let bot = BotProcess::start(&[], &env);
+    fake.wait_ready(1).await;
+    (fake, bot)
+}
+
+/// Waits for a deferred interaction's final edit (one that is not a progress line).
+async fn final_edit(fake: &FakeDiscord, token: &str) -> Vec<Recorded> {
+    fake.wait_for_responses(token, Duration::from_secs(30), |responses| {
+        responses.last().is_some_and(|last| {
+            matches!(last, Recorded::Edit { .. }) && !embed_text(last.body()).contains("Checking")
+        })
+    })
+    .await
+    .unwrap_or_else(|| panic!("{token}: no final edit: {:#?}", fake.responses(token)))
+}
+
+fn embed_text(body: &Value) -> String {
+    let message = if body.get("data").is_some() {
+        &body["data"]
+    } else {
+        body
+    };
+    message["embeds"]
+        .as_array()
+        .map(|embeds| {
+            embeds
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+fn is_deferral(recorded: &Recorded) -> bool {
+    matches!(recorded, Recorded::Callback { body, .. } if body["type"] == 5)
+}
+
+#[tokio::test]
+async fn mx_is_deferred_then_answered_with_the_verdict() {
+    let dns = dns().await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    let (fake, _bot) = start(&dns, commands.path()).await;
+
+    let (_, registered) = fake.registered_commands().await;
+    let names: Vec<&str> = registered
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["settings", "mx", "smtp", "blacklist"]);
+    let blacklist = registered
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "blacklist")
+        .unwrap();
+    assert_eq!(
+        blacklist["default_member_permissions"], "32",
+        "staff only by default"
+    );
+
+    let token = fake.send_command(
+        "mx",
+        json!([{"name": "domain", "type": 3, "value": "Customer.TEST."}]),
+        0,
+    );
+    let responses = final_edit(&fake, &token).await;
+    assert!(
+        is_deferral(&responses[0]),
+        "deferred first: {:?}",
+        responses[0]
+    );
+    let text = embed_text(responses.last().unwrap().body());
+    assert!(text.contains("mail.echoterra.net"), "{text}");
+    // The embed colour follows the verdict (green for ok).
+    let colour = responses.last().unwrap().body()["embeds"][0]["color"].as_u64();
+    assert_eq!(colour, Some(0x2ECC71), "{text}");
+
+    // Bad input is refused at once, privately, with what is accepted.
+    let token = fake.send_command(
+        "mx",
+        json!([{"name": "domain", "type": 3, "value": "https://customer.test/"}]),
+        0,
+    );
+    let responses = fake.wait_responses(&token, 1).await;
+    let body = responses[0].body();
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64);
+    assert!(embed_text(body).contains("example.com"), "{body}");
+}
+
+#[tokio::test]
+async fn blacklist_is_live_for_staff_and_refused_to_others() {
+    let dns = dns().await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    let (fake, _bot) = start(&dns, commands.path()).await;
+    let target = json!([{"name": "target", "type": 3, "value": "127.0.0.2"}]);
+
+    let token = fake.send_command("blacklist", target.clone(), 0);
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+    assert!(
+        embed_text(responses[0].body()).contains("staff"),
+        "{:?}",
+        responses[0]
+    );
+
+    let token = fake.send_command("blacklist", target, STAFF);
+    let responses = final_edit(&fake, &token).await;
+    assert!(is_deferral(&responses[0]), "deferred at once");
+    let edits: Vec<&Recorded> = responses
+        .iter()
+        .filter(|r| matches!(r, Recorded::Edit { .. }))
+        .collect();
+    assert!(
+        edits.len() >= 2,
+        "at least one live progress edit before the result: {responses:#?}"
+    );
+    assert!(
+        embed_text(edits[0].body()).contains("checked"),
+        "{:?}",
+        edits[0]
+    );
+    let last = embed_text(edits.last().unwrap().body());
+    assert!(last.contains("Test Major List"), "{last}");
+    assert!(last.contains("https://bl.example/delist"), "{last}");
+    assert!(
+        last.contains("Test Silent List"),
+        "the silent zone is reported as an error: {last}"
+    );
+}
+
+#[tokio::test]
+async fn network_checks_are_rate_limited_per_user() {
+    let dns = dns().await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    let (fake, _bot) = start(&dns, commands.path()).await;
+    let domain = json!([{"name": "domain", "type": 3, "value": "customer.test"}]);
+    for _ in 0..3 {
+        let token = fake.send_command("mx", domain.clone(), 0);
+        final_edit(&fake, &token).await;
+    }
+    let token = fake.send_command("mx", domain, 0);
+    let responses = fake.wait_responses(&token, 1).await;
+    let text = embed_text(responses[0].body());
+    assert!(text.contains("Try again in"), "{text}");
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+}
+
+#[tokio::test]
+async fn smtp_tests_the_provider_for_anyone_and_attaches_the_transcript() {
+    let dns = dns().await;
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["mail.echoterra.test"], Validity::Current),
+    ))
+    .await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    let port = server.port();
+    std::fs::write(
+        commands.path().join("smtp.toml"),
+        format!(
+            "host = \"mail.echoterra.test\"\nport = {port}\nallowed_ports = [{port}, 587]\nimplicit_tls_ports = [465]\nsubmission_ports = [{port}, 587]\nehlo_name = \"bot.echoterra.test\"\nslow_greeting_ms = 5000\nexpiry_warning_days = 14\n[timeouts]\nresolve_ms = 3000\nconnect_ms = 3000\ngreeting_ms = 3000\ncommand_ms = 3000\ntls_ms = 3000\ntotal_ms = 15000\n"
+        ),
+    )
+    .unwrap();
+    let (fake, _bot) = start_with(
+        &dns,
+        commands.path(),
+        &[("TLS_EXTRA_CA", pki.ca_path().display().to_string())],
+    )
+    .await;
+
+    // Anyone may test the provider's own server.
+    let token = fake.send_command("smtp", json!([]), 0);
+    let responses = final_edit(&fake, &token).await;
+    assert!(is_deferral(&responses[0]), "deferred at once");
+    let last = responses.last().unwrap();
+    let text = embed_text(last.body());
+    assert!(text.contains("works"), "{text}");
+    assert!(text.contains("✅"), "{text}");
+    let files = last.files();
+    assert_eq!(files.len(), 1, "the transcript is attached");
+    assert_eq!(files[0].0, "smtp-transcript.txt");
+    let transcript = String::from_utf8_lossy(&files[0].1);
+    assert!(
+        transcript.contains("EHLO bot.echoterra.test") && transcript.contains("STARTTLS"),
+        "{transcript}"
+    );
+    assert_eq!(
+        last.body()["attachments"][0]["filename"],
+        "smtp-transcript.txt"
+    );
+
+    // Another host needs staff; staff may.
+    let other = json!([{"name": "host", "type": 3, "value": "mail.echoterra.test:587"}]);
+    let other_host = json!([{"name": "host", "type": 3, "value": "127.0.0.1"}, {"name": "port", "type": 4, "value": port}]);
+    let token = fake.send_command("smtp", other_host.clone(), 0);
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+    assert!(
+        embed_text(responses[0].body()).contains("staff"),
+        "{:?}",
+        responses[0]
+    );
+    let token = fake.send_command("smtp", other_host, STAFF);
+    let responses = final_edit(&fake, &token).await;
+    assert!(is_deferral(&responses[0]));
+    // The provider's host on another allowed port is still the provider's.
+    let token = fake.send_command("smtp", other, 0);
+    let responses = final_edit(&fake, &token).await;
+    assert!(is_deferral(&responses[0]), "{responses:?}");
+}

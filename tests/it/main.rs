@@ -1,0 +1,15 @@
+//! The integration tests: one test binary, a module per area, all driving the real
+//! code and the real `echoterra-bot` binary against real servers on 127.0.0.1 only
+//! (a fake Discord, an in-process DNS server, SMTP servers with real TLS; see
+//! [`support`]).
+
+mod support;
+
+mod blacklist;
+mod cli;
+mod discord;
+mod discord_checks;
+mod dispatch;
+mod mx;
+mod resolver;
+mod smtp;

@@ -1,0 +1,790 @@
+//! The SMTP test (`/smtp`, `check smtp`) against real SMTP servers on 127.0.0.1 that
+//! speak real SMTP and real TLS, healthy and broken in the ways customers meet.
+//!
+//! Each server gets a catalogue with short timeouts so the suite stays fast; the test
+//! CA reaches the check through `TLS_EXTRA_CA`, as in a private deployment.
+
+use crate::support::dns_server;
+use crate::support::smtp_server;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use dns_server::{TestDns, Zone};
+use echoterra_bot::catalog::{Catalog, SmtpTimeouts};
+use echoterra_bot::checks::smtp::{
+    Security, SmtpInputError, SmtpReport, SmtpRequest, StepName, StepStatus,
+};
+use echoterra_bot::checks::tls::CertificateProblem;
+use echoterra_bot::checks::transcript::Party;
+use echoterra_bot::checks::{self, Progress, Request};
+use echoterra_bot::checks::{Details, Report};
+use echoterra_bot::checks::{Services, StartupError};
+use echoterra_bot::config::Config;
+use echoterra_bot::render::{self, discord::limits, Format};
+use echoterra_bot::values::Verdict;
+use smtp_server::{Greeting, Script, TestPki, TestSmtp, Validity};
+
+/// The test catalogue's overall deadline; no test may take much longer.
+const TOTAL: Duration = Duration::from_millis(8000);
+
+/// The embedded catalogue with short timeouts; `port` is a submission port and, when
+/// `implicit`, a TLS-from-the-first-byte port.
+fn catalog(port: u16, implicit: bool) -> Catalog {
+    let mut catalog = Catalog::embedded().expect("embedded catalogue");
+    with_smtp_settings(&mut catalog, port, implicit);
+    catalog
+}
+
+fn with_smtp_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
+    let smtp = &mut catalog.smtp;
+    smtp.timeouts = SmtpTimeouts {
+        resolve_ms: 2000,
+        connect_ms: 2000,
+        greeting_ms: 1500,
+        command_ms: 2000,
+        tls_ms: 2000,
+        total_ms: TOTAL.as_millis() as u64,
+    };
+    smtp.implicit_tls_ports = if implicit { vec![port] } else { vec![] };
+    smtp.submission_ports = vec![port];
+}
+
+/// A config as the environment gives it: the test CA in `TLS_EXTRA_CA` and private
+/// targets allowed (the servers are on loopback).
+fn config(ca: Option<&Path>) -> Config {
+    Config::from_lookup(|name| match name {
+        "ALLOW_PRIVATE_TARGETS" => Some("true".to_string()),
+        "TLS_EXTRA_CA" => ca.map(|path| path.display().to_string()),
+        _ => None,
+    })
+    .expect("config")
+}
+
+/// Runs the check against 127.0.0.1 on `server`'s port.
+async fn check_server(pki: &TestPki, server: &TestSmtp, implicit: bool) -> (Report, SmtpReport) {
+    let services = Services::from_parts(
+        catalog(server.port(), implicit),
+        config(Some(pki.ca_path())),
+    )
+    .expect("services");
+    check(&services, "127.0.0.1", server.port()).await
+}
+
+async fn check(services: &Services, host: &str, port: u16) -> (Report, SmtpReport) {
+    let request = SmtpRequest::from_input(
+        Some(host),
+        Some(i64::from(port)),
+        &services.catalog.smtp,
+        services.config.allow_private_targets,
+    )
+    .expect("a valid request");
+    let report = checks::run(services, &Request::Smtp(request), &Progress::none()).await;
+    let Details::Smtp(details) = &report.details else {
+        panic!("not an SMTP report");
+    };
+    let details = (**details).clone();
+    (report, details)
+}
+
+fn step(report: &SmtpReport, name: StepName) -> &echoterra_bot::checks::smtp::Step {
+    report
+        .steps
+        .iter()
+        .find(|step| step.name == name)
+        .unwrap_or_else(|| panic!("no {name:?} step"))
+}
+
+fn status(report: &SmtpReport, name: StepName) -> StepStatus {
+    step(report, name).status()
+}
+
+/// The bot must never log in or send mail, whatever the server offers.
+fn assert_no_credentials_or_mail(server: &TestSmtp) {
+    for command in server.commands() {
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_uppercase();
+        assert!(
+            ["EHLO", "HELO", "STARTTLS", "QUIT"].contains(&verb.as_str()),
+            "the bot sent {command:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_healthy_starttls_submission_server_is_ok() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+
+    assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
+    assert_eq!(report.target, format!("127.0.0.1:{}", server.port()));
+    assert!(
+        report.summary.contains(&format!(
+            "works: connect with port {}, STARTTLS",
+            server.port()
+        )),
+        "{}",
+        report.summary
+    );
+    for step in &smtp.steps {
+        assert_eq!(step.status(), StepStatus::Ok, "{step:?}");
+    }
+    assert_eq!(smtp.security, Security::Starttls);
+    let tls = smtp.tls.as_ref().unwrap();
+    assert_eq!(tls.version.as_deref(), Some("TLS 1.3"));
+    let certificate = tls.certificate.as_ref().unwrap();
+    assert!(certificate.valid);
+    assert!(certificate.issuer.contains("Echoterra Test CA"));
+    assert!(
+        (363..=365).contains(&certificate.days_left),
+        "{}",
+        certificate.days_left
+    );
+    assert_eq!(smtp.auth_mechanisms, ["PLAIN", "LOGIN"]);
+    assert_eq!(smtp.size_limit, Some(36_700_160));
+    assert_no_credentials_or_mail(&server);
+    assert_eq!(
+        server.commands(),
+        [
+            "EHLO echoterra-bot.invalid",
+            "STARTTLS",
+            "EHLO echoterra-bot.invalid",
+            "QUIT"
+        ]
+    );
+    // The transcript holds both sides.
+    assert!(smtp
+        .transcript
+        .iter()
+        .any(|line| line.from == Party::Client && line.text == "STARTTLS"));
+    assert!(smtp
+        .transcript
+        .iter()
+        .any(|line| line.from == Party::Server && line.text.starts_with("220 test.smtp.invalid")));
+}
+
+#[tokio::test]
+async fn the_json_carries_steps_tls_certificate_and_auth() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let (report, _) = check_server(&pki, &server, false).await;
+    let json: serde_json::Value =
+        serde_json::from_str(&render::render(&report, Format::Json)).unwrap();
+    assert_eq!(json["check"], "smtp");
+    assert_eq!(json["target"], format!("127.0.0.1:{}", server.port()));
+    assert_eq!(json["verdict"], "ok");
+    assert!(json["summary"].as_str().unwrap().contains("works"));
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["name"], "resolve");
+    for step in steps {
+        assert_eq!(step["status"], "ok");
+        assert!(step["millis"].is_u64() && step["detail"].is_string());
+    }
+    assert_eq!(json["tls"]["version"], "TLS 1.3");
+    assert!(json["tls"]["cipher"]
+        .as_str()
+        .unwrap()
+        .starts_with("TLS13_"));
+    let certificate = &json["tls"]["certificate"];
+    for key in [
+        "subject",
+        "issuer",
+        "not_after",
+        "days_left",
+        "valid",
+        "problem",
+    ] {
+        assert!(certificate.get(key).is_some(), "no {key}");
+    }
+    assert_eq!(certificate["valid"], true);
+    assert_eq!(
+        json["auth_mechanisms"],
+        serde_json::json!(["PLAIN", "LOGIN"])
+    );
+    assert!(json["transcript"].as_array().unwrap().len() > 10);
+}
+
+#[tokio::test]
+async fn the_discord_message_lists_steps_and_attaches_the_transcript() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let (report, _) = check_server(&pki, &server, false).await;
+    let message = render::discord::report_message(&report);
+    assert_eq!(limits::violations(&message), Vec::<String>::new());
+    let embed = &message.embeds[0];
+    let description = embed.description.as_deref().unwrap();
+    assert!(description.contains("✅ **STARTTLS**"), "{description}");
+    assert!(
+        description.contains("works: connect with port"),
+        "{description}"
+    );
+    assert!(embed.fields.iter().any(|f| f.name.contains("Certificate")));
+    assert_eq!(message.files.len(), 1);
+    assert_eq!(message.files[0].name, "smtp-transcript.txt");
+    let transcript = String::from_utf8(message.files[0].bytes.clone()).unwrap();
+    assert!(transcript.contains("C: STARTTLS"), "{transcript}");
+    assert!(transcript.contains("S: 221"), "{transcript}");
+}
+
+#[tokio::test]
+async fn implicit_tls_from_the_first_byte_is_ok() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::implicit(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, true).await;
+    assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
+    assert_eq!(smtp.security, Security::Implicit);
+    assert!(report.summary.contains("SSL/TLS"), "{}", report.summary);
+    let names: Vec<StepName> = smtp.steps.iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        [
+            StepName::Resolve,
+            StepName::Connect,
+            StepName::Tls,
+            StepName::Certificate,
+            StepName::Greeting,
+            StepName::Ehlo,
+            StepName::Auth,
+            StepName::Quit
+        ]
+    );
+    assert!(smtp.steps.iter().all(|s| s.status() == StepStatus::Ok));
+    assert_eq!(smtp.auth_mechanisms, ["PLAIN", "LOGIN"]);
+    assert_no_credentials_or_mail(&server);
+}
+
+#[tokio::test]
+async fn a_554_greeting_is_critical_with_its_text() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::greeting(Greeting::Reply(
+        "554 5.7.1 No SMTP service here".into(),
+    )))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let greeting = step(&smtp, StepName::Greeting);
+    assert_eq!(greeting.status(), StepStatus::Failed);
+    assert!(
+        greeting.detail.contains("554 5.7.1 No SMTP service here"),
+        "{}",
+        greeting.detail
+    );
+    assert!(greeting.detail.contains("policy"));
+    assert_eq!(status(&smtp, StepName::Ehlo), StepStatus::Skipped);
+    // Still said goodbye politely.
+    assert_eq!(server.commands(), ["QUIT"]);
+    assert!(step(&smtp, StepName::Quit).detail.starts_with("221"));
+}
+
+#[tokio::test]
+async fn a_server_that_never_speaks_is_critical_within_the_deadline() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::greeting(Greeting::Silent)).await;
+    let started = Instant::now();
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert!(started.elapsed() < TOTAL + Duration::from_secs(2));
+    assert_eq!(report.verdict, Verdict::Critical);
+    let greeting = step(&smtp, StepName::Greeting);
+    assert_eq!(greeting.status(), StepStatus::Failed);
+    assert!(
+        greeting.detail.contains("did not greet us"),
+        "{}",
+        greeting.detail
+    );
+    assert!(!greeting.detail.contains("TLS from the first byte"));
+}
+
+#[tokio::test]
+async fn a_silent_starttls_port_that_speaks_tls_is_named_as_the_ssl_port_mix_up() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::implicit(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    // Tested as a STARTTLS port, as a customer who picked the wrong setting would.
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    assert!(
+        report
+            .summary
+            .contains("expects TLS from the first byte (SSL/TLS, usually 465)"),
+        "{}",
+        report.summary
+    );
+    assert_eq!(status(&smtp, StepName::Starttls), StepStatus::Skipped);
+    assert_eq!(status(&smtp, StepName::Certificate), StepStatus::Ok);
+    assert!(smtp.tls.unwrap().certificate.unwrap().valid);
+}
+
+#[tokio::test]
+async fn a_plain_greeting_on_an_implicit_tls_port_is_the_reverse_mix_up() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, true).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let tls = step(&smtp, StepName::Tls);
+    assert_eq!(tls.status(), StepStatus::Failed);
+    assert!(tls.detail.contains("speaks plain SMTP"), "{}", tls.detail);
+    assert!(
+        tls.detail.contains("220 test.smtp.invalid"),
+        "{}",
+        tls.detail
+    );
+    assert!(tls.detail.contains("STARTTLS"), "{}", tls.detail);
+}
+
+#[tokio::test]
+async fn no_starttls_on_a_submission_port_is_critical() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.starttls = false;
+    let server = TestSmtp::start(script).await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let starttls = step(&smtp, StepName::Starttls);
+    assert_eq!(starttls.status(), StepStatus::Failed);
+    assert!(
+        starttls.detail.contains("Encryption is not offered"),
+        "{}",
+        starttls.detail
+    );
+    assert_eq!(status(&smtp, StepName::Certificate), StepStatus::Skipped);
+    assert_eq!(status(&smtp, StepName::Quit), StepStatus::Ok);
+    assert!(!server.commands().contains(&"STARTTLS".to_string()));
+}
+
+#[tokio::test]
+async fn auth_offered_before_tls_is_a_warning() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.auth_before_tls = true;
+    let server = TestSmtp::start(script).await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Warning, "{}", report.summary);
+    let ehlo = step(&smtp, StepName::Ehlo);
+    assert_eq!(ehlo.status(), StepStatus::Warning);
+    assert!(
+        ehlo.detail.contains("without encryption"),
+        "{}",
+        ehlo.detail
+    );
+    assert!(report.summary.contains("works"), "{}", report.summary);
+    assert_no_credentials_or_mail(&server);
+}
+
+#[tokio::test]
+async fn no_auth_after_tls_on_a_submission_port_is_critical() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.auth_after_tls = false;
+    let server = TestSmtp::start(script).await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    assert_eq!(status(&smtp, StepName::Auth), StepStatus::Failed);
+    assert!(
+        report.summary.contains("cannot log in"),
+        "{}",
+        report.summary
+    );
+}
+
+#[tokio::test]
+async fn an_expired_certificate_is_a_certificate_failure_and_the_test_goes_on() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::Expired),
+    ))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    assert!(report.summary.contains("expired on"), "{}", report.summary);
+    // A certificate failure is not "no STARTTLS": STARTTLS itself worked.
+    assert_eq!(status(&smtp, StepName::Starttls), StepStatus::Ok);
+    assert_eq!(status(&smtp, StepName::Certificate), StepStatus::Failed);
+    let certificate = smtp.tls.as_ref().unwrap().certificate.as_ref().unwrap();
+    assert_eq!(certificate.problems, [CertificateProblem::Expired]);
+    assert!(certificate.days_left < 0);
+    // The dialogue went on over TLS to look at AUTH.
+    assert_eq!(status(&smtp, StepName::Auth), StepStatus::Ok);
+    assert_no_credentials_or_mail(&server);
+    let message = render::discord::report_message(&report);
+    assert_eq!(limits::violations(&message), Vec::<String>::new());
+    let description = message.embeds[0].description.as_deref().unwrap();
+    assert!(
+        description.starts_with("❌ **The certificate expired on"),
+        "{description}"
+    );
+    assert!(description.contains("❌ **Certificate**"), "{description}");
+    assert!(description.contains("✅ **STARTTLS**"), "{description}");
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_name_is_a_wrong_name_failure() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["mail.other-provider.invalid"], Validity::Current),
+    ))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let certificate = smtp.tls.as_ref().unwrap().certificate.as_ref().unwrap();
+    assert_eq!(certificate.problems, [CertificateProblem::WrongName]);
+    assert!(
+        report
+            .summary
+            .contains("is for mail.other-provider.invalid, not 127.0.0.1"),
+        "{}",
+        report.summary
+    );
+}
+
+#[tokio::test]
+async fn a_self_signed_certificate_is_named_as_such() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(TestPki::self_signed(&["127.0.0.1"]))).await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let certificate = smtp.tls.as_ref().unwrap().certificate.as_ref().unwrap();
+    assert_eq!(certificate.problems, [CertificateProblem::SelfSigned]);
+    assert!(report.summary.contains("self-signed"), "{}", report.summary);
+}
+
+#[tokio::test]
+async fn a_certificate_from_an_unknown_authority_is_not_trusted() {
+    let pki = TestPki::new();
+    let stranger = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        stranger.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let certificate = smtp.tls.as_ref().unwrap().certificate.as_ref().unwrap();
+    assert_eq!(
+        certificate.problems,
+        [CertificateProblem::UnknownIssuer],
+        "{:?}",
+        certificate.problem
+    );
+    assert!(report.summary.contains("not trusted"), "{}", report.summary);
+}
+
+#[tokio::test]
+async fn a_certificate_expiring_within_14_days_is_a_warning() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::ExpiresInDays(5)),
+    ))
+    .await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Warning, "{}", report.summary);
+    assert_eq!(status(&smtp, StepName::Certificate), StepStatus::Warning);
+    assert!(
+        report.summary.contains("expires in 5 days"),
+        "{}",
+        report.summary
+    );
+}
+
+#[tokio::test]
+async fn an_aborted_tls_handshake_is_a_tls_failure() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.abort_handshake = true;
+    let server = TestSmtp::start(script).await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let starttls = step(&smtp, StepName::Starttls);
+    assert_eq!(starttls.status(), StepStatus::Failed);
+    assert!(
+        starttls
+            .detail
+            .contains("closed the connection during the TLS handshake"),
+        "{}",
+        starttls.detail
+    );
+    assert!(!starttls.detail.contains("not offered"));
+    assert_eq!(status(&smtp, StepName::Certificate), StepStatus::Skipped);
+}
+
+#[tokio::test]
+async fn a_server_trickling_one_byte_a_second_ends_as_a_finding() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::greeting(Greeting::Trickle)).await;
+    let started = Instant::now();
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert!(started.elapsed() < TOTAL + Duration::from_secs(2));
+    assert_eq!(report.verdict, Verdict::Critical);
+    let greeting = step(&smtp, StepName::Greeting);
+    assert!(
+        greeting.detail.contains("byte by byte"),
+        "{}",
+        greeting.detail
+    );
+}
+
+#[tokio::test]
+async fn an_endless_line_ends_as_a_finding() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::greeting(Greeting::EndlessLine)).await;
+    let started = Instant::now();
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert!(started.elapsed() < TOTAL + Duration::from_secs(2));
+    assert_eq!(report.verdict, Verdict::Critical);
+    let greeting = step(&smtp, StepName::Greeting);
+    assert!(
+        greeting.detail.contains("line longer than"),
+        "{}",
+        greeting.detail
+    );
+}
+
+#[tokio::test]
+async fn a_slow_greeting_is_only_a_warning() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.greeting = Greeting::Delayed(Duration::from_millis(700));
+    let server = TestSmtp::start(script).await;
+    let mut catalog = catalog(server.port(), false);
+    catalog.smtp.slow_greeting_ms = 300;
+    let services = Services::from_parts(catalog, config(Some(pki.ca_path()))).unwrap();
+    let (report, smtp) = check(&services, "127.0.0.1", server.port()).await;
+    assert_eq!(report.verdict, Verdict::Warning, "{}", report.summary);
+    assert_eq!(status(&smtp, StepName::Greeting), StepStatus::Warning);
+    assert_eq!(status(&smtp, StepName::Auth), StepStatus::Ok);
+}
+
+#[tokio::test]
+async fn nothing_listening_is_critical() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let services = Services::from_parts(catalog(port, false), config(None)).unwrap();
+    let (report, smtp) = check(&services, "127.0.0.1", port).await;
+    assert_eq!(report.verdict, Verdict::Critical);
+    let connect = step(&smtp, StepName::Connect);
+    assert!(
+        connect.detail.contains("nothing is listening"),
+        "{}",
+        connect.detail
+    );
+}
+
+#[tokio::test]
+async fn a_host_name_is_resolved_through_the_shared_resolver() {
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["smtp.example.test"], Validity::Current),
+    ))
+    .await;
+    let dns = TestDns::builder()
+        .zone(Zone::new("example.test").a("smtp.example.test", "127.0.0.1"))
+        .start()
+        .await;
+    let mut catalog = dns.catalog();
+    with_smtp_settings(&mut catalog, server.port(), false);
+    let config = Config {
+        dns_servers: Some(vec![dns.addr()]),
+        ..config(Some(pki.ca_path()))
+    };
+    let services = Services::from_parts(catalog, config).unwrap();
+    let (report, smtp) = check(&services, "smtp.example.test", server.port()).await;
+    assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
+    assert!(step(&smtp, StepName::Resolve).detail.contains("127.0.0.1"));
+    assert_eq!(smtp.address, Some(format!("127.0.0.1:{}", server.port())));
+}
+
+#[tokio::test]
+async fn a_dns_failure_is_unknown() {
+    let dns = TestDns::builder()
+        .zone(Zone::new("example.test").a("smtp.example.test", "127.0.0.1"))
+        .start()
+        .await;
+    let mut catalog = dns.catalog();
+    with_smtp_settings(&mut catalog, 587, false);
+    let config = Config {
+        dns_servers: Some(vec![dns.addr()]),
+        ..config(None)
+    };
+    let services = Services::from_parts(catalog, config).unwrap();
+    let (report, smtp) = check(&services, "missing.example.test", 587).await;
+    assert_eq!(report.verdict, Verdict::Unknown);
+    assert!(report.summary.contains("DNS problem"), "{}", report.summary);
+    assert_eq!(status(&smtp, StepName::Connect), StepStatus::Skipped);
+}
+
+#[tokio::test]
+async fn private_targets_and_other_ports_are_refused_unless_allowed() {
+    let catalog = Catalog::embedded().unwrap();
+    let err =
+        SmtpRequest::from_input(Some("127.0.0.1"), Some(587), &catalog.smtp, false).unwrap_err();
+    assert!(matches!(err, SmtpInputError::NotPublic { .. }), "{err}");
+    let err = SmtpRequest::from_input(Some("smtp.example.com"), Some(8025), &catalog.smtp, false)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "port 8025 is not an SMTP port: the bot tests only ports 25, 465, 587 and 2525"
+    );
+
+    // A name that resolves to loopback is refused before any connection is made.
+    let pki = TestPki::new();
+    let server = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let dns = TestDns::builder()
+        .zone(Zone::new("example.test").a("inside.example.test", "127.0.0.1"))
+        .start()
+        .await;
+    let mut catalog = dns.catalog();
+    with_smtp_settings(&mut catalog, 587, false);
+    let services = Services::from_parts(catalog, dns.config()).unwrap();
+    assert!(!services.config.allow_private_targets);
+    let request = SmtpRequest::from_input(
+        Some("inside.example.test"),
+        Some(587),
+        &services.catalog.smtp,
+        false,
+    )
+    .unwrap();
+    let report = checks::run(&services, &Request::Smtp(request), &Progress::none()).await;
+    let Details::Smtp(smtp) = &report.details else {
+        panic!("not an SMTP report")
+    };
+    assert_eq!(report.verdict, Verdict::Unknown);
+    assert!(
+        report.summary.contains("only public mail servers"),
+        "{}",
+        report.summary
+    );
+    assert_eq!(smtp.address, None);
+    assert_eq!(status(smtp, StepName::Connect), StepStatus::Skipped);
+    assert!(server.commands().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreadable_tls_extra_ca_stops_start_up() {
+    let err = match Services::from_parts(
+        Catalog::embedded().unwrap(),
+        config(Some(Path::new("/nonexistent/test-ca.pem"))),
+    ) {
+        Err(err) => err,
+        Ok(_) => panic!("a missing TLS_EXTRA_CA file must stop start-up"),
+    };
+    assert!(matches!(err, StartupError::TrustRoots(_)));
+    assert!(
+        err.to_string().starts_with("TLS_EXTRA_CA: cannot read"),
+        "{err}"
+    );
+}
+
+/// Runs `echoterra-bot check smtp ...` with only the given environment.
+async fn cli(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"));
+    command.args(["check", "smtp"]).args(args).env_clear();
+    // Run where no .env can be picked up.
+    command.current_dir(std::env::temp_dir());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().await.expect("run the binary");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_command_line_gives_the_verdict_as_exit_code() {
+    let pki = TestPki::new();
+    let ca = pki.ca_path().display().to_string();
+    let healthy = TestSmtp::start(Script::starttls(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let port = healthy.port().to_string();
+    let env = [
+        ("ALLOW_PRIVATE_TARGETS", "true"),
+        ("TLS_EXTRA_CA", ca.as_str()),
+    ];
+    let (code, stdout, stderr) = cli(&["127.0.0.1", "--port", &port], &env).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("SMTP OK: "), "{stdout}");
+    assert!(stdout.contains("[ok  ] STARTTLS"), "{stdout}");
+
+    let refusing = TestSmtp::start(Script::greeting(Greeting::Reply(
+        "554 5.7.1 Go away".into(),
+    )))
+    .await;
+    let target = format!("127.0.0.1:{}", refusing.port());
+    let (code, stdout, _) = cli(&[&target, "--format", "json"], &env).await;
+    assert_eq!(code, 2, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["verdict"], "critical");
+    assert_eq!(json["steps"][2]["name"], "greeting");
+    assert_eq!(json["steps"][2]["status"], "failed");
+
+    // Without ALLOW_PRIVATE_TARGETS neither the port nor the address is accepted.
+    let (code, _, stderr) = cli(&["smtp.example.com", "--port", "8025"], &[]).await;
+    assert_eq!(code, 3);
+    assert!(stderr.contains("port 8025 is not an SMTP port"), "{stderr}");
+    let (code, _, stderr) = cli(&["127.0.0.1"], &[]).await;
+    assert_eq!(code, 3);
+    assert!(stderr.contains("only public mail servers"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_command_line_reads_implicit_tls_ports_from_commands_dir() {
+    let pki = TestPki::new();
+    let ca = pki.ca_path().display().to_string();
+    let server = TestSmtp::start(Script::implicit(
+        pki.leaf(&["127.0.0.1"], Validity::Current),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let embedded =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("commands/smtp.toml"))
+            .unwrap();
+    let port = server.port();
+    let smtp_toml = embedded
+        .replace(
+            "implicit_tls_ports = [465]",
+            &format!("implicit_tls_ports = [{port}]"),
+        )
+        .replace(
+            "submission_ports = [465, 587]",
+            &format!("submission_ports = [{port}]"),
+        );
+    assert_ne!(smtp_toml, embedded);
+    std::fs::write(dir.path().join("smtp.toml"), smtp_toml).unwrap();
+    let commands_dir = dir.path().display().to_string();
+    let env = [
+        ("ALLOW_PRIVATE_TARGETS", "true"),
+        ("TLS_EXTRA_CA", ca.as_str()),
+        ("COMMANDS_DIR", commands_dir.as_str()),
+    ];
+    let (code, stdout, stderr) = cli(&[&format!("127.0.0.1:{port}")], &env).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("SSL/TLS"), "{stdout}");
+    assert!(stdout.contains("[ok  ] TLS"), "{stdout}");
+}

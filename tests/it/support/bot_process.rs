@@ -1,0 +1,78 @@
+//! The real `echoterra-bot` binary, started as a child process for end-to-end tests,
+//! with its logs kept for inspection. The process is killed when dropped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub struct BotProcess {
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl BotProcess {
+    /// Starts `echoterra-bot` with `args`, the given environment and nothing else
+    /// inherited that could change its behaviour (it runs in an empty folder, so no
+    /// `.env` is read).
+    pub fn start(args: &[&str], env: &[(&str, String)]) -> BotProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("bot.log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"));
+        command
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info,echoterra_bot=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("the bot binary starts");
+        BotProcess {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// Everything the bot has logged so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits (up to 10 s) for the process to exit by itself.
+    pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        None
+    }
+
+    /// Sends SIGTERM and waits for the exit status (up to 10 s).
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        None
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,303 @@
+//! A real DNS server for tests: hickory-server authorities on 127.0.0.1 (UDP and TCP on
+//! one port), holding the zones a test builds, with faults (SERVFAIL, REFUSED, silence)
+//! for chosen names and a log of every query received.
+//!
+//! In a test module:
+//!
+//! ```ignore
+//! let dns = TestDns::builder()
+//!     .zone(Zone::new("example.com").mx("example.com", 10, "mail.echoterra.net"))
+//!     .zone(Zone::new("echoterra.net").a("mail.echoterra.net", "185.199.108.153"))
+//!     .fault("broken.example", Fault::ServFail)
+//!     .start()
+//!     .await;
+//! let services = dns.services(); // the embedded catalogue, DNS_SERVERS = this server
+//! ```
+//!
+//! A name outside every zone is answered REFUSED (as a real authoritative server does).
+//! The server stops when the `TestDns` is dropped.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use echoterra_bot::catalog::Catalog;
+use echoterra_bot::checks::Services;
+use echoterra_bot::config::Config;
+use hickory_server::authority::{Catalog as DnsCatalog, MessageResponseBuilder, ZoneType};
+use hickory_server::proto::op::{Header, ResponseCode};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, SOA, TXT};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_server::proto::xfer::Protocol;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryAuthority;
+use hickory_server::ServerFuture;
+use tokio::net::{TcpListener, UdpSocket};
+
+/// TTL of every record a test adds.
+pub const TEST_TTL: u32 = 300;
+
+/// The per-query timeout of [`TestDns::services`]: short, so tests of silence end soon.
+pub const TEST_DNS_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// What the server does instead of answering, for a name and every name below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    ServFail,
+    Refused,
+    /// Reads the query and never answers.
+    NoAnswer,
+    /// Answers normally, but only after this delay (the blocklist benchmark's slow zones).
+    Delay(Duration),
+}
+
+/// One query the server received: the name (lower case, no trailing dot), type, and
+/// whether it came over UDP or TCP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedQuery {
+    pub name: String,
+    pub record_type: RecordType,
+    pub protocol: Protocol,
+}
+
+/// A zone's records. Names are absolute (`mail.example.com`, trailing dot optional)
+/// and must lie inside the zone.
+pub struct Zone {
+    origin: Name,
+    records: Vec<Record>,
+}
+
+fn name(text: &str) -> Name {
+    let mut name = Name::from_str(text).unwrap_or_else(|err| panic!("{text:?}: {err}"));
+    name.set_fqdn(true);
+    name
+}
+
+impl Zone {
+    /// An empty zone with its SOA and NS records.
+    pub fn new(origin: &str) -> Zone {
+        let origin = name(origin);
+        let ns = name("ns.test-dns.invalid");
+        let soa = SOA::new(
+            ns.clone(),
+            name("hostmaster.test-dns.invalid"),
+            1,
+            3600,
+            600,
+            86400,
+            TEST_TTL,
+        );
+        let records = vec![
+            Record::from_rdata(origin.clone(), TEST_TTL, RData::SOA(soa)),
+            Record::from_rdata(origin.clone(), TEST_TTL, RData::NS(NS(ns))),
+        ];
+        Zone { origin, records }
+    }
+
+    /// Adds any record.
+    pub fn record(mut self, owner: &str, data: RData) -> Zone {
+        let owner = name(owner);
+        assert!(
+            self.origin.zone_of(&owner),
+            "{owner} is not inside the zone {}",
+            self.origin
+        );
+        self.records.push(Record::from_rdata(owner, TEST_TTL, data));
+        self
+    }
+
+    pub fn a(self, owner: &str, ip: &str) -> Zone {
+        self.record(owner, RData::A(A(ip.parse().expect("an IPv4 address"))))
+    }
+
+    pub fn aaaa(self, owner: &str, ip: &str) -> Zone {
+        self.record(
+            owner,
+            RData::AAAA(AAAA(ip.parse().expect("an IPv6 address"))),
+        )
+    }
+
+    /// An `MX` record; an exchange of `.` makes a null MX.
+    pub fn mx(self, owner: &str, preference: u16, exchange: &str) -> Zone {
+        let exchange = if exchange == "." {
+            Name::root()
+        } else {
+            name(exchange)
+        };
+        self.record(owner, RData::MX(MX::new(preference, exchange)))
+    }
+
+    pub fn txt(self, owner: &str, text: &str) -> Zone {
+        self.record(owner, RData::TXT(TXT::new(vec![text.to_string()])))
+    }
+
+    pub fn cname(self, owner: &str, target: &str) -> Zone {
+        self.record(owner, RData::CNAME(CNAME(name(target))))
+    }
+
+    fn into_authority(self) -> (LowerName, InMemoryAuthority) {
+        let mut authority = InMemoryAuthority::empty(self.origin.clone(), ZoneType::Primary, false);
+        for record in self.records {
+            let text = format!("{} {}", record.name(), record.record_type());
+            assert!(authority.upsert_mut(record, 1), "cannot add {text}");
+        }
+        (LowerName::new(&self.origin), authority)
+    }
+}
+
+/// Builds a [`TestDns`].
+#[derive(Default)]
+pub struct TestDnsBuilder {
+    zones: Vec<Zone>,
+    faults: Vec<(LowerName, Fault)>,
+}
+
+impl TestDnsBuilder {
+    pub fn zone(mut self, zone: Zone) -> Self {
+        self.zones.push(zone);
+        self
+    }
+
+    /// Queries for `name` or any name below it get `fault` instead of an answer;
+    /// `.` makes the whole server misbehave.
+    pub fn fault(mut self, owner: &str, fault: Fault) -> Self {
+        self.faults.push((LowerName::new(&name(owner)), fault));
+        self
+    }
+
+    /// Binds 127.0.0.1 (UDP and TCP, same port) and starts serving.
+    pub async fn start(self) -> TestDns {
+        let mut catalog = DnsCatalog::new();
+        for zone in self.zones {
+            let (origin, authority) = zone.into_authority();
+            catalog.upsert(origin, vec![Arc::new(authority)]);
+        }
+        let queries = Arc::new(Mutex::new(Vec::new()));
+        let handler = FaultyCatalog {
+            catalog,
+            faults: self.faults,
+            queries: queries.clone(),
+        };
+        let (udp, tcp) = bind_udp_and_tcp().await;
+        let addr = udp.local_addr().expect("bound address");
+        let mut server = ServerFuture::new(handler);
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(5));
+        TestDns {
+            addr,
+            queries,
+            _server: server,
+        }
+    }
+}
+
+/// UDP and TCP on the same free port of 127.0.0.1 (retrying if TCP's is taken).
+async fn bind_udp_and_tcp() -> (UdpSocket, TcpListener) {
+    for _ in 0..20 {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind UDP");
+        let addr = udp.local_addr().expect("bound address");
+        if let Ok(tcp) = TcpListener::bind(addr).await {
+            return (udp, tcp);
+        }
+    }
+    panic!("no port of 127.0.0.1 is free for both UDP and TCP");
+}
+
+/// A running test DNS server.
+pub struct TestDns {
+    addr: SocketAddr,
+    queries: Arc<Mutex<Vec<LoggedQuery>>>,
+    _server: ServerFuture<FaultyCatalog>,
+}
+
+impl TestDns {
+    pub fn builder() -> TestDnsBuilder {
+        TestDnsBuilder::default()
+    }
+
+    /// Where the server listens (UDP and TCP).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every query received so far, in order.
+    pub fn queries(&self) -> Vec<LoggedQuery> {
+        self.queries.lock().unwrap().clone()
+    }
+
+    /// A config whose `DNS_SERVERS` is this server (and nothing else set).
+    pub fn config(&self) -> Config {
+        Config {
+            dns_servers: Some(vec![self.addr]),
+            ..Config::default()
+        }
+    }
+
+    /// The embedded catalogue with a short DNS timeout and one attempt
+    /// ([`TEST_DNS_TIMEOUT`]), resolving through this server.
+    pub fn catalog(&self) -> Catalog {
+        let mut catalog = Catalog::embedded().expect("embedded catalogue");
+        catalog.defaults.dns.timeout_ms = TEST_DNS_TIMEOUT.as_millis() as u64;
+        catalog.defaults.dns.attempts = 1;
+        catalog
+    }
+
+    /// Services resolving through this server, with [`TestDns::catalog`].
+    pub fn services(&self) -> Services {
+        Services::from_parts(self.catalog(), self.config()).expect("services")
+    }
+}
+
+/// The hickory catalogue, with faults put in front of it and every query logged.
+struct FaultyCatalog {
+    catalog: DnsCatalog,
+    faults: Vec<(LowerName, Fault)>,
+    queries: Arc<Mutex<Vec<LoggedQuery>>>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for FaultyCatalog {
+    async fn handle_request<R: ResponseHandler>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let fault = match request.request_info() {
+            Ok(info) => {
+                let asked = info.query.name();
+                let text = asked.to_string().to_ascii_lowercase();
+                self.queries.lock().unwrap().push(LoggedQuery {
+                    name: text.strip_suffix('.').unwrap_or(&text).to_string(),
+                    record_type: info.query.query_type(),
+                    protocol: request.protocol(),
+                });
+                self.faults
+                    .iter()
+                    .find(|(owner, _)| owner.zone_of(asked))
+                    .map(|&(_, fault)| fault)
+            }
+            Err(_) => None,
+        };
+        let code = match fault {
+            None => return self.catalog.handle_request(request, response_handle).await,
+            Some(Fault::Delay(delay)) => {
+                // Each UDP request has its own task in hickory-server: a delay here
+                // holds back only this answer.
+                tokio::time::sleep(delay).await;
+                return self.catalog.handle_request(request, response_handle).await;
+            }
+            Some(Fault::NoAnswer) => {
+                return ResponseInfo::from(Header::response_from_request(request.header()))
+            }
+            Some(Fault::ServFail) => ResponseCode::ServFail,
+            Some(Fault::Refused) => ResponseCode::Refused,
+        };
+        let response =
+            MessageResponseBuilder::from_message_request(request).error_msg(request.header(), code);
+        match response_handle.send_response(response).await {
+            Ok(info) => info,
+            Err(err) => panic!("test DNS server could not send its answer: {err}"),
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! A fake Discord on 127.0.0.1 for end-to-end tests: the REST endpoints the bot uses
+//! under `/api/v10` and a gateway websocket (HELLO, IDENTIFY, READY, heartbeats,
+//! RESUME), so the real bot binary can connect to it through `DISCORD_API_BASE`.
+//!
+//! It records what the bot sends (registered commands, interaction callbacks and
+//! edits) and lets a test dispatch interactions, drop the websocket, or answer the
+//! next callbacks with 429.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, patch, post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+pub const APPLICATION_ID: u64 = 1_100_000_000_000_000_001;
+pub const GUILD_ID: u64 = 1_200_000_000_000_000_002;
+pub const CHANNEL_ID: u64 = 1_300_000_000_000_000_003;
+/// A token of the right shape; tests check it never shows up in the bot's logs.
+pub const TOKEN: &str = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GfakeX.s3cr3t-t0ken-never-logged-0123456789";
+
+/// What the bot sent to the REST side.
+#[derive(Debug, Clone)]
+pub enum Recorded {
+    /// `POST /interactions/{id}/{token}/callback`
+    Callback {
+        interaction_id: u64,
+        token: String,
+        body: Value,
+        files: Vec<(String, Vec<u8>)>,
+    },
+    /// `PATCH /webhooks/{app}/{token}/messages/@original`
+    Edit {
+        token: String,
+        body: Value,
+        files: Vec<(String, Vec<u8>)>,
+    },
+}
+
+impl Recorded {
+    pub fn token(&self) -> &str {
+        match self {
+            Recorded::Callback { token, .. } | Recorded::Edit { token, .. } => token,
+        }
+    }
+
+    pub fn body(&self) -> &Value {
+        match self {
+            Recorded::Callback { body, .. } | Recorded::Edit { body, .. } => body,
+        }
+    }
+
+    pub fn files(&self) -> &[(String, Vec<u8>)] {
+        match self {
+            Recorded::Callback { files, .. } | Recorded::Edit { files, .. } => files,
+        }
+    }
+}
+
+enum GatewayCommand {
+    Dispatch { event: &'static str, data: Value },
+    Drop,
+}
+
+#[derive(Default)]
+struct Shared {
+    recorded: Mutex<Vec<Recorded>>,
+    /// Bodies of every bulk command overwrite, with the guild id when guild-scoped.
+    command_puts: Mutex<Vec<(Option<u64>, Value)>>,
+    changed: Notify,
+    gateway: Mutex<Option<mpsc::UnboundedSender<GatewayCommand>>>,
+    readies: AtomicUsize,
+    resumes: AtomicUsize,
+    heartbeats: AtomicUsize,
+    rate_limited_callbacks: AtomicUsize,
+    /// While set, the gateway refuses the websocket upgrade (an outage).
+    gateway_down: std::sync::atomic::AtomicBool,
+    gateway_attempts: AtomicUsize,
+    rate_limit_answers: AtomicUsize,
+    next_id: AtomicU64,
+    addr: Mutex<Option<SocketAddr>>,
+}
+
+/// A running fake Discord.
+#[derive(Clone)]
+pub struct FakeDiscord {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let shared = Arc::new(Shared {
+            next_id: AtomicU64::new(1_400_000_000_000_000_000),
+            ..Shared::default()
+        });
+        let app = Router::new()
+            .route("/api/v10/gateway", get(gateway_url))
+            .route("/api/v10/gateway/bot", get(gateway_url))
+            .route("/api/v10/oauth2/applications/@me", get(application_info))
+            .route(
+                "/api/v10/applications/{app}/commands",
+                put(put_global_commands),
+            )
+            .route(
+                "/api/v10/applications/{app}/guilds/{guild}/commands",
+                put(put_guild_commands),
+            )
+            .route(
+                "/api/v10/interactions/{id}/{token}/callback",
+                post(callback),
+            )
+            .route(
+                "/api/v10/webhooks/{app}/{token}/messages/@original",
+                patch(edit_original),
+            )
+            .route("/ws", any(websocket))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        *shared.addr.lock().unwrap() = Some(addr);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        FakeDiscord { addr, shared }
+    }
+
+    /// The value for `DISCORD_API_BASE`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Waits until the bot has identified `count` times in all (READY sent).
+    pub async fn wait_ready(&self, count: usize) {
+        self.wait_until(Duration::from_secs(30), || {
+            self.shared.readies.load(Ordering::SeqCst) >= count
+        })
+        .await
+        .unwrap_or_else(|| panic!("the bot did not identify {count} time(s)"));
+    }
+
+    /// Waits until a session is live again after a drop: a new READY or a RESUME.
+    pub async fn wait_reconnected(&self, readies_before: usize, resumes_before: usize) {
+        self.wait_until(Duration::from_secs(30), || {
+            self.shared.readies.load(Ordering::SeqCst) > readies_before
+                || self.shared.resumes.load(Ordering::SeqCst) > resumes_before
+        })
+        .await
+        .expect("the bot did not reconnect");
+    }
+
+    pub fn readies(&self) -> usize {
+        self.shared.readies.load(Ordering::SeqCst)
+    }
+
+    pub fn resumes(&self) -> usize {
+        self.shared.resumes.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the bot has sent a heartbeat (the fake asks for one every 1.5 s).
+    pub async fn wait_heartbeat(&self) {
+        self.wait_until(Duration::from_secs(10), || {
+            self.shared.heartbeats.load(Ordering::SeqCst) > 0
+        })
+        .await
+        .expect("the bot sends heartbeats");
+    }
+
+    /// Waits for the first bulk command overwrite and returns (guild, commands).
+    pub async fn registered_commands(&self) -> (Option<u64>, Value) {
+        self.wait_until(Duration::from_secs(30), || {
+            !self.shared.command_puts.lock().unwrap().is_empty()
+        })
+        .await
+        .expect("the bot registered no commands");
+        self.shared.command_puts.lock().unwrap()[0].clone()
+    }
+
+    /// Answers the next `count` interaction callbacks with 429.
+    pub fn rate_limit_next_callbacks(&self, count: usize) {
+        self.shared
+            .rate_limited_callbacks
+            .store(count, Ordering::SeqCst);
+    }
+
+    /// How many 429 answers were given.
+    pub fn rate_limit_answers(&self) -> usize {
+        self.shared.rate_limit_answers.load(Ordering::SeqCst)
+    }
+
+    /// Makes the gateway refuse every connection, as during an outage.
+    pub fn take_gateway_down(&self) {
+        self.shared.gateway_down.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until the bot has tried to open the gateway `count` times.
+    pub async fn wait_gateway_attempts(&self, count: usize) {
+        self.wait_until(Duration::from_secs(30), || {
+            self.shared.gateway_attempts.load(Ordering::SeqCst) >= count
+        })
+        .await
+        .unwrap_or_else(|| panic!("the bot did not try the gateway {count} time(s)"));
+    }
+
+    /// Closes the gateway websocket abruptly, as a network fault would.
+    pub fn drop_gateway(&self) {
+        if let Some(sender) = self.shared.gateway.lock().unwrap().as_ref() {
+            let _ = sender.send(GatewayCommand::Drop);
+        }
+    }
+
+    fn next_id(&self) -> u64 {
+        self.shared.next_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Dispatches `/name` with `options` from a member with `permissions`; returns the
+    /// interaction token, by which its responses can be found.
+    pub fn send_command(&self, name: &str, options: Value, permissions: u64) -> String {
+        let data =
+            json!({"id": "1500000000000000001", "name": name, "type": 1, "options": options});
+        self.send_interaction(2, data, permissions, None)
+    }
+
+    /// Dispatches a press of the button `custom_id` on one of the bot's messages.
+    pub fn press_button(&self, custom_id: &str) -> String {
+        let message = json!({
+            "id": self.next_id().to_string(),
+            "channel_id": CHANNEL_ID.to_string(),
+            "author": bot_user(),
+            "content": "",
+            "timestamp": "2026-11-26T08:00:00.000000+00:00",
+            "edited_timestamp": null,
+            "tts": false,
+            "mention_everyone": false,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": false,
+            "type": 20,
+            "flags": 0,
+            "components": []
+        });
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        self.send_interaction(3, data, 0, Some(message))
+    }
+
+    /// An INTERACTION_CREATE of `kind` (2 command, 3 component) in the test guild,
+    /// with every field serenity needs to parse it; returns its token.
+    fn send_interaction(
+        &self,
+        kind: u8,
+        data: Value,
+        permissions: u64,
+        message: Option<Value>,
+    ) -> String {
+        let id = self.next_id();
+        let token = format!("interaction-token-{id}");
+        let mut interaction = json!({
+            "id": id.to_string(),
+            "application_id": APPLICATION_ID.to_string(),
+            "type": kind,
+            "data": data,
+            "guild_id": GUILD_ID.to_string(),
+            "channel_id": CHANNEL_ID.to_string(),
+            "member": member(permissions),
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": "2248473465835073",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": GUILD_ID.to_string()},
+            "context": 0,
+            "attachment_size_limit": 26214400
+        });
+        if let Some(message) = message {
+            interaction["message"] = message;
+        }
+        self.dispatch("INTERACTION_CREATE", interaction);
+        token
+    }
+
+    fn dispatch(&self, event: &'static str, data: Value) {
+        let sender = self.shared.gateway.lock().unwrap().clone();
+        sender
+            .expect("no gateway connection to dispatch on")
+            .send(GatewayCommand::Dispatch { event, data })
+            .expect("gateway connection closed");
+    }
+
+    /// Everything recorded for one interaction token, in order.
+    pub fn responses(&self, token: &str) -> Vec<Recorded> {
+        self.shared
+            .recorded
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.token() == token)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until `count` responses have been recorded for `token`.
+    pub async fn wait_responses(&self, token: &str, count: usize) -> Vec<Recorded> {
+        self.wait_for_responses(token, Duration::from_secs(20), |r| r.len() >= count)
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "{token}: fewer than {count} responses: {:#?}",
+                    self.responses(token)
+                )
+            })
+    }
+
+    /// Waits until `done` holds for the responses to `token`.
+    pub async fn wait_for_responses(
+        &self,
+        token: &str,
+        timeout: Duration,
+        done: impl Fn(&[Recorded]) -> bool,
+    ) -> Option<Vec<Recorded>> {
+        self.wait_until(timeout, || done(&self.responses(token)))
+            .await?;
+        Some(self.responses(token))
+    }
+
+    async fn wait_until(&self, timeout: Duration, done: impl Fn() -> bool) -> Option<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.changed.notified();
+            if done() {
+                return Some(());
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return done().then_some(());
+            }
+        }
+    }
+}
+
+fn bot_user() -> Value {
+    json!({"id": APPLICATION_ID.to_string(), "username": "echoterra-bot", "discriminator": "0", "global_name": null, "avatar": null, "bot": true})
+}
+
+fn member(permissions: u64) -> Value {
+    json!({
+        "user": {"id": "1600000000000000004", "username": "customer", "discriminator": "0", "global_name": "Customer", "avatar": null},
+        "roles": [],
+        "joined_at": "2025-01-01T00:00:00.000000+00:00",
+        "deaf": false,
+        "mute": false,
+        "flags": 0,
+        "pending": false,
+        "permissions": permissions.to_string()
+    })
+}
+
+async fn gateway_url(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let addr = shared.addr.lock().unwrap().expect("bound");
+    Json(
+        json!({"url": format!("ws://{addr}/ws"), "shards": 1, "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}),
+    )
+}
+
+async fn application_info() -> Json<Value> {
+    Json(json!({
+        "id": APPLICATION_ID.to_string(),
+        "name": "echoterra-bot",
+        "icon": null,
+        "description": "",
+        "bot_public": false,
+        "bot_require_code_grant": false,
+        "owner": bot_user(),
+        "verify_key": "00",
+        "team": null,
+        "flags": 0
+    }))
+}
+
+fn echo_commands(body: &Value, guild: Option<u64>) -> Value {
+    let commands = body.as_array().cloned().unwrap_or_default();
+    Value::Array(
+        commands
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut command)| {
+                command["id"] = json!((1_500_000_000_000_000_000u64 + i as u64).to_string());
+                command["application_id"] = json!(APPLICATION_ID.to_string());
+                command["version"] = json!("1");
+                if command.get("type").is_none() {
+                    command["type"] = json!(1);
+                }
+                if let Some(guild) = guild {
+                    command["guild_id"] = json!(guild.to_string());
+                }
+                command
+            })
+            .collect(),
+    )
+}
+
+async fn put_global_commands(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let echoed = echo_commands(&body, None);
+    shared.command_puts.lock().unwrap().push((None, body));
+    shared.changed.notify_waiters();
+    Json(echoed)
+}
+
+async fn put_guild_commands(
+    State(shared): State<Arc<Shared>>,
+    Path((_app, guild)): Path<(String, u64)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let echoed = echo_commands(&body, Some(guild));
+    shared
+        .command_puts
+        .lock()
+        .unwrap()
+        .push((Some(guild), body));
+    shared.changed.notify_waiters();
+    Json(echoed)
+}
+
+/// Reads a JSON body or a multipart body (`payload_json` plus `files[n]`).
+async fn read_body(request: Request) -> (Value, Vec<(String, Vec<u8>)>) {
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"));
+    if !is_multipart {
+        let bytes = Bytes::from_request(request, &()).await.unwrap_or_default();
+        return (
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            Vec::new(),
+        );
+    }
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .expect("multipart body");
+    let mut body = Value::Null;
+    let mut files = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.unwrap_or_default();
+        if name == "payload_json" {
+            body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        } else {
+            files.push((file_name.unwrap_or(name), bytes.to_vec()));
+        }
+    }
+    (body, files)
+}
+
+async fn callback(
+    State(shared): State<Arc<Shared>>,
+    Path((id, token)): Path<(u64, String)>,
+    request: Request,
+) -> Response {
+    let limited = shared
+        .rate_limited_callbacks
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if limited {
+        shared.rate_limit_answers.fetch_add(1, Ordering::SeqCst);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, "1".parse().unwrap());
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            headers,
+            Json(json!({"message": "You are being rate limited.", "retry_after": 0.3, "global": false})),
+        )
+            .into_response();
+    }
+    let (body, files) = read_body(request).await;
+    shared.recorded.lock().unwrap().push(Recorded::Callback {
+        interaction_id: id,
+        token,
+        body,
+        files,
+    });
+    shared.changed.notify_waiters();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn edit_original(
+    State(shared): State<Arc<Shared>>,
+    Path((_app, token)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    let (body, files) = read_body(request).await;
+    shared.recorded.lock().unwrap().push(Recorded::Edit {
+        token,
+        body: body.clone(),
+        files,
+    });
+    shared.changed.notify_waiters();
+    Json(json!({"id": "1", "channel_id": CHANNEL_ID.to_string()})).into_response()
+}
+
+async fn websocket(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
+    shared.gateway_attempts.fetch_add(1, Ordering::SeqCst);
+    shared.changed.notify_waiters();
+    if shared.gateway_down.load(Ordering::SeqCst) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    upgrade.on_upgrade(move |socket| gateway_session(shared, socket))
+}
+
+/// One gateway connection: HELLO, then IDENTIFY -> READY or RESUME -> RESUMED,
+/// heartbeats answered, dispatches sent until the test drops the connection.
+async fn gateway_session(shared: Arc<Shared>, mut socket: WebSocket) {
+    let (sender, mut commands) = mpsc::unbounded_channel();
+    let mut sequence = 0u64;
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": 1500}, "s": null, "t": null});
+    if socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                let text = match message {
+                    WsMessage::Text(text) => text.to_string(),
+                    WsMessage::Close(_) => break,
+                    _ => continue,
+                };
+                let Ok(payload) = serde_json::from_str::<Value>(&text) else { continue };
+                match payload["op"].as_u64() {
+                    Some(1) => {
+                        shared.heartbeats.fetch_add(1, Ordering::SeqCst);
+                        shared.changed.notify_waiters();
+                        let ack = json!({"op": 11, "d": null, "s": null, "t": null});
+                        if socket.send(WsMessage::Text(ack.to_string().into())).await.is_err() { break; }
+                    }
+                    Some(2) => {
+                        assert_eq!(payload["d"]["token"].as_str().map(|t| t.trim_start_matches("Bot ")), Some(TOKEN), "IDENTIFY carries the bot token");
+                        sequence += 1;
+                        let addr = shared.addr.lock().unwrap().expect("bound");
+                        let ready = json!({"op": 0, "s": sequence, "t": "READY", "d": {
+                            "v": 10,
+                            "user": bot_user(),
+                            "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
+                            "session_id": "fake-session",
+                            "resume_gateway_url": format!("ws://{addr}/ws"),
+                            "shard": [0, 1],
+                            "application": {"id": APPLICATION_ID.to_string(), "flags": 0}
+                        }});
+                        if socket.send(WsMessage::Text(ready.to_string().into())).await.is_err() { break; }
+                        *shared.gateway.lock().unwrap() = Some(sender.clone());
+                        shared.readies.fetch_add(1, Ordering::SeqCst);
+                        shared.changed.notify_waiters();
+                    }
+                    Some(6) => {
+                        sequence += 1;
+                        let resumed = json!({"op": 0, "s": sequence, "t": "RESUMED", "d": {}});
+                        if socket.send(WsMessage::Text(resumed.to_string().into())).await.is_err() { break; }
+                        *shared.gateway.lock().unwrap() = Some(sender.clone());
+                        shared.resumes.fetch_add(1, Ordering::SeqCst);
+                        shared.changed.notify_waiters();
+                    }
+                    _ => {}
+                }
+            }
+            command = commands.recv() => match command {
+                Some(GatewayCommand::Dispatch { event, data }) => {
+                    sequence += 1;
+                    let payload = json!({"op": 0, "s": sequence, "t": event, "d": data});
+                    if socket.send(WsMessage::Text(payload.to_string().into())).await.is_err() { break; }
+                }
+                // Dropping the socket without a close frame, like a network fault.
+                Some(GatewayCommand::Drop) | None => {
+                    *shared.gateway.lock().unwrap() = None;
+                    return;
+                }
+            },
+        }
+    }
+    *shared.gateway.lock().unwrap() = None;
+}

@@ -1,0 +1,433 @@
+//! SMTP servers for tests: real SMTP and real TLS (rustls, certificates made by
+//! rcgen) on 127.0.0.1, each following a [`Script`] that says how it misbehaves.
+//!
+//! ```ignore
+//! let pki = TestPki::new();                       // a test CA, written to a PEM file
+//! let server = TestSmtp::start(Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current))).await;
+//! // point TLS_EXTRA_CA at pki.ca_path() and test 127.0.0.1:server.port()
+//! ```
+//!
+//! The server stops when the `TestSmtp` is dropped. It records every command it
+//! receives, so a test can check the bot never sent credentials or mail.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::ServerConfig;
+use time::OffsetDateTime;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+/// How long a silent server holds a connection: longer than any test waits.
+const HOLD: Duration = Duration::from_secs(60);
+
+/// A test certificate authority; its certificate is written to a PEM file for
+/// `TLS_EXTRA_CA`.
+pub struct TestPki {
+    ca: rcgen::Certificate,
+    ca_key: KeyPair,
+    ca_file: tempfile::NamedTempFile,
+}
+
+/// When a certificate is valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    /// From a month ago to a year ahead.
+    Current,
+    /// Ended yesterday.
+    Expired,
+    /// Ends in this many days (and a few hours, so the day count is stable).
+    ExpiresInDays(i64),
+}
+
+/// A certificate chain and its key, for a server.
+pub struct Identity {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+fn distinguished_name(common_name: &str) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CommonName, common_name);
+    name.push(DnType::OrganizationName, "Echoterra Tests");
+    name
+}
+
+fn leaf_params(names: &[&str], validity: Validity) -> CertificateParams {
+    let mut params =
+        CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .expect("valid names");
+    params.distinguished_name = distinguished_name(names.first().copied().unwrap_or("test"));
+    let now = OffsetDateTime::now_utc();
+    let (not_before, not_after) = match validity {
+        Validity::Current => (
+            now - time::Duration::days(30),
+            now + time::Duration::days(365),
+        ),
+        Validity::Expired => (
+            now - time::Duration::days(60),
+            now - time::Duration::days(1),
+        ),
+        Validity::ExpiresInDays(days) => (
+            now - time::Duration::days(30),
+            now + time::Duration::days(days) + time::Duration::hours(6),
+        ),
+    };
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params
+}
+
+fn identity(cert: &rcgen::Certificate, key: &KeyPair) -> Identity {
+    Identity {
+        chain: vec![cert.der().clone()],
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    }
+}
+
+impl TestPki {
+    pub fn new() -> Self {
+        let ca_key = KeyPair::generate().expect("key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        // A name of its own, so two test CAs are two different authorities.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        params.distinguished_name = distinguished_name(&format!("Echoterra Test CA {number}"));
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&ca_key).expect("CA certificate");
+        let ca_file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(ca_file.path(), ca.pem()).expect("write CA");
+        TestPki {
+            ca,
+            ca_key,
+            ca_file,
+        }
+    }
+
+    /// The PEM file holding the CA certificate (for `TLS_EXTRA_CA`).
+    pub fn ca_path(&self) -> &Path {
+        self.ca_file.path()
+    }
+
+    /// A server certificate for `names` (DNS names or IP addresses), issued by the CA.
+    pub fn leaf(&self, names: &[&str], validity: Validity) -> Identity {
+        let key = KeyPair::generate().expect("key");
+        let cert = leaf_params(names, validity)
+            .signed_by(&key, &self.ca, &self.ca_key)
+            .expect("leaf certificate");
+        identity(&cert, &key)
+    }
+
+    /// A server certificate for `names` that signs itself.
+    pub fn self_signed(names: &[&str]) -> Identity {
+        let key = KeyPair::generate().expect("key");
+        let cert = leaf_params(names, Validity::Current)
+            .self_signed(&key)
+            .expect("self-signed certificate");
+        identity(&cert, &key)
+    }
+}
+
+/// What the server does before EHLO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Greeting {
+    /// `220 test.smtp.invalid ESMTP ready` at once.
+    Ready,
+    /// This reply instead (e.g. `554 5.7.1 No service for you`), then only QUIT works.
+    Reply(String),
+    /// Accepts the connection and never says anything.
+    Silent,
+    /// Sends the greeting one byte a second.
+    Trickle,
+    /// Sends `220 ` and then `a` without end.
+    EndlessLine,
+    /// `220` after this delay (a greet-pause).
+    Delayed(Duration),
+}
+
+/// How a test server behaves.
+#[derive(Clone)]
+pub struct Script {
+    pub greeting: Greeting,
+    /// TLS from the first byte (and the greeting after the handshake).
+    pub implicit_tls: bool,
+    /// STARTTLS is offered (plain connections only).
+    pub starttls: bool,
+    /// AUTH offered before TLS.
+    pub auth_before_tls: bool,
+    /// AUTH offered after TLS.
+    pub auth_after_tls: bool,
+    /// The SIZE limit declared in EHLO.
+    pub size: Option<u64>,
+    /// The certificate; `None` for a server that never gets to TLS.
+    pub identity: Option<Arc<Identity>>,
+    /// Reads the client's first TLS bytes and hangs up instead of handshaking.
+    pub abort_handshake: bool,
+}
+
+impl Script {
+    /// A healthy submission server on a STARTTLS port: STARTTLS, AUTH after TLS only.
+    pub fn starttls(identity: Identity) -> Self {
+        Script {
+            greeting: Greeting::Ready,
+            implicit_tls: false,
+            starttls: true,
+            auth_before_tls: false,
+            auth_after_tls: true,
+            size: Some(36_700_160),
+            identity: Some(Arc::new(identity)),
+            abort_handshake: false,
+        }
+    }
+
+    /// A healthy submission server with TLS from the first byte (as on 465).
+    pub fn implicit(identity: Identity) -> Self {
+        Script {
+            implicit_tls: true,
+            starttls: false,
+            ..Script::starttls(identity)
+        }
+    }
+
+    /// A server that greets this way and never gets further.
+    pub fn greeting(greeting: Greeting) -> Self {
+        Script {
+            greeting,
+            implicit_tls: false,
+            starttls: false,
+            auth_before_tls: false,
+            auth_after_tls: false,
+            size: None,
+            identity: None,
+            abort_handshake: false,
+        }
+    }
+}
+
+/// A running test SMTP server.
+pub struct TestSmtp {
+    addr: SocketAddr,
+    commands: Arc<Mutex<Vec<String>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for TestSmtp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TestSmtp {
+    /// Listens on an ephemeral port of 127.0.0.1 and serves every connection.
+    pub async fn start(script: Script) -> TestSmtp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let commands = Arc::new(Mutex::new(Vec::new()));
+        let acceptor = script.identity.as_ref().map(|identity| {
+            let config = ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(identity.chain.clone(), identity.key.clone_key())
+            .expect("server certificate");
+            TlsAcceptor::from(Arc::new(config))
+        });
+        let script = Arc::new(script);
+        let log = commands.clone();
+        let task = tokio::spawn(async move {
+            let mut connections = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
+                connections.push(AbortOnDrop(tokio::spawn(async move {
+                    serve(stream, &script, acceptor, &log).await;
+                })));
+            }
+        });
+        TestSmtp {
+            addr,
+            commands,
+            task,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Every command line received, in order, on every connection.
+    pub fn commands(&self) -> Vec<String> {
+        self.commands.lock().unwrap().clone()
+    }
+}
+
+/// Stops a connection's task when the server (and its accept loop) stops.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    script: &Script,
+    acceptor: Option<TlsAcceptor>,
+    log: &Mutex<Vec<String>>,
+) {
+    // Replies are small writes; Nagle's algorithm would hold them back.
+    let _ = stream.set_nodelay(true);
+    if script.implicit_tls {
+        let Some(acceptor) = acceptor else { return };
+        if script.abort_handshake {
+            return hang_up_after_hello(stream).await;
+        }
+        if let Ok(tls) = acceptor.accept(stream).await {
+            let mut tls = tls;
+            if greet(&mut tls, script).await {
+                let _ = commands(tls, script, true, log).await;
+            }
+        }
+        return;
+    }
+    if !greet(&mut stream, script).await {
+        return;
+    }
+    let Some(stream) = commands(stream, script, false, log).await else {
+        return;
+    };
+    if script.abort_handshake {
+        return hang_up_after_hello(stream).await;
+    }
+    if let Some(acceptor) = acceptor {
+        if let Ok(tls) = acceptor.accept(stream).await {
+            let _ = commands(tls, script, true, log).await;
+        }
+    }
+}
+
+/// Reads the client's first TLS bytes, then closes the connection.
+async fn hang_up_after_hello<S: AsyncRead + Unpin>(mut stream: S) {
+    let mut hello = [0u8; 64];
+    let _ = stream.read(&mut hello).await;
+}
+
+/// Sends the greeting; `false` when the script goes no further.
+async fn greet<S: AsyncWrite + Unpin>(stream: &mut S, script: &Script) -> bool {
+    match &script.greeting {
+        Greeting::Ready => stream
+            .write_all(b"220 test.smtp.invalid ESMTP ready\r\n")
+            .await
+            .is_ok(),
+        Greeting::Reply(reply) => stream
+            .write_all(format!("{reply}\r\n").as_bytes())
+            .await
+            .is_ok(),
+        Greeting::Delayed(delay) => {
+            tokio::time::sleep(*delay).await;
+            stream
+                .write_all(b"220 test.smtp.invalid ESMTP ready\r\n")
+                .await
+                .is_ok()
+        }
+        Greeting::Silent => {
+            tokio::time::sleep(HOLD).await;
+            false
+        }
+        Greeting::Trickle => {
+            for byte in b"220 test.smtp.invalid ESMTP very slowly\r\n" {
+                if stream.write_all(&[*byte]).await.is_err() {
+                    return false;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            true
+        }
+        Greeting::EndlessLine => {
+            if stream.write_all(b"220 ").await.is_err() {
+                return false;
+            }
+            let chunk = [b'a'; 1024];
+            // Stops when the client hangs up (or the test ends).
+            while stream.write_all(&chunk).await.is_ok() {}
+            false
+        }
+    }
+}
+
+/// Answers commands until QUIT or the connection ends; returns the stream when the
+/// client sent STARTTLS and it was accepted.
+async fn commands<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    script: &Script,
+    tls: bool,
+    log: &Mutex<Vec<String>>,
+) -> Option<S> {
+    let refused_greeting = matches!(script.greeting, Greeting::Reply(_));
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        match tokio::time::timeout(HOLD, reader.read_line(&mut line)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return None,
+        }
+        let line = line.trim_end().to_string();
+        log.lock().unwrap().push(line.clone());
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "QUIT" => {
+                let _ = reader.get_mut().write_all(b"221 2.0.0 Bye\r\n").await;
+                return None;
+            }
+            _ if refused_greeting => "503 5.5.1 No service\r\n".to_string(),
+            "EHLO" => ehlo_reply(script, tls),
+            "HELO" => "250 test.smtp.invalid\r\n".to_string(),
+            "STARTTLS" if !tls && script.starttls => {
+                let _ = reader
+                    .get_mut()
+                    .write_all(b"220 2.0.0 Ready to start TLS\r\n")
+                    .await;
+                return Some(reader.into_inner());
+            }
+            _ => "502 5.5.2 Command not implemented\r\n".to_string(),
+        };
+        if reader.get_mut().write_all(reply.as_bytes()).await.is_err() {
+            return None;
+        }
+    }
+}
+
+fn ehlo_reply(script: &Script, tls: bool) -> String {
+    let mut lines = vec![
+        "test.smtp.invalid Hello".to_string(),
+        "PIPELINING".to_string(),
+    ];
+    if let Some(size) = script.size {
+        lines.push(format!("SIZE {size}"));
+    }
+    if !tls && script.starttls {
+        lines.push("STARTTLS".to_string());
+    }
+    if (tls && script.auth_after_tls) || (!tls && script.auth_before_tls) {
+        lines.push("AUTH PLAIN LOGIN".to_string());
+    }
+    lines.push("8BITMIME".to_string());
+    let last = lines.len() - 1;
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| format!("250{}{line}\r\n", if i == last { ' ' } else { '-' }))
+        .collect()
+}
