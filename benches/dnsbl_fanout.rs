@@ -59,9 +59,8 @@ async fn server(zones: usize, delay: Duration) -> TestDns {
 /// A catalogue with the N zones, loaded from a COMMANDS_DIR as staff would.
 fn catalogue(zones: usize) -> Catalog {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut text = String::from(
-        "query_timeout_ms = 5000\ndeadline_ms = 10000\nmax_addresses = 4\n",
-    );
+    let mut text =
+        String::from("query_timeout_ms = 5000\ndeadline_ms = 10000\nmax_addresses = 4\n");
     for index in 0..zones {
         text.push_str(&format!(
             "[[zones]]\nzone = \"{}\"\nname = \"Bench {index}\"\nlists = \"bench\"\ntier = \"major\"\ndelist_url = \"https://bench.example/\"\ncodes = [{{ code = \"127.0.0.2\", meaning = \"listed\" }}]\n",

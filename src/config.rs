@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-pub use crate::values::Secret;
+use crate::values::Secret;
 
 /// The bot's settings from the environment.
 #[derive(Debug, Clone, Default)]

@@ -81,3 +81,21 @@ impl Transcript {
         self.lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transcript_is_bounded_and_says_when_it_was_cut() {
+        let mut transcript = Transcript::new(Instant::now());
+        transcript.push(Party::Server, "x".repeat(10_000));
+        for _ in 0..MAX_TRANSCRIPT {
+            transcript.note("again");
+        }
+        let lines = transcript.into_lines();
+        assert_eq!(lines.len(), MAX_TRANSCRIPT + 1);
+        assert_eq!(lines[0].text.chars().count(), MAX_TEXT);
+        assert!(lines.last().unwrap().text.contains("transcript cut"));
+    }
+}

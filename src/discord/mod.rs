@@ -7,20 +7,23 @@
 //! - [`responder`]: the HTTP calls for responses, with 429 handling.
 //! - [`commands`], [`options`], [`rate_limit`]: definitions, option reading, limits.
 
-pub mod client;
-pub mod commands;
-pub mod dispatch;
-pub mod handler;
-pub mod incoming;
-pub mod options;
-pub mod rate_limit;
-pub mod responder;
-pub mod response;
+mod client;
+mod commands;
+mod dispatch;
+mod handler;
+mod incoming;
+mod options;
+mod rate_limit;
+mod responder;
+mod response;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use client::{register, run, BotError};
+pub use dispatch::{answer, handle};
+pub use incoming::{Incoming, IncomingKind, OptionValue};
+pub use response::{Live, Response, Work};
 
 use crate::checks::Services;
 use rate_limit::RateLimiter;

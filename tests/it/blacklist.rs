@@ -18,8 +18,9 @@ use echoterra_bot::checks::blacklist::{
 use echoterra_bot::checks::Services;
 use echoterra_bot::checks::{self, Progress, Request};
 use echoterra_bot::checks::{Details, Report};
-use echoterra_bot::config::{Config, Secret};
+use echoterra_bot::config::Config;
 use echoterra_bot::render::{self, discord::limits, Format};
+use echoterra_bot::values::Secret;
 use echoterra_bot::values::Verdict;
 use hickory_server::proto::rr::RecordType;
 

@@ -7,10 +7,7 @@ use crate::support::fake_discord::{FakeDiscord, Recorded, APPLICATION_ID};
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::Services;
 use echoterra_bot::config::Config;
-use echoterra_bot::discord::dispatch::answer;
-use echoterra_bot::discord::incoming::{Incoming, IncomingKind};
-use echoterra_bot::discord::response::Response;
-use echoterra_bot::discord::Bot;
+use echoterra_bot::discord::{answer, Bot, Incoming, IncomingKind, Response};
 use echoterra_bot::render::discord::{Embed, Message};
 
 fn bot(fake: &FakeDiscord, deadline_seconds: u64) -> Bot {
