@@ -92,7 +92,7 @@ pub fn main() -> ExitCode {
         Ok(config) => config,
         Err(err) => return usage_error(err),
     };
-    crate::logging::init(config.log_format);
+    crate::logging::init(config.log_format, &config.secrets());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => return usage_error(format!("cannot start the async runtime: {err}")),

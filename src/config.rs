@@ -4,17 +4,21 @@
 //! wrapped in [`Secret`], whose `Debug` and `Display` never show the value.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::values::Secret;
 
 /// The bot's settings from the environment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// `DISCORD_TOKEN`: needed only by `run` and `register` (see [`Config::token`]).
     pub discord_token: Option<Secret>,
     /// `DISCORD_GUILD_ID`: register commands to this guild (instantly) instead of globally.
     pub guild_id: Option<u64>,
+    /// `STAFF_GUILD_IDS`: the servers whose members can be staff (default: the
+    /// `DISCORD_GUILD_ID` server). Empty: staff-only features are off.
+    pub staff_guild_ids: Vec<u64>,
     /// `DISCORD_API_BASE`: send every REST call there instead of `https://discord.com`.
     pub api_base: Option<String>,
     /// `COMMANDS_DIR`: a folder whose catalogue files replace the embedded ones.
@@ -29,7 +33,12 @@ pub struct Config {
     pub spamhaus_dqs_key: Option<Secret>,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
+    /// `SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long running checks may finish.
+    pub shutdown_grace: Duration,
 }
+
+/// The grace period of running checks on SIGTERM when `SHUTDOWN_GRACE_SECONDS` is unset.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogFormat {
@@ -54,10 +63,12 @@ fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
 }
 
 impl Config {
-    /// Reads `.env` (if there is one) and then the process environment.
+    /// Reads `./.env` (if there is one) and then the process environment. Only the
+    /// working folder's `.env` counts: a `.env` in a parent folder belongs to
+    /// something else and must not configure (or leak a token into) this bot.
     pub fn from_env() -> Result<Config, ConfigError> {
         // A missing .env is normal; a broken one is worth a warning, not a stop.
-        if let Err(err) = dotenvy::dotenv() {
+        if let Err(err) = dotenvy::from_path(Path::new(".env")) {
             if !err.not_found() {
                 eprintln!("warning: .env could not be read: {err}");
             }
@@ -80,19 +91,41 @@ impl Config {
                     .ok_or_else(|| invalid("DISCORD_GUILD_ID", format!("{text:?} is not a Discord server id (a number such as 123456789012345678)")))
             })
             .transpose()?;
+        let staff_guild_ids = match value("STAFF_GUILD_IDS") {
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(|id| {
+                    id.parse::<u64>().ok().filter(|&id| id > 0).ok_or_else(|| {
+                        invalid(
+                            "STAFF_GUILD_IDS",
+                            format!("{id:?} is not a Discord server id: give server ids separated by commas"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<u64>, ConfigError>>()?,
+            None => guild_id.into_iter().collect(),
+        };
         let api_base = value("DISCORD_API_BASE")
             .map(|text| {
-                let base = text.trim_end_matches('/').to_string();
-                if base.starts_with("http://") || base.starts_with("https://") {
-                    Ok(base)
-                } else {
-                    Err(invalid(
-                        "DISCORD_API_BASE",
-                        format!("{text:?} is not an http:// or https:// address"),
-                    ))
-                }
+                parse_api_base(&text).map_err(|problem| invalid("DISCORD_API_BASE", problem))
             })
             .transpose()?;
+        let shutdown_grace = match value("SHUTDOWN_GRACE_SECONDS") {
+            None => DEFAULT_SHUTDOWN_GRACE,
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|&seconds| seconds <= 600)
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid(
+                        "SHUTDOWN_GRACE_SECONDS",
+                        format!("{text:?} is not a number of seconds from 0 to 600"),
+                    )
+                })?,
+        };
         let dns_servers = value("DNS_SERVERS")
             .map(|text| parse_dns_servers(&text).map_err(|problem| invalid("DNS_SERVERS", problem)))
             .transpose()?;
@@ -118,6 +151,7 @@ impl Config {
         Ok(Config {
             discord_token: value("DISCORD_TOKEN").map(Secret::new),
             guild_id,
+            staff_guild_ids,
             api_base,
             commands_dir: value("COMMANDS_DIR").map(PathBuf::from),
             dns_servers,
@@ -125,6 +159,7 @@ impl Config {
             allow_private_targets,
             spamhaus_dqs_key: value("SPAMHAUS_DQS_KEY").map(Secret::new),
             log_format,
+            shutdown_grace,
         })
     }
 
@@ -143,6 +178,47 @@ impl Config {
             ));
         }
         Ok(token)
+    }
+}
+
+impl Default for Config {
+    /// Nothing set: what the bot does with an empty environment.
+    fn default() -> Config {
+        Config::from_lookup(|_| None).expect("an empty environment is a valid config")
+    }
+}
+
+impl Config {
+    /// Every secret the environment holds, for the log writer to scrub.
+    pub fn secrets(&self) -> Vec<Secret> {
+        [&self.discord_token, &self.spamhaus_dqs_key]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+/// `DISCORD_API_BASE`: an `https://` address, or `http://` to this machine only (a
+/// local rate-limit proxy, the tests' fake Discord): plain HTTP anywhere else would
+/// send the bot token in clear text.
+fn parse_api_base(text: &str) -> Result<String, String> {
+    let base = text.trim_end_matches('/');
+    let url = url::Url::parse(base)
+        .map_err(|_| format!("{text:?} is not an http:// or https:// address"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(base.to_string()),
+        "http" if loopback => Ok(base.to_string()),
+        "http" => Err(format!(
+            "{text:?} would send the bot token unencrypted: use https://, or http:// only to this machine (127.0.0.1, [::1], localhost)"
+        )),
+        _ => Err(format!("{text:?} is not an http:// or https:// address")),
     }
 }
 
@@ -239,5 +315,52 @@ mod tests {
             config(&[("LOG_FORMAT", "xml")]).unwrap_err().variable,
             "LOG_FORMAT"
         );
+        for bad in ["12a", "0", ",x"] {
+            assert_eq!(
+                config(&[("STAFF_GUILD_IDS", bad)]).unwrap_err().variable,
+                "STAFF_GUILD_IDS",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            config(&[("SHUTDOWN_GRACE_SECONDS", "forever")])
+                .unwrap_err()
+                .variable,
+            "SHUTDOWN_GRACE_SECONDS"
+        );
+    }
+
+    #[test]
+    fn the_api_base_is_https_or_loopback_http() {
+        for good in [
+            "https://discord.com",
+            "https://proxy.internal:8443/",
+            "http://127.0.0.1:3000",
+            "http://[::1]:3000",
+            "http://localhost:3000",
+        ] {
+            assert!(config(&[("DISCORD_API_BASE", good)]).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://proxy.internal:3000",
+            "http://10.0.0.5",
+            "ftp://x",
+            "discord.com",
+        ] {
+            let err = config(&[("DISCORD_API_BASE", bad)]).unwrap_err();
+            assert_eq!(err.variable, "DISCORD_API_BASE", "{bad}");
+        }
+        let err = config(&[("DISCORD_API_BASE", "http://proxy.internal:3000")]).unwrap_err();
+        assert!(err.to_string().contains("unencrypted"), "{err}");
+    }
+
+    #[test]
+    fn staff_servers_default_to_the_registration_server() {
+        assert!(config(&[]).unwrap().staff_guild_ids.is_empty());
+        let one = config(&[("DISCORD_GUILD_ID", "42")]).unwrap();
+        assert_eq!(one.staff_guild_ids, [42]);
+        let explicit = config(&[("DISCORD_GUILD_ID", "42"), ("STAFF_GUILD_IDS", "7, 8")]).unwrap();
+        assert_eq!(explicit.staff_guild_ids, [7, 8]);
+        assert_eq!(config(&[]).unwrap().shutdown_grace, DEFAULT_SHUTDOWN_GRACE);
     }
 }

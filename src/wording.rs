@@ -1,7 +1,8 @@
 //! How the bot writes numbers and sentences for people, in one place so every check
 //! and every output says them the same way: durations (`800 ms`, `1.5 s`), counts
 //! (`1 list`, `18 lists`), sizes (`36.7 MB`), certificate lifetimes (`40 days
-//! left`), a clause turned into a sentence, and text cut to a length.
+//! left`), a clause turned into a sentence, text cut to a length, and text from the
+//! network made safe to show.
 
 use std::time::Duration;
 
@@ -66,6 +67,34 @@ pub fn shorten(text: &str, max: usize) -> String {
     cut
 }
 
+/// Text from the network (a server's reply, a certificate field, a TXT record) made
+/// safe to show anywhere: control characters (C0 but tab, DEL, C1) and the invisible
+/// direction marks and overrides that can reorder a line are written out as `\u{1b}`,
+/// so nothing a server sends can move a terminal's cursor, clear a screen, or make a
+/// reply read as something it is not.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(needs_escape) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +120,19 @@ mod tests {
         assert_eq!(plural(18, "list", "lists"), "18 lists");
         assert_eq!(capitalise("that looks like"), "That looks like");
         assert_eq!(capitalise(""), "");
+    }
+
+    #[test]
+    fn network_text_shows_controls_and_direction_overrides_escaped() {
+        assert_eq!(
+            printable("220 mail.example ESMTP\tready"),
+            "220 mail.example ESMTP\tready"
+        );
+        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(printable("x\u{7f}\u{85}y"), "x\\u{7f}\\u{85}y");
+        assert_eq!(printable("\u{202e}moc.elpmaxe"), "\\u{202e}moc.elpmaxe");
+        assert_eq!(printable("line\r\nnext"), "line\\u{d}\\u{a}next");
+        assert_eq!(printable("bücher ✅"), "bücher ✅");
     }
 
     #[test]

@@ -11,7 +11,22 @@ use super::{CatalogFile, Invalid};
 pub struct Defaults {
     pub rate_limit: RateLimitDefaults,
     pub dns: DnsDefaults,
+    pub limits: LimitDefaults,
     pub discord: DiscordDefaults,
+}
+
+/// Bounds on the work the bot takes on, whatever the crowd does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitDefaults {
+    /// Network checks running at once, all users together; past it: "busy".
+    pub max_concurrent_checks: usize,
+    /// Sessions at once to one server (host and port); more wait their turn.
+    pub max_sessions_per_server: usize,
+    /// DNS queries in flight across all checks; more wait in a queue.
+    pub max_dns_in_flight: usize,
+    /// `/blacklist` runs per minute, all users together.
+    pub blacklist_runs_per_minute: u32,
 }
 
 /// How many network checks one user may start per window.
@@ -97,6 +112,36 @@ impl CatalogFile for Defaults {
                 "attempts",
                 "dns.attempts must be between 1 and 10",
             ));
+        }
+        let limits = &self.limits;
+        for (key, value, range) in [
+            (
+                "max_concurrent_checks",
+                limits.max_concurrent_checks,
+                1..=10_000,
+            ),
+            (
+                "max_sessions_per_server",
+                limits.max_sessions_per_server,
+                1..=100,
+            ),
+            ("max_dns_in_flight", limits.max_dns_in_flight, 1..=100_000),
+            (
+                "blacklist_runs_per_minute",
+                limits.blacklist_runs_per_minute as usize,
+                1..=10_000,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err(Invalid::at_key(
+                    key,
+                    format!(
+                        "limits.{key} must be between {} and {}",
+                        range.start(),
+                        range.end()
+                    ),
+                ));
+            }
         }
         // Discord's interaction token lives 15 minutes: a check must end well before.
         if !(1..=600).contains(&self.discord.check_deadline_seconds) {

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 pub use blacklist::{BlacklistCatalog, ReturnCode, Tier, Zone};
-pub use defaults::{Defaults, DiscordDefaults, DnsDefaults, RateLimitDefaults, StaffPermissions};
+pub use defaults::{
+    Defaults, DiscordDefaults, DnsDefaults, LimitDefaults, RateLimitDefaults, StaffPermissions,
+};
 pub use mx::MxCatalog;
 pub use settings::{Colour, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};

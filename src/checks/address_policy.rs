@@ -41,8 +41,9 @@ impl NonPublic {
 }
 
 /// `Ok(())` for a public address, otherwise what kind of address it is. IPv4 inside
-/// IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is judged
-/// by the IPv4 address it carries, so a private address cannot hide in IPv6 form.
+/// IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`, 6to4
+/// `2002::/16`) is judged by the IPv4 address it carries, so a private address
+/// cannot hide in IPv6 form.
 pub fn classify(ip: IpAddr) -> Result<(), NonPublic> {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),
@@ -65,6 +66,8 @@ fn classify_v4(ip: Ipv4Addr) -> Result<(), NonPublic> {
         (100, 64..=127, _) => NonPublic::SharedCgnat,
         (169, 254, _) => NonPublic::LinkLocal,
         (192, 0, 0) => NonPublic::Reserved,
+        // 6to4 relay anycast (RFC 7526: deprecated): not one host, not a mail server.
+        (192, 88, 99) => NonPublic::Reserved,
         (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => NonPublic::Documentation,
         (198, 18..=19, _) => NonPublic::Benchmarking,
         (224..=239, ..) => NonPublic::Multicast,
@@ -85,7 +88,9 @@ fn classify_v6(ip: Ipv6Addr) -> Result<(), NonPublic> {
     let class = match segments {
         _ if ip.is_unspecified() => NonPublic::Unspecified,
         _ if ip.is_loopback() => NonPublic::Loopback,
-        [0x64, 0xff9b, 0, 0, 0, 0, high, low] => {
+        // NAT64: the well-known prefix 64:ff9b::/96 (RFC 6052) and the local-use
+        // prefix 64:ff9b:1::/48 (RFC 8215), the IPv4 address in the last 32 bits.
+        [0x64, 0xff9b, 0, 0, 0, 0, high, low] | [0x64, 0xff9b, 1, _, _, _, high, low] => {
             return classify_v4(embedded_v4(high, low)).map_err(|_| NonPublic::Ipv4Translated)
         }
         [0x2002, high, low, ..] => {
@@ -155,6 +160,9 @@ mod tests {
             ("64:ff9b::a00:1", NonPublic::Ipv4Translated),
             ("2002:c0a8:101::1", NonPublic::Ipv4Translated),
             ("::127.0.0.1", NonPublic::Reserved),
+            ("192.88.99.1", NonPublic::Reserved),
+            ("64:ff9b:1::a00:1", NonPublic::Ipv4Translated),
+            ("64:ff9b:1:abcd::7f00:1", NonPublic::Ipv4Translated),
         ];
         for (ip, expected) in cases {
             assert_eq!(class(ip), Err(expected), "{ip}");
@@ -165,5 +173,6 @@ mod tests {
     fn mapped_public_addresses_stay_public() {
         assert_eq!(class("::ffff:8.8.8.8"), Ok(()));
         assert_eq!(class("64:ff9b::808:808"), Ok(()));
+        assert_eq!(class("64:ff9b:1::808:808"), Ok(()));
     }
 }

@@ -16,8 +16,9 @@
 //!
 //! Shared by the checks: [`services`] (the catalogue, the configuration, the
 //! resolver and the TLS roots, built once), [`resolver`] (the one DNS resolver),
-//! [`address_policy`] (which addresses may be probed), [`tls`] (handshake and
-//! certificate judgement), [`progress`] (live progress of long checks).
+//! [`address_policy`] (which addresses may be probed), [`slots`] (turns at one
+//! server), [`tls`] (handshake and certificate judgement), [`transcript`],
+//! [`progress`] (live progress of long checks).
 
 pub mod address_policy;
 pub mod blacklist;
@@ -27,6 +28,7 @@ pub mod report;
 pub mod resolver;
 pub mod services;
 pub mod settings;
+pub mod slots;
 pub mod smtp;
 pub mod tls;
 pub mod transcript;

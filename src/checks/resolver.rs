@@ -23,7 +23,11 @@ use hickory_resolver::proto::xfer::Protocol;
 use hickory_resolver::proto::ProtoErrorKind;
 use hickory_resolver::{Name, ResolveError, TokioResolver};
 
-use crate::catalog::DnsDefaults;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::catalog::{DnsDefaults, LimitDefaults};
 
 /// Answers are cached no longer than this, so a customer who fixed a record and asks
 /// again soon sees the fix as soon as the authoritative servers do.
@@ -38,15 +42,23 @@ pub struct ResolverSettings {
     pub timeout: Duration,
     /// How many times a query is sent before giving up.
     pub attempts: usize,
+    /// Queries in flight at once, all checks together; more wait their turn.
+    pub max_in_flight: usize,
 }
 
 impl ResolverSettings {
-    /// The settings from `DNS_SERVERS` and the `[dns]` table of `defaults.toml`.
-    pub fn new(servers: Option<&[SocketAddr]>, defaults: &DnsDefaults) -> Self {
+    /// The settings from `DNS_SERVERS` and the `[dns]` and `[limits]` tables of
+    /// `defaults.toml`.
+    pub fn new(
+        servers: Option<&[SocketAddr]>,
+        defaults: &DnsDefaults,
+        limits: &LimitDefaults,
+    ) -> Self {
         ResolverSettings {
             servers: servers.map(<[SocketAddr]>::to_vec),
             timeout: Duration::from_millis(defaults.timeout_ms),
             attempts: defaults.attempts,
+            max_in_flight: limits.max_dns_in_flight,
         }
     }
 }
@@ -56,11 +68,15 @@ impl ResolverSettings {
 #[error("DNS_SERVERS is not set and the system's DNS settings (/etc/resolv.conf) cannot be read: {0}; set DNS_SERVERS to the nameservers to use, e.g. 127.0.0.1:53")]
 pub struct ResolverError(String);
 
-/// The shared resolver. Cheap to clone: clones share one cache and one connection pool.
+/// The shared resolver. Cheap to clone: clones share one cache, one connection pool
+/// and one bound on the queries in flight.
 #[derive(Clone)]
 pub struct DnsResolver {
     inner: TokioResolver,
     deadline: Duration,
+    /// One permit per query in flight: a crowd of checks queues here instead of
+    /// flooding the nameservers (and the lists behind them).
+    in_flight: Arc<Semaphore>,
 }
 
 impl fmt::Debug for DnsResolver {
@@ -104,7 +120,11 @@ impl DnsResolver {
         // do not (several unreachable servers, a stalled TCP fallback).
         let attempts = u32::try_from(settings.attempts.max(1)).unwrap_or(10);
         let deadline = settings.timeout * (attempts + 1);
-        Ok(DnsResolver { inner, deadline })
+        Ok(DnsResolver {
+            inner,
+            deadline,
+            in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
+        })
     }
 
     /// No lookup takes longer than this.
@@ -165,6 +185,11 @@ impl DnsResolver {
         let query_name = match absolute_name(name) {
             Some(query_name) => query_name,
             None => return DnsAnswer::Failed(DnsFailure::InvalidName(name.to_string())),
+        };
+        // Waiting for a permit is queueing, not a DNS fault: the deadline starts once
+        // the query is sent. The semaphore is never closed, so this cannot fail.
+        let Ok(_permit) = self.in_flight.acquire().await else {
+            return DnsAnswer::Failed(DnsFailure::Other("the resolver is shutting down".into()));
         };
         let lookup = self.inner.lookup(query_name, record_type);
         let lookup = match tokio::time::timeout(self.deadline, lookup).await {
@@ -345,6 +370,7 @@ mod tests {
             servers: Some(vec!["127.0.0.1:53".parse().unwrap()]),
             timeout: Duration::from_millis(500),
             attempts: 2,
+            max_in_flight: 8,
         };
         let resolver = DnsResolver::new(&settings).unwrap();
         assert_eq!(resolver.deadline(), Duration::from_millis(1500));

@@ -1,9 +1,11 @@
 //! What every check may use, built once at start-up and shared by the bot and the
-//! command line: the catalogue, the configuration and the shared DNS resolver.
+//! command line: the catalogue, the configuration, the shared DNS resolver, the
+//! trusted TLS roots and the turns at each server.
 
 use std::sync::Arc;
 
 use super::resolver::{DnsResolver, ResolverError, ResolverSettings};
+use super::slots::ServerSlots;
 use super::tls::{load_trust_roots, TrustRootsError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
@@ -30,6 +32,8 @@ pub struct Services {
     pub resolver: DnsResolver,
     /// The roots TLS checks trust: the public ones plus `TLS_EXTRA_CA`, read once.
     pub tls_roots: Arc<rustls::RootCertStore>,
+    /// Turns at each server a session test talks to (`max_sessions_per_server`).
+    pub server_slots: Arc<ServerSlots>,
 }
 
 impl Services {
@@ -45,13 +49,18 @@ impl Services {
         let resolver = DnsResolver::new(&ResolverSettings::new(
             config.dns_servers.as_deref(),
             &catalog.defaults.dns,
+            &catalog.defaults.limits,
         ))?;
         let tls_roots = Arc::new(load_trust_roots(config.tls_extra_ca.as_deref())?);
+        let server_slots = Arc::new(ServerSlots::new(
+            catalog.defaults.limits.max_sessions_per_server,
+        ));
         Ok(Services {
             catalog: Arc::new(catalog),
             config: Arc::new(config),
             resolver,
             tls_roots,
+            server_slots,
         })
     }
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::wording::shorten;
+use crate::wording::{printable, shorten};
 
 /// The most transcript entries kept; a complete test needs about forty.
 const MAX_TRANSCRIPT: usize = 400;
@@ -60,7 +60,7 @@ impl Transcript {
         self.lines.push(TranscriptLine {
             millis: self.started.elapsed().as_millis() as u64,
             from,
-            text: shorten(&text, MAX_TEXT),
+            text: shorten(&printable(&text), MAX_TEXT),
         });
     }
 

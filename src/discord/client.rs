@@ -87,20 +87,25 @@ async fn register_commands(http: &Http, bot: &Bot) -> Result<(), serenity::Error
 /// Runs the gateway bot until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), BotError> {
     let http = http(&config)?;
+    let grace = config.shutdown_grace;
     let services = Services::new(config)?;
     let bot = Bot::new(services);
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting echoterra-bot"
     );
+    warn_if_no_staff(&bot);
     let mut client = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::empty())
-        .event_handler(Handler { bot })
+        .event_handler(Handler { bot: bot.clone() })
         .await?;
     let shards = client.shard_manager.clone();
     tokio::select! {
         result = client.start() => result?,
         () = shutdown_signal() => {
             tracing::info!("shutting down");
+            // New interactions are told the bot is restarting; running checks get
+            // the grace period, and what is left is answered "the bot restarted".
+            dispatch::shutdown(&bot, grace).await;
             // serenity's shutdown waits for its shard runners; while the gateway is
             // unreachable its queuer keeps retrying and never hands over, so the
             // wait is bounded and the process leaves either way.
@@ -111,6 +116,15 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// One warning line at start-up when no server's staff can use staff commands.
+fn warn_if_no_staff(bot: &Bot) {
+    if !bot.staff.is_configured() {
+        tracing::warn!(
+            "no staff server is set (STAFF_GUILD_IDS, or DISCORD_GUILD_ID): staff commands (/blacklist, /smtp to other servers) are off"
+        );
+    }
 }
 
 /// How long a clean disconnect from the gateway may take on shutdown.

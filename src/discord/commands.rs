@@ -1,15 +1,38 @@
 //! The slash command definitions the bot registers, built from the catalogue.
 
-use serenity::all::{CommandOptionType, CreateCommand, CreateCommandOption, Permissions};
+use serenity::all::{
+    CommandOptionType, CreateCommand, CreateCommandOption, InstallationContext, InteractionContext,
+    Permissions,
+};
 
 use crate::catalog::Catalog;
 
 /// Every command, for one bulk overwrite (so a removed command disappears too).
+///
+/// Every command needs a server install of the app (none can be installed to a user
+/// account, which would let anyone carry it anywhere). Customer commands also work in
+/// a DM with the bot, where a customer may rather ask privately; staff commands work
+/// only in servers, where the staff rule can see the provider's server.
 pub fn definitions(catalog: &Catalog) -> Vec<CreateCommand> {
     vec![settings()]
         .into_iter()
         .chain(network_commands(catalog))
         .collect()
+}
+
+/// A command for everyone: in servers and in a DM with the bot.
+fn for_everyone(command: CreateCommand) -> CreateCommand {
+    command
+        .integration_types(vec![InstallationContext::Guild])
+        .contexts(vec![InteractionContext::Guild, InteractionContext::BotDm])
+}
+
+/// A staff command: in servers only, shown to members with the staff permissions.
+fn for_staff(command: CreateCommand, catalog: &Catalog) -> CreateCommand {
+    command
+        .integration_types(vec![InstallationContext::Guild])
+        .contexts(vec![InteractionContext::Guild])
+        .default_member_permissions(staff_permissions(catalog))
 }
 
 fn private_option() -> CreateCommandOption {
@@ -21,9 +44,8 @@ fn private_option() -> CreateCommandOption {
 }
 
 fn settings() -> CreateCommand {
-    CreateCommand::new("settings")
+    for_everyone(CreateCommand::new("settings"))
         .description("Mail server settings for your mail app (IMAP, SMTP, POP3)")
-        .dm_permission(true)
         .add_option(
             CreateCommandOption::new(
                 CommandOptionType::String,
@@ -49,9 +71,8 @@ fn settings() -> CreateCommand {
 
 /// The network checks.
 fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
-    let mx = CreateCommand::new("mx")
+    let mx = for_everyone(CreateCommand::new("mx"))
         .description("Do a domain's MX records point to our mail server?")
-        .dm_permission(true)
         .add_option(
             CreateCommandOption::new(
                 CommandOptionType::String,
@@ -62,9 +83,8 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
             .max_length(300),
         )
         .add_option(private_option());
-    let smtp = CreateCommand::new("smtp")
+    let smtp = for_everyone(CreateCommand::new("smtp"))
         .description("Test the outgoing mail server: connection, STARTTLS, certificate")
-        .dm_permission(true)
         .add_option(
             CreateCommandOption::new(
                 CommandOptionType::String,
@@ -96,10 +116,8 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
             .max_int_value(65535),
         )
         .add_option(private_option());
-    let blacklist = CreateCommand::new("blacklist")
+    let blacklist = for_staff(CreateCommand::new("blacklist"), catalog)
         .description("Staff: is an IP address or host on a DNS blocklist?")
-        .dm_permission(false)
-        .default_member_permissions(staff_permissions(catalog))
         .add_option(
             CreateCommandOption::new(
                 CommandOptionType::String,
@@ -156,6 +174,29 @@ mod tests {
                 }
             }
             assert!(total <= 8000, "{name}: {total} characters");
+        }
+    }
+
+    #[test]
+    fn every_command_needs_a_server_install_and_staff_ones_a_server() {
+        let catalog = Catalog::embedded().unwrap();
+        let json = serde_json::to_value(definitions(&catalog)).unwrap();
+        for command in json.as_array().unwrap() {
+            let name = command["name"].as_str().unwrap();
+            assert_eq!(
+                command["integration_types"],
+                serde_json::json!([0]),
+                "{name}"
+            );
+            let staff = command
+                .get("default_member_permissions")
+                .is_some_and(|p| !p.is_null());
+            let contexts = if staff {
+                serde_json::json!([0])
+            } else {
+                serde_json::json!([0, 1])
+            };
+            assert_eq!(command["contexts"], contexts, "{name}");
         }
     }
 }

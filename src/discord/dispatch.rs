@@ -2,13 +2,13 @@
 //! response (deferring, live progress edits, deadline), and log the outcome.
 //!
 //! This is the only place that sends interaction responses, so "every interaction
-//! gets an answer" is kept here: a panic or a timeout becomes an error message.
+//! gets an answer" is kept here: a panic, a timeout or a shutdown becomes a message.
 
 use std::panic::AssertUnwindSafe;
-
-use futures::FutureExt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use tokio::sync::mpsc;
 use tokio::time::sleep_until;
 
@@ -16,6 +16,7 @@ use super::handler::route;
 use super::incoming::Incoming;
 use super::responder::{CallbackType, SendError};
 use super::response::{Live, Response, Work};
+use super::shutdown::Ticket;
 use super::Bot;
 use crate::checks::ProgressUpdate;
 use crate::render::discord::{error_message, progress_message, Message};
@@ -23,31 +24,127 @@ use crate::render::discord::{error_message, progress_message, Message};
 const INTERNAL_ERROR: &str =
     "Something went wrong on our side while answering. It has been logged; please try again in a moment.";
 
-/// Handles one interaction to the end; never panics, always logs.
+/// Said to an interaction that arrives while the bot is stopping.
+const RESTARTING: &str =
+    "The bot is restarting right now. Please run the command again in a minute.";
+
+/// Said to an interaction the bot was still answering when it stopped.
+const RESTARTED: &str = "The bot restarted before this was finished. Please run the command again.";
+
+/// Handles one interaction to the end; never panics, always answers, always logs.
 pub async fn handle(bot: Bot, incoming: Incoming) {
     let started = Instant::now();
-    let response = match AssertUnwindSafe(route(&bot, &incoming))
-        .catch_unwind()
-        .await
-    {
-        Ok(response) => response,
-        Err(panic) => {
+    let Some(ticket) = bot.in_flight.admit(&incoming) else {
+        let response = Response::error("Restarting", RESTARTING);
+        return answer(&bot, &incoming, response, started).await;
+    };
+    let ticket = Arc::new(ticket);
+    // The whole handling runs as its own task: a panic anywhere in it (routing,
+    // rendering, sending) is caught here, and the shutdown can stop it.
+    let task = tokio::spawn({
+        let (bot, incoming, ticket) = (bot.clone(), incoming.clone(), ticket.clone());
+        async move {
+            let response = match AssertUnwindSafe(route(&bot, &incoming))
+                .catch_unwind()
+                .await
+            {
+                Ok(response) => response,
+                Err(panic) => {
+                    tracing::error!(
+                        interaction = incoming.id,
+                        panic = panic_text(&panic),
+                        "handler panicked"
+                    );
+                    Response::error("Something went wrong", INTERNAL_ERROR)
+                }
+            };
+            respond(&bot, &incoming, response, started, Some(&ticket)).await;
+        }
+    });
+    ticket.set_abort(task.abort_handle());
+    if let Err(err) = task.await {
+        if err.is_panic() {
             tracing::error!(
                 interaction = incoming.id,
-                panic = panic_text(&panic),
-                "handler panicked"
+                panic = panic_text(&err.into_panic()),
+                "answering panicked"
             );
-            Response::error("Something went wrong", INTERNAL_ERROR)
+            let message = error_message("Something went wrong", INTERNAL_ERROR);
+            let sent = if ticket.has_responded() {
+                bot.responder
+                    .edit_original(incoming.application_id, &incoming.token, &message)
+                    .await
+            } else {
+                bot.responder
+                    .callback(
+                        incoming.id,
+                        &incoming.token,
+                        CallbackType::Message,
+                        Some(&message),
+                        true,
+                    )
+                    .await
+            };
+            if let Err(err) = sent {
+                tracing::error!(interaction = incoming.id, error = %err, "the error message could not be sent");
+            }
         }
-    };
-    answer(&bot, &incoming, response, started).await;
+    }
+}
+
+/// On shutdown: takes no new interactions, lets the running ones finish within
+/// `grace`, and answers what is left "the bot restarted".
+pub async fn shutdown(bot: &Bot, grace: Duration) {
+    let running = bot.in_flight.len();
+    if running > 0 {
+        tracing::info!(
+            running,
+            grace_seconds = grace.as_secs(),
+            "letting running interactions finish"
+        );
+    }
+    for leftover in bot.in_flight.stop(grace).await {
+        let message = error_message("Bot restarted", RESTARTED);
+        let sent = if leftover.responded {
+            bot.responder
+                .edit_original(leftover.application_id, &leftover.token, &message)
+                .await
+        } else {
+            bot.responder
+                .callback(
+                    leftover.id,
+                    &leftover.token,
+                    CallbackType::Message,
+                    Some(&message),
+                    true,
+                )
+                .await
+        };
+        match sent {
+            Ok(()) => tracing::info!(interaction = leftover.id, "answered: the bot restarted"),
+            Err(err) => {
+                tracing::error!(interaction = leftover.id, error = %err, "could not say the bot restarted")
+            }
+        }
+    }
 }
 
 /// Sends a decided response and logs the outcome; `started` is when the interaction
 /// arrived, for the logged duration.
 pub async fn answer(bot: &Bot, incoming: &Incoming, response: Response, started: Instant) {
+    respond(bot, incoming, response, started, None).await;
+}
+
+/// [`answer`], noting on the interaction's ticket when its first response is sent.
+async fn respond(
+    bot: &Bot,
+    incoming: &Incoming,
+    response: Response,
+    started: Instant,
+    ticket: Option<&Ticket>,
+) {
     let kind = response.kind();
-    let outcome = deliver(bot, incoming, response).await;
+    let outcome = deliver(bot, incoming, response, ticket).await;
     let duration_ms = started.elapsed().as_millis() as u64;
     match outcome {
         Ok(outcome) => tracing::info!(
@@ -76,6 +173,7 @@ async fn deliver(
     bot: &Bot,
     incoming: &Incoming,
     response: Response,
+    ticket: Option<&Ticket>,
 ) -> Result<&'static str, SendError> {
     let responder = &bot.responder;
     // The three immediate answers differ only in callback type, flag and log word.
@@ -97,6 +195,9 @@ async fn deliver(
                     ephemeral,
                 )
                 .await?;
+            if let Some(ticket) = ticket {
+                ticket.responded();
+            }
             let (message, outcome) = finish(bot, incoming, work, progress).await;
             responder
                 .edit_original(incoming.application_id, &incoming.token, &message)
@@ -113,6 +214,9 @@ async fn deliver(
             ephemeral,
         )
         .await?;
+    if let Some(ticket) = ticket {
+        ticket.responded();
+    }
     Ok(outcome)
 }
 

@@ -5,12 +5,14 @@
 use super::incoming::{Incoming, IncomingKind};
 use super::options::Options;
 use super::response::{Live, Response};
+use super::staff::Standing;
 use super::Bot;
 use crate::checks::blacklist::BlacklistRequest;
 use crate::checks::mx::MxRequest;
 use crate::checks::settings::SettingsRequest;
 use crate::checks::smtp::SmtpRequest;
 use crate::checks::{self, Progress, Request};
+use crate::render::discord::escape;
 use crate::render::discord::{progress_title, report_message, SettingsButton};
 use crate::wording::capitalise;
 
@@ -102,15 +104,14 @@ fn smtp_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
         Err(problem) => return Response::error("Can't run that SMTP test", problem),
     };
     // Anyone may test the provider's own server; other servers are for staff.
-    if !request.is_provider_host(&catalog.smtp) && !is_staff(incoming.permissions, staff_bits(bot))
-    {
-        return Response::error(
-            "Staff only",
-            format!(
-                "Testing another mail server is for staff. Run /smtp without a host to test {}.",
-                catalog.smtp.host
-            ),
+    if !request.is_provider_host(&catalog.smtp) {
+        let why = format!(
+            "Testing another mail server is for staff. Run /smtp without a host to test {}.",
+            catalog.smtp.host
         );
+        if let Some(refusal) = staff_gate(bot, incoming, &why) {
+            return refusal;
+        }
     }
     deferred_check(bot, incoming, Request::Smtp(request), private)
 }
@@ -129,11 +130,9 @@ fn parse_smtp(bot: &Bot, options: &Options) -> Result<(SmtpRequest, bool), Strin
 fn blacklist_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
     // Discord hides the command from non-staff (default_member_permissions), but
     // server admins can change that, and the payload is what counts.
-    if !is_staff(incoming.permissions, staff_bits(bot)) {
-        return Response::error(
-            "Staff only",
-            "The blocklist check is for staff. If your mail bounces, tell the support team and they will check your sending address.",
-        );
+    let why = "The blocklist check is for staff. If your mail bounces, tell the support team and they will check your sending address.";
+    if let Some(refusal) = staff_gate(bot, incoming, why) {
+        return refusal;
     }
     match parse_blacklist(bot, options) {
         Ok((request, private)) => {
@@ -150,19 +149,24 @@ fn parse_blacklist(bot: &Bot, options: &Options) -> Result<(BlacklistRequest, bo
     Ok((request, options.flag("private")?))
 }
 
-fn staff_bits(bot: &Bot) -> u64 {
-    bot.services
-        .catalog
-        .defaults
-        .discord
-        .staff_permissions
-        .bits()
+/// The refusal of a staff-only action to someone who is not staff (`why` says what
+/// to do instead), or `None` for staff.
+fn staff_gate(bot: &Bot, incoming: &Incoming, why: &str) -> Option<Response> {
+    match bot.staff.judge(incoming) {
+        Standing::Staff => None,
+        Standing::NotStaff => Some(Response::error("Staff only", why)),
+        Standing::NotConfigured => Some(Response::error(
+            "Staff commands are not set up",
+            "Staff commands are not set up on this bot: its operator has not named the staff's server (STAFF_GUILD_IDS).",
+        )),
+    }
 }
 
 /// A check's input error as a reply sentence: the checks write clauses ("that looks
-/// like…"), a reply starts with a capital and ends with a full stop.
+/// like…"), a reply starts with a capital and ends with a full stop. The error may
+/// quote what the user typed, so markdown in it is escaped (shown as typed).
 fn sentence(error: impl std::fmt::Display) -> String {
-    let text = capitalise(&error.to_string());
+    let text = escape(&capitalise(&error.to_string()));
     if text.ends_with(['.', '!', '?']) {
         text
     } else {
@@ -170,8 +174,16 @@ fn sentence(error: impl std::fmt::Display) -> String {
     }
 }
 
-/// A network check, deferred at once: rate limited per user, run with progress, rendered.
+/// A network check, deferred at once: within the bot's capacity, rate limited per
+/// user (and `/blacklist` for all users together), run with progress, rendered.
 fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: bool) -> Response {
+    // A full bot says so at once: a queue would outlive the interaction's token.
+    let Some(permit) = bot.try_start_check() else {
+        return Response::error(
+            "Busy",
+            "The bot is running as many checks as it can right now. Please try again in a minute.",
+        );
+    };
     if let Err(wait) = bot.rate_limiter.try_start(incoming.user_id) {
         return Response::error(
             "Slow down a little",
@@ -181,23 +193,31 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
             ),
         );
     }
+    if matches!(request, Request::Blacklist(_)) {
+        // One budget for everyone: the lists rate-limit the resolver, not the user.
+        if let Err(wait) = bot.blacklist_budget.try_start(0) {
+            return Response::error(
+                "Busy",
+                format!(
+                    "The blocklist check has been run as often in the last minute as the lists allow. Please try again in {} s.",
+                    wait.as_secs().max(1)
+                ),
+            );
+        }
+    }
     let (progress, updates) = Progress::channel(64);
     let title = progress_title(request.check_name(), &request.activity());
     let services = bot.services.clone();
     Response::Deferred {
         ephemeral,
         work: Box::pin(async move {
+            // Held while the check runs: it counts against the bot's capacity.
+            let _permit = permit;
             let report = checks::run(&services, &request, &progress).await;
             report_message(&report)
         }),
         progress: Some(Live { title, updates }),
     }
-}
-
-/// Whether the member holds the staff permissions (or is an administrator).
-pub fn is_staff(permissions: Option<u64>, required: u64) -> bool {
-    const ADMINISTRATOR: u64 = 1 << 3;
-    permissions.is_some_and(|bits| bits & ADMINISTRATOR != 0 || bits & required == required)
 }
 
 #[cfg(test)]
@@ -215,8 +235,10 @@ mod tests {
         Incoming {
             id: 1,
             application_id: 2,
-            token: "token".into(),
+            token: crate::values::Secret::new("token"),
             user_id: 3,
+            guild_id: Some(100),
+            installed_in_guild: Some(100),
             permissions: Some(0),
             kind: IncomingKind::Command {
                 name: name.into(),
@@ -274,6 +296,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn echoed_input_is_shown_as_typed_not_as_markdown() {
+        let text = error_text(
+            route(
+                &bot(),
+                &command(
+                    "mx",
+                    &[("domain", OptionValue::String("**bold** `x`".into()))],
+                ),
+            )
+            .await,
+        );
+        assert!(text.contains("\\*\\*bold\\*\\*"), "{text}");
+        assert!(!text.contains("**bold**"), "{text}");
+    }
+
+    #[tokio::test]
     async fn bad_input_gets_a_reason() {
         let bot = bot();
         let text = error_text(
@@ -294,14 +332,5 @@ mod tests {
         assert!(text.contains("`protocol` is missing"), "{text}");
         let text = error_text(route(&bot, &command("weather", &[])).await);
         assert!(text.contains("/settings"), "{text}");
-    }
-
-    #[test]
-    fn staff_needs_every_required_bit_or_administrator() {
-        assert!(is_staff(Some(32), 32));
-        assert!(is_staff(Some(32 | 8192), 32));
-        assert!(is_staff(Some(8), 32));
-        assert!(!is_staff(Some(16), 32));
-        assert!(!is_staff(None, 32));
     }
 }

@@ -1,16 +1,26 @@
 //! Interactions reduced to what the bot uses, free of serenity's types, so routing
 //! can be read and tested without Discord.
 
-use serenity::all::{CommandDataOptionValue, Interaction, Member};
+use serenity::all::{
+    AuthorizingIntegrationOwner, AuthorizingIntegrationOwners, CommandDataOptionValue, Interaction,
+    Member,
+};
+
+use crate::values::Secret;
 
 /// One interaction as the handlers see it.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     pub id: u64,
     pub application_id: u64,
-    /// The interaction token: valid 15 minutes, never logged.
-    pub token: String,
+    /// The interaction token: valid 15 minutes, it authorises answering; never shown.
+    pub token: Secret,
     pub user_id: u64,
+    /// Where it was used: the server, or `None` in a DM.
+    pub guild_id: Option<u64>,
+    /// The server whose install of the app authorised it (`authorizing_integration_owners`
+    /// key `"0"`), when the app was installed to a server and used there.
+    pub installed_in_guild: Option<u64>,
     /// The member's permission bits in the channel; `None` outside a server.
     pub permissions: Option<u64>,
     pub kind: IncomingKind,
@@ -39,16 +49,31 @@ pub enum OptionValue {
     Other,
 }
 
+/// The parts every interaction kind carries, taken from serenity's types.
+struct Envelope<'a> {
+    id: u64,
+    application_id: u64,
+    token: &'a str,
+    user_id: u64,
+    guild_id: Option<u64>,
+    owners: Option<&'a AuthorizingIntegrationOwners>,
+    member: Option<&'a Member>,
+}
+
 impl Incoming {
     /// `None` for interactions that carry no token to answer with (pings).
     pub fn from_interaction(interaction: &Interaction) -> Option<Incoming> {
-        let (id, application_id, token, user_id, permissions, kind) = match interaction {
+        let (envelope, kind) = match interaction {
             Interaction::Command(command) => (
-                command.id.get(),
-                command.application_id.get(),
-                &command.token,
-                command.user.id.get(),
-                permission_bits(command.member.as_deref()),
+                Envelope {
+                    id: command.id.get(),
+                    application_id: command.application_id.get(),
+                    token: &command.token,
+                    user_id: command.user.id.get(),
+                    guild_id: command.guild_id.map(|id| id.get()),
+                    owners: Some(&command.authorizing_integration_owners),
+                    member: command.member.as_deref(),
+                },
                 IncomingKind::Command {
                     name: command.data.name.clone(),
                     options: command
@@ -60,39 +85,57 @@ impl Incoming {
                 },
             ),
             Interaction::Component(component) => (
-                component.id.get(),
-                component.application_id.get(),
-                &component.token,
-                component.user.id.get(),
-                permission_bits(component.member.as_ref()),
+                Envelope {
+                    id: component.id.get(),
+                    application_id: component.application_id.get(),
+                    token: &component.token,
+                    user_id: component.user.id.get(),
+                    guild_id: component.guild_id.map(|id| id.get()),
+                    owners: Some(&component.authorizing_integration_owners),
+                    member: component.member.as_ref(),
+                },
                 IncomingKind::Button {
                     custom_id: component.data.custom_id.clone(),
                 },
             ),
             Interaction::Autocomplete(a) => (
-                a.id.get(),
-                a.application_id.get(),
-                &a.token,
-                a.user.id.get(),
-                None,
+                Envelope {
+                    id: a.id.get(),
+                    application_id: a.application_id.get(),
+                    token: &a.token,
+                    user_id: a.user.id.get(),
+                    guild_id: a.guild_id.map(|id| id.get()),
+                    owners: Some(&a.authorizing_integration_owners),
+                    member: None,
+                },
                 IncomingKind::Other("autocomplete"),
             ),
             Interaction::Modal(m) => (
-                m.id.get(),
-                m.application_id.get(),
-                &m.token,
-                m.user.id.get(),
-                None,
+                Envelope {
+                    id: m.id.get(),
+                    application_id: m.application_id.get(),
+                    token: &m.token,
+                    user_id: m.user.id.get(),
+                    guild_id: m.guild_id.map(|id| id.get()),
+                    // serenity 0.12 does not read it for modals; the bot sends none.
+                    owners: None,
+                    member: None,
+                },
                 IncomingKind::Other("modal"),
             ),
             _ => return None,
         };
         Some(Incoming {
-            id,
-            application_id,
-            token: token.clone(),
-            user_id,
-            permissions,
+            id: envelope.id,
+            application_id: envelope.application_id,
+            token: Secret::new(envelope.token),
+            user_id: envelope.user_id,
+            guild_id: envelope.guild_id,
+            installed_in_guild: envelope.owners.and_then(guild_install),
+            permissions: envelope
+                .member
+                .and_then(|m| m.permissions)
+                .map(|p| p.bits()),
             kind,
         })
     }
@@ -111,9 +154,13 @@ impl Incoming {
     }
 }
 
-/// The member's permission bits; `None` outside a server.
-fn permission_bits(member: Option<&Member>) -> Option<u64> {
-    member.and_then(|m| m.permissions).map(|p| p.bits())
+/// The server of a server install of the app, as `authorizing_integration_owners`
+/// names it under key `"0"` (absent or `"0"` when not used in that server).
+fn guild_install(owners: &AuthorizingIntegrationOwners) -> Option<u64> {
+    owners.0.iter().find_map(|owner| match owner {
+        AuthorizingIntegrationOwner::GuildInstall(Some(guild)) => Some(guild.get()),
+        _ => None,
+    })
 }
 
 fn option_value(value: &CommandDataOptionValue) -> OptionValue {
@@ -122,5 +169,57 @@ fn option_value(value: &CommandDataOptionValue) -> OptionValue {
         CommandDataOptionValue::Integer(number) => OptionValue::Integer(*number),
         CommandDataOptionValue::Boolean(flag) => OptionValue::Boolean(*flag),
         _ => OptionValue::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interaction as Discord sends it, with `extra` fields merged in.
+    fn parse(extra: serde_json::Value) -> Incoming {
+        let mut json = serde_json::json!({
+            "id": "11", "application_id": "22", "type": 2, "token": "tok-123",
+            "version": 1, "locale": "en-US", "app_permissions": "0", "entitlements": [],
+            "attachment_size_limit": 1, "channel_id": "77",
+            "data": {"id": "33", "name": "blacklist", "type": 1},
+            "user": {"id": "44", "username": "u", "discriminator": "0", "global_name": null, "avatar": null},
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            json[key] = value.clone();
+        }
+        let interaction: Interaction = serde_json::from_value(json).unwrap();
+        Incoming::from_interaction(&interaction).unwrap()
+    }
+
+    #[test]
+    fn the_server_and_its_install_are_read_and_the_token_is_never_shown() {
+        let incoming = parse(serde_json::json!({
+            "guild_id": "55",
+            "authorizing_integration_owners": {"0": "55"},
+            "context": 0,
+        }));
+        assert_eq!(
+            (incoming.guild_id, incoming.installed_in_guild),
+            (Some(55), Some(55))
+        );
+        assert_eq!(incoming.token.expose(), "tok-123");
+        assert!(!format!("{incoming:?}").contains("tok-123"));
+        // A server install used in a DM with the bot: key "0" is "0".
+        let dm = parse(serde_json::json!({
+            "authorizing_integration_owners": {"0": "0"},
+            "context": 1,
+        }));
+        assert_eq!(
+            (dm.guild_id, dm.installed_in_guild, dm.permissions),
+            (None, None, None)
+        );
+        // A user install used in some server.
+        let user = parse(serde_json::json!({
+            "guild_id": "66",
+            "authorizing_integration_owners": {"1": "44"},
+            "context": 0,
+        }));
+        assert_eq!((user.guild_id, user.installed_in_guild), (Some(66), None));
     }
 }

@@ -1,11 +1,14 @@
 //! The Discord side: thin glue between interactions and the checks.
 //!
-//! - [`client`]: the serenity gateway client, command registration, shutdown.
-//! - [`incoming`]: interactions reduced to what the bot uses.
-//! - [`handler`]: interaction to [`response::Response`] (gates and typed requests).
-//! - [`dispatch`]: sends the response within Discord's 3 seconds, catches panics, logs.
-//! - [`responder`]: the HTTP calls for responses, with 429 handling.
-//! - [`commands`], [`options`], [`rate_limit`]: definitions, option reading, limits.
+//! - `client`: the serenity gateway client, command registration, shutdown.
+//! - `incoming`: interactions reduced to what the bot uses.
+//! - `handler`: interaction to [`Response`] (gates and typed requests).
+//! - `staff`: who is staff (the provider's own servers only).
+//! - `dispatch`: sends the response within Discord's 3 seconds, catches panics, logs;
+//!   the only place that answers interactions.
+//! - `shutdown`: the interactions in flight, for a graceful stop.
+//! - `responder`: the HTTP calls for responses, with 429 handling.
+//! - `commands`, `options`, `rate_limit`: definitions, option reading, limits.
 
 mod client;
 mod commands;
@@ -16,39 +19,73 @@ mod options;
 mod rate_limit;
 mod responder;
 mod response;
+mod shutdown;
+mod staff;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 pub use client::{register, run, BotError};
-pub use dispatch::{answer, handle};
+pub use dispatch::{answer, handle, shutdown};
 pub use incoming::{Incoming, IncomingKind, OptionValue};
 pub use response::{Live, Response, Work};
 
 use crate::checks::Services;
 use rate_limit::RateLimiter;
 use responder::Responder;
+use shutdown::InFlight;
+use staff::StaffPolicy;
 
-/// What the handlers share: the checks' services, the responder and the rate limiter.
+/// What the handlers share: the checks' services, the responder, the staff rule and
+/// the bounds on work.
 #[derive(Clone)]
 pub struct Bot {
     pub services: Services,
     pub responder: Responder,
+    /// Network checks per user per window.
     pub rate_limiter: Arc<RateLimiter>,
+    pub staff: StaffPolicy,
+    /// One permit per network check running (`max_concurrent_checks`): when none is
+    /// left the user is told at once that the bot is busy.
+    pub capacity: Arc<Semaphore>,
+    /// `/blacklist` runs in the last minute, all users together.
+    pub blacklist_budget: Arc<RateLimiter>,
+    /// The interactions being answered, for a graceful shutdown.
+    pub in_flight: Arc<InFlight>,
 }
 
 impl Bot {
     pub fn new(services: Services) -> Bot {
-        let limits = &services.catalog.defaults.rate_limit;
+        let defaults = &services.catalog.defaults;
         let rate_limiter = Arc::new(RateLimiter::new(
-            limits.checks_per_window,
-            Duration::from_secs(limits.window_seconds),
+            defaults.rate_limit.checks_per_window,
+            Duration::from_secs(defaults.rate_limit.window_seconds),
         ));
+        let blacklist_budget = Arc::new(RateLimiter::new(
+            defaults.limits.blacklist_runs_per_minute,
+            Duration::from_secs(60),
+        ));
+        let capacity = Arc::new(Semaphore::new(defaults.limits.max_concurrent_checks));
+        let staff = StaffPolicy::new(
+            &services.config.staff_guild_ids,
+            defaults.discord.staff_permissions,
+        );
         let responder = Responder::new(services.config.api_base.as_deref());
         Bot {
             services,
             responder,
             rate_limiter,
+            staff,
+            capacity,
+            blacklist_budget,
+            in_flight: Arc::new(InFlight::default()),
         }
+    }
+
+    /// A permit to run one more network check, or `None` when the bot is at its cap.
+    pub fn try_start_check(&self) -> Option<OwnedSemaphorePermit> {
+        self.capacity.clone().try_acquire_owned().ok()
     }
 }

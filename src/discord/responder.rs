@@ -11,6 +11,7 @@ use reqwest::{multipart, StatusCode};
 use serde::Serialize;
 
 use crate::render::discord::Message;
+use crate::values::Secret;
 
 /// Discord's default API host.
 pub const DISCORD_BASE: &str = "https://discord.com";
@@ -51,7 +52,17 @@ struct MessageBody<'a> {
     flags: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     attachments: Vec<AttachmentRef>,
+    /// Always "parse nothing": no text from a user or a server can ping anyone.
+    allowed_mentions: AllowedMentions,
 }
+
+/// `{"parse": []}`: no `@everyone`, role or member mention in a message pings.
+#[derive(Serialize)]
+struct AllowedMentions {
+    parse: [&'static str; 0],
+}
+
+const NO_MENTIONS: AllowedMentions = AllowedMentions { parse: [] };
 
 #[derive(Serialize)]
 struct AttachmentRef {
@@ -64,6 +75,7 @@ impl<'a> MessageBody<'a> {
         MessageBody {
             message,
             flags: ephemeral.then_some(EPHEMERAL),
+            allowed_mentions: NO_MENTIONS,
             attachments: message
                 .map(|m| m.files.as_slice())
                 .unwrap_or_default()
@@ -82,7 +94,6 @@ impl<'a> MessageBody<'a> {
 struct Callback<'a> {
     #[serde(rename = "type")]
     kind: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<MessageBody<'a>>,
 }
 
@@ -117,19 +128,21 @@ impl Responder {
     pub async fn callback(
         &self,
         interaction_id: u64,
-        token: &str,
+        token: &Secret,
         kind: CallbackType,
         message: Option<&Message>,
         ephemeral: bool,
     ) -> Result<(), SendError> {
         let url = format!(
-            "{}/api/v10/interactions/{interaction_id}/{token}/callback",
-            self.base
+            "{}/api/v10/interactions/{interaction_id}/{}/callback",
+            self.base,
+            token.expose()
         );
-        // A deferred ephemeral response carries only the flag.
+        // Every callback carries its data, so every body says "no mentions"; a
+        // deferred one carries only that and the flag.
         let body = Callback {
             kind: kind as u8,
-            data: (message.is_some() || ephemeral).then(|| MessageBody::new(message, ephemeral)),
+            data: Some(MessageBody::new(message, ephemeral)),
         };
         let files = message.map(|m| m.files.as_slice()).unwrap_or_default();
         self.send(reqwest::Method::POST, &url, &body, files).await
@@ -139,12 +152,13 @@ impl Responder {
     pub async fn edit_original(
         &self,
         application_id: u64,
-        token: &str,
+        token: &Secret,
         message: &Message,
     ) -> Result<(), SendError> {
         let url = format!(
-            "{}/api/v10/webhooks/{application_id}/{token}/messages/@original",
-            self.base
+            "{}/api/v10/webhooks/{application_id}/{}/messages/@original",
+            self.base,
+            token.expose()
         );
         let body = MessageBody::new(Some(message), false);
         self.send(reqwest::Method::PATCH, &url, &body, &message.files)
@@ -185,7 +199,8 @@ impl Responder {
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<f64>().ok());
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|wait| wait.is_finite());
             let text = response.text().await.unwrap_or_default();
             if status != StatusCode::TOO_MANY_REQUESTS {
                 return Err(SendError::Status {
@@ -193,8 +208,7 @@ impl Responder {
                     body: text.chars().take(500).collect(),
                 });
             }
-            let wait = retry_after(&text).or(header_wait).unwrap_or(1.0);
-            let wait = Duration::from_secs_f64(wait.clamp(0.0, MAX_RETRY_WAIT.as_secs_f64()));
+            let wait = retry_wait(retry_after(&text).or(header_wait));
             tracing::warn!(
                 wait_ms = wait.as_millis() as u64,
                 "rate limited by Discord, retrying"
@@ -211,6 +225,15 @@ fn retry_after(body: &str) -> Option<f64> {
         .ok()?
         .get("retry_after")?
         .as_f64()
+        .filter(|wait| wait.is_finite())
+}
+
+/// How long to wait before sending again: what Discord (or a proxy) asked, within
+/// `0..=MAX_RETRY_WAIT`; one second when nothing usable was said. Never panics,
+/// whatever the number (NaN, infinity, negative).
+fn retry_wait(asked: Option<f64>) -> Duration {
+    let seconds = asked.filter(|wait| wait.is_finite()).unwrap_or(1.0);
+    Duration::from_secs_f64(seconds.clamp(0.0, MAX_RETRY_WAIT.as_secs_f64()))
 }
 
 #[cfg(test)]
@@ -227,6 +250,20 @@ mod tests {
             Some(0.25)
         );
         assert_eq!(retry_after("not json"), None);
+    }
+
+    #[test]
+    fn any_retry_after_gives_a_bounded_wait_without_panicking() {
+        for (asked, wait) in [
+            (Some(f64::INFINITY), Duration::from_secs(1)),
+            (Some(f64::NAN), Duration::from_secs(1)),
+            (Some(-3.0), Duration::ZERO),
+            (Some(1e300), MAX_RETRY_WAIT),
+            (Some(0.25), Duration::from_millis(250)),
+            (None, Duration::from_secs(1)),
+        ] {
+            assert_eq!(retry_wait(asked), wait, "{asked:?}");
+        }
     }
 
     #[test]
@@ -251,5 +288,9 @@ mod tests {
             "smtp-transcript.txt"
         );
         assert_eq!(json["data"]["embeds"][0]["title"], "t");
+        assert_eq!(
+            json["data"]["allowed_mentions"],
+            serde_json::json!({"parse": []})
+        );
     }
 }

@@ -1077,3 +1077,44 @@ async fn test_points_are_asked_together_with_the_real_query() {
         assert_eq!(on(details, zone).status, status, "{target}");
     }
 }
+
+#[tokio::test]
+async fn the_dqs_key_never_reaches_the_logs_whatever_the_filter() {
+    let dns = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("blacklist.toml"),
+        format!(
+            "# test zones\nquery_timeout_ms = 1000\ndeadline_ms = 3000\nmax_addresses = 4\n{ZEN}"
+        ),
+    )
+    .unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["check", "blacklist", "127.0.0.2"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("COMMANDS_DIR", dir.path())
+        .env("DNS_SERVERS", dns.addr().to_string())
+        .env("ALLOW_PRIVATE_TARGETS", "true")
+        .env("SPAMHAUS_DQS_KEY", "sekrit-dqs-key")
+        // Asking for hickory by name lifts the default pin on its query logs.
+        .env(
+            "RUST_LOG",
+            "debug,hickory_proto=trace,hickory_resolver=trace",
+        )
+        .output()
+        .await
+        .unwrap();
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(dns
+        .queries()
+        .iter()
+        .any(|q| q.name.contains("sekrit-dqs-key")));
+    assert!(
+        logs.contains("zen.dq.bl.test"),
+        "the queries were logged: {logs}"
+    );
+    assert!(!logs.contains("sekrit"), "{logs}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("sekrit"));
+}

@@ -114,3 +114,32 @@ fn a_broken_catalogue_stops_with_file_and_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("settings.toml:2"), "{stderr}");
 }
+
+#[test]
+fn only_the_working_folders_env_file_is_read() {
+    // A .env in a parent folder belongs to something else: it must not configure the
+    // bot (here it would stop it with a bad value).
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::write(parent.path().join(".env"), "LOG_FORMAT=xml\n").unwrap();
+    let child = parent.path().join("bot");
+    std::fs::create_dir(&child).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["check", "settings", "imap"])
+        .current_dir(&child)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // The working folder's own .env is read.
+    std::fs::write(child.join(".env"), "LOG_FORMAT=xml\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["check", "settings", "imap"])
+        .current_dir(&child)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("LOG_FORMAT"));
+}

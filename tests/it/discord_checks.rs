@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use crate::support::bot_process::BotProcess;
 use crate::support::dns_server::{Fault, TestDns, Zone};
-use crate::support::fake_discord::{FakeDiscord, Recorded, TOKEN};
+use crate::support::fake_discord::{FakeDiscord, Recorded, GUILD_ID, TOKEN};
 use crate::support::smtp_server::{Script, TestPki, TestSmtp, Validity};
 use serde_json::{json, Value};
 
 /// Manage Server: the staff permission of the shipped catalogue.
-const STAFF: u64 = 32;
+pub(crate) const STAFF: u64 = 32;
 
 /// Test zones: a blocklist listing 127.0.0.2, and one that never answers.
-const ZONES: &str = r#"
+pub(crate) const ZONES: &str = r#"
 query_timeout_ms = 1500
 deadline_ms = 4000
 max_addresses = 4
@@ -36,7 +36,7 @@ delist_url = "https://silent.example/"
 "#;
 
 /// Short progress interval so a live edit shows while the silent zone is awaited.
-const DEFAULTS: &str = r#"
+pub(crate) const DEFAULTS: &str = r#"
 [rate_limit]
 checks_per_window = 3
 window_seconds = 60
@@ -45,13 +45,19 @@ window_seconds = 60
 timeout_ms = 1500
 attempts = 1
 
+[limits]
+max_concurrent_checks = 32
+max_sessions_per_server = 2
+max_dns_in_flight = 256
+blacklist_runs_per_minute = 10
+
 [discord]
 check_deadline_seconds = 20
 progress_interval_ms = 250
 staff_permissions = "32"
 "#;
 
-async fn dns() -> TestDns {
+pub(crate) async fn dns() -> TestDns {
     TestDns::builder()
         .zone(
             Zone::new("customer.test")
@@ -71,16 +77,16 @@ async fn dns() -> TestDns {
         .await
 }
 
-fn write_catalogue(dir: &Path) {
+pub(crate) fn write_catalogue(dir: &Path) {
     std::fs::write(dir.join("blacklist.toml"), ZONES).unwrap();
     std::fs::write(dir.join("defaults.toml"), DEFAULTS).unwrap();
 }
 
-async fn start(dns: &TestDns, commands: &Path) -> (FakeDiscord, BotProcess) {
+pub(crate) async fn start(dns: &TestDns, commands: &Path) -> (FakeDiscord, BotProcess) {
     start_with(dns, commands, &[]).await
 }
 
-async fn start_with(
+pub(crate) async fn start_with(
     dns: &TestDns,
     commands: &Path,
     extra: &[(&str, String)],
@@ -92,7 +98,9 @@ async fn start_with(
         ("DNS_SERVERS", dns.addr().to_string()),
         ("COMMANDS_DIR", commands.display().to_string()),
         ("ALLOW_PRIVATE_TARGETS", "true".to_string()),
+        ("STAFF_GUILD_IDS", GUILD_ID.to_string()),
     ];
+    // A later value of the same variable wins.
     env.extend(extra.iter().cloned());
     let bot = BotProcess::start(&[], &env);
     fake.wait_ready(1).await;
@@ -100,7 +108,7 @@ async fn start_with(
 }
 
 /// Waits for a deferred interaction's final edit (one that is not a progress line).
-async fn final_edit(fake: &FakeDiscord, token: &str) -> Vec<Recorded> {
+pub(crate) async fn final_edit(fake: &FakeDiscord, token: &str) -> Vec<Recorded> {
     fake.wait_for_responses(token, Duration::from_secs(30), |responses| {
         responses.last().is_some_and(|last| {
             matches!(last, Recorded::Edit { .. }) && !embed_text(last.body()).contains("Checking")
@@ -110,7 +118,7 @@ async fn final_edit(fake: &FakeDiscord, token: &str) -> Vec<Recorded> {
     .unwrap_or_else(|| panic!("{token}: no final edit: {:#?}", fake.responses(token)))
 }
 
-fn embed_text(body: &Value) -> String {
+pub(crate) fn embed_text(body: &Value) -> String {
     let message = if body.get("data").is_some() {
         &body["data"]
     } else {
@@ -128,7 +136,7 @@ fn embed_text(body: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn is_deferral(recorded: &Recorded) -> bool {
+pub(crate) fn is_deferral(recorded: &Recorded) -> bool {
     matches!(recorded, Recorded::Callback { body, .. } if body["type"] == 5)
 }
 

@@ -9,6 +9,7 @@ use echoterra_bot::checks::Services;
 use echoterra_bot::config::Config;
 use echoterra_bot::discord::{answer, Bot, Incoming, IncomingKind, Response};
 use echoterra_bot::render::discord::{Embed, Message};
+use echoterra_bot::values::Secret;
 
 fn bot(fake: &FakeDiscord, deadline_seconds: u64) -> Bot {
     let mut catalog = Catalog::embedded().unwrap();
@@ -24,8 +25,10 @@ fn incoming(token: &str) -> Incoming {
     Incoming {
         id: 42,
         application_id: APPLICATION_ID,
-        token: token.to_string(),
+        token: Secret::new(token),
         user_id: 7,
+        guild_id: None,
+        installed_in_guild: None,
         permissions: Some(0),
         kind: IncomingKind::Command {
             name: "mx".into(),

@@ -159,6 +159,7 @@ async fn an_unreachable_nameserver_is_a_failure_within_the_deadline() {
         servers: Some(vec![port]),
         timeout: Duration::from_millis(500),
         attempts: 2,
+        max_in_flight: 16,
     })
     .unwrap();
     let started = Instant::now();
@@ -191,4 +192,32 @@ async fn an_invalid_name_is_refused_before_any_query() {
         DnsAnswer::Failed(DnsFailure::InvalidName(_))
     ));
     assert!(dns.queries().is_empty());
+}
+
+#[tokio::test]
+async fn queries_in_flight_are_capped_and_the_rest_wait_their_turn() {
+    let names: Vec<String> = (0..12).map(|i| format!("host{i}.slow.test")).collect();
+    let zone = names.iter().fold(Zone::new("slow.test"), |zone, name| {
+        zone.a(name, "192.0.2.1")
+    });
+    let dns = TestDns::builder()
+        .zone(zone)
+        .fault("slow.test", Fault::Delay(Duration::from_millis(150)))
+        .start()
+        .await;
+    let resolver = DnsResolver::new(&ResolverSettings {
+        servers: Some(vec![dns.addr()]),
+        timeout: Duration::from_secs(2),
+        attempts: 1,
+        max_in_flight: 3,
+    })
+    .unwrap();
+    let answers = futures::future::join_all(names.iter().map(|name| resolver.ipv4(name))).await;
+    // Queued, not failed: every one is answered.
+    assert!(
+        answers.iter().all(|answer| answer.records().is_some()),
+        "{answers:?}"
+    );
+    assert_eq!(dns.queries().len(), 12);
+    assert!(dns.most_at_once() <= 3, "{} at once", dns.most_at_once());
 }

@@ -788,3 +788,122 @@ async fn the_command_line_reads_implicit_tls_ports_from_commands_dir() {
     assert!(stdout.contains("SSL/TLS"), "{stdout}");
     assert!(stdout.contains("[ok  ] TLS"), "{stdout}");
 }
+
+/// `count` unique mechanism names, as short as base 36 allows, on EHLO lines of at
+/// most 2,000 bytes: what a hostile server can send within the line bounds.
+fn hostile_auth_lines(count: usize) -> Vec<String> {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let name = |mut n: usize| {
+        let mut text = Vec::new();
+        loop {
+            text.push(DIGITS[n % 36]);
+            n /= 36;
+            if n == 0 {
+                break;
+            }
+        }
+        String::from_utf8(text).unwrap()
+    };
+    let mut lines = Vec::new();
+    let mut line = String::from("AUTH");
+    for n in 0..count {
+        let next = name(n);
+        if line.len() + 1 + next.len() > 2000 {
+            lines.push(std::mem::replace(&mut line, String::from("AUTH")));
+        }
+        line.push(' ');
+        line.push_str(&next);
+    }
+    lines.push(line);
+    lines
+}
+
+#[tokio::test]
+async fn a_hostile_ehlo_past_the_reply_bound_ends_the_test_at_once() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    // About 49,000 unique names in 98 lines of 2 KB.
+    script.ehlo_extra = hostile_auth_lines(49_000);
+    assert!(script.ehlo_extra.len() < 100);
+    let server = TestSmtp::start(script).await;
+    let started = Instant::now();
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(status(&smtp, StepName::Ehlo), StepStatus::Failed);
+    let detail = &step(&smtp, StepName::Ehlo).detail;
+    assert!(detail.contains("more than 8 KB"), "{detail}");
+    assert_eq!(report.verdict, Verdict::Critical);
+    assert!(smtp.auth_mechanisms.is_empty());
+    // What reached the report is bounded: nothing like the 200 KB sent.
+    let json = render::render(&report, Format::Json);
+    assert!(json.len() < 32 * 1024, "{} bytes of JSON", json.len());
+    assert!(started.elapsed() < TOTAL);
+}
+
+#[tokio::test]
+async fn many_mechanisms_are_cut_to_32_rfc_4422_names() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    // 300 names in three lines, a repeat, and names RFC 4422 does not allow.
+    let names: Vec<String> = (0..300).map(|i| format!("MECH-{i}")).collect();
+    script.ehlo_extra = names
+        .chunks(100)
+        .map(|chunk| format!("AUTH {}", chunk.join(" ")))
+        .chain([format!("AUTH PLAIN bad!name {}", "L".repeat(21))])
+        .collect();
+    script.ehlo_extra_over_tls_only = true;
+    let server = TestSmtp::start(script).await;
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
+    assert_eq!(smtp.auth_mechanisms.len(), 32);
+    assert_eq!(&smtp.auth_mechanisms[..3], ["PLAIN", "LOGIN", "MECH-0"]);
+    let detail = &step(&smtp, StepName::EhloTls).detail;
+    assert!(detail.contains("AUTH mechanism names left out"), "{detail}");
+}
+
+#[tokio::test]
+async fn control_characters_from_the_server_are_escaped_in_every_format() {
+    let server = TestSmtp::start(Script::greeting(Greeting::Reply(
+        "220 evil\u{1b}[2J\u{7}\u{202e}moc.elpmaxe ESMTP".to_string(),
+    )))
+    .await;
+    let pki = TestPki::new();
+    let (report, smtp) = check_server(&pki, &server, false).await;
+    let greeting = &step(&smtp, StepName::Greeting).detail;
+    assert!(
+        greeting.contains("evil\\u{1b}[2J\\u{7}\\u{202e}moc"),
+        "{greeting}"
+    );
+    for format in [Format::Text, Format::Json, Format::Discord] {
+        let output = render::render(&report, format);
+        for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!output.contains(raw), "{format:?} shows {raw:?} raw");
+        }
+    }
+    let message = render::discord::report_message(&report);
+    let transcript = String::from_utf8(message.files[0].bytes.clone()).unwrap();
+    assert!(!transcript.contains('\u{1b}') && transcript.contains("\\u{1b}"));
+}
+
+#[tokio::test]
+async fn at_most_two_sessions_talk_to_one_server_and_the_rest_wait_their_turn() {
+    let pki = TestPki::new();
+    let mut script = Script::starttls(pki.leaf(&["127.0.0.1"], Validity::Current));
+    // A greet-pause keeps each session open long enough to overlap.
+    script.greeting = Greeting::Delayed(Duration::from_millis(300));
+    let server = TestSmtp::start(script).await;
+    let mut catalog = catalog(server.port(), false);
+    catalog.defaults.limits.max_sessions_per_server = 2;
+    let services = Services::from_parts(catalog, config(Some(pki.ca_path()))).unwrap();
+    let checks = (0..5).map(|_| check(&services, "127.0.0.1", server.port()));
+    let results = futures::future::join_all(checks).await;
+    for (report, _) in &results {
+        assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
+    }
+    assert_eq!(server.most_at_once(), 2);
+    let waited = results.iter().any(|(_, smtp)| {
+        smtp.transcript
+            .iter()
+            .any(|line| line.text.contains("waiting for our turn"))
+    });
+    assert!(waited, "some test waited for its turn");
+}

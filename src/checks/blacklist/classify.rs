@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::catalog::Zone;
 use crate::checks::resolver::{DnsAnswer, DnsFailure};
-use crate::wording::{seconds, shorten};
+use crate::wording::{printable, seconds, shorten};
 
 /// How a zone ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -128,16 +128,16 @@ pub fn classify(zone: &Zone, answer: &DnsAnswer<Ipv4Addr>, timeout: Duration) ->
 }
 
 /// The TXT reason of a listing, cleaned for display: strings joined, control
-/// characters dropped and the DQS key (should a list echo the query name) masked.
+/// characters shown escaped and the DQS key (should a list echo the query name) masked.
 pub fn reason(txt: &DnsAnswer<String>, secret: Option<&str>) -> Option<String> {
     let texts = txt.records()?;
-    let mut joined = texts
+    let joined = texts
         .iter()
         .map(|text| text.trim())
         .filter(|text| !text.is_empty())
         .collect::<Vec<_>>()
         .join(" | ");
-    joined.retain(|c| !c.is_control());
+    let mut joined = printable(&joined);
     if let Some(secret) = secret.filter(|secret| !secret.is_empty()) {
         joined = joined.replace(secret, "***");
     }
@@ -322,7 +322,7 @@ pub(crate) mod tests {
         });
         let reason = reason(&txt, Some("KEY123")).unwrap();
         assert!(!reason.contains("KEY123"));
-        assert!(reason.contains("*** | secondline"), "{reason}");
+        assert!(reason.contains("*** | second\\u{7}line"), "{reason}");
         assert_eq!(super::reason(&DnsAnswer::NxDomain, None), None);
     }
 }

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::checks::tls::Io;
 use crate::checks::transcript::{Party, Transcript};
-use crate::wording::{seconds, shorten};
+use crate::wording::{printable, seconds, shorten};
 
 /// The longest reply line accepted, in bytes. RFC 5321 §4.5.3.1.5 allows 512 with the
 /// CRLF; real servers stay within, so four times that is generous.
@@ -20,6 +20,10 @@ pub const MAX_LINE: usize = 2048;
 
 /// The most lines one reply may have; an EHLO reply has a dozen or so.
 pub const MAX_LINES: usize = 100;
+
+/// The most bytes one reply may have, all lines together; an EHLO reply has a few
+/// hundred. A hostile server cannot make the test hold or parse more than this.
+pub const MAX_REPLY: usize = 8 * 1024;
 
 /// A complete server reply: its code and the text of each line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +62,8 @@ pub enum ReadError {
     LineTooLong,
     /// The reply went on past [`MAX_LINES`] lines.
     TooManyLines,
+    /// The reply went on past [`MAX_REPLY`] bytes.
+    ReplyTooLong,
     /// A line that is not an SMTP reply line.
     Malformed(String),
     /// The connection failed.
@@ -84,6 +90,10 @@ impl ReadError {
             ),
             ReadError::TooManyLines => format!(
                 "the server's answer went on for more than {MAX_LINES} lines (garbage, or not an SMTP server)"
+            ),
+            ReadError::ReplyTooLong => format!(
+                "the server's answer went on for more than {} KB (garbage, or not an SMTP server)",
+                MAX_REPLY / 1024
             ),
             ReadError::Malformed(line) => format!(
                 "the server answered something that is not SMTP: {:?}",
@@ -123,7 +133,7 @@ impl Dialogue {
             Ok(result) => result,
             Err(_) => {
                 if !self.buffer.is_empty() {
-                    let partial = String::from_utf8_lossy(&self.buffer).into_owned();
+                    let partial = printable(&String::from_utf8_lossy(&self.buffer));
                     transcript.push(Party::Server, format!("{partial} (incomplete)"));
                 }
                 transcript.note(format!("no complete answer within {}", seconds(limit)));
@@ -169,8 +179,17 @@ impl Dialogue {
     ) -> Result<Reply, ReadError> {
         let mut code = None;
         let mut lines = Vec::new();
+        let mut size = 0;
         loop {
             let line = self.read_line().await?;
+            size += line.len() + 2;
+            if size > MAX_REPLY {
+                transcript.note(format!(
+                    "the answer went on past {} KB; the rest was not read",
+                    MAX_REPLY / 1024
+                ));
+                return Err(ReadError::ReplyTooLong);
+            }
             transcript.push(Party::Server, line.clone());
             let (line_code, last, text) = parse_line(&line)?;
             match code {
@@ -205,7 +224,8 @@ impl Dialogue {
                 if line.len() > MAX_LINE {
                     return Err(ReadError::LineTooLong);
                 }
-                return Ok(String::from_utf8_lossy(&line).into_owned());
+                // Server text is untrusted: controls are shown escaped, everywhere.
+                return Ok(printable(&String::from_utf8_lossy(&line)));
             }
             if self.buffer.len() > MAX_LINE {
                 return Err(ReadError::LineTooLong);
@@ -297,6 +317,21 @@ mod tests {
         static MANY: std::sync::LazyLock<Vec<u8>> =
             std::sync::LazyLock::new(|| b"250-x\r\n".repeat(MAX_LINES + 5));
         assert_eq!(read_from(&MANY).await, Err(ReadError::TooManyLines));
+    }
+
+    #[tokio::test]
+    async fn a_reply_past_its_size_bound_is_refused() {
+        static BIG: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+            let line = format!("250-AUTH {}\r\n", "X".repeat(2000));
+            line.repeat(6).into_bytes()
+        });
+        assert_eq!(read_from(&BIG).await, Err(ReadError::ReplyTooLong));
+    }
+
+    #[tokio::test]
+    async fn control_characters_from_the_server_are_shown_escaped() {
+        let reply = read_from(b"220 evil\x1b[2J\x07 ready\r\n").await.unwrap();
+        assert_eq!(reply.lines, ["evil\\u{1b}[2J\\u{7} ready"]);
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::CertificateCheck;
+use crate::wording::printable;
 
 /// What the certificate says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub fn read(der: &[u8]) -> Option<CertificateFacts> {
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for name in &san.value.general_names {
             match name {
-                GeneralName::DNSName(dns) => names.push(dns.to_string()),
+                GeneralName::DNSName(dns) => names.push(printable(dns)),
                 GeneralName::IPAddress(bytes) => {
                     if let Some(ip) = ip_from_bytes(bytes) {
                         names.push(ip.to_string());
@@ -46,12 +47,13 @@ pub fn read(der: &[u8]) -> Option<CertificateFacts> {
             cert.subject()
                 .iter_common_name()
                 .filter_map(|cn| cn.as_str().ok())
-                .map(str::to_string),
+                .map(printable),
         );
     }
     Some(CertificateFacts {
-        subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
+        // Names are the server's own text: untrusted, shown escaped.
+        subject: printable(&cert.subject().to_string()),
+        issuer: printable(&cert.issuer().to_string()),
         not_before: cert.validity().not_before.to_datetime(),
         not_after: cert.validity().not_after.to_datetime(),
         names,

@@ -29,7 +29,7 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::TlsConnector;
 
-use crate::wording::seconds;
+use crate::wording::{printable, seconds};
 
 pub mod certificate;
 
@@ -381,7 +381,7 @@ fn plain_text(seen: &[u8]) -> Option<TlsFailure> {
     looks_like_smtp.then(|| {
         let text = String::from_utf8_lossy(seen);
         let line = text.lines().next().unwrap_or_default();
-        TlsFailure::PlainText(line.chars().take(120).collect())
+        TlsFailure::PlainText(printable(&line.chars().take(120).collect::<String>()))
     })
 }
 

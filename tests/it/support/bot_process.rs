@@ -54,6 +54,20 @@ impl BotProcess {
         None
     }
 
+    /// The exit status if the process has exited within half a second.
+    pub fn wait_exit_briefly(&mut self) -> Option<std::process::ExitStatus> {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn send_sigterm(&self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+    }
+
     /// Sends SIGTERM and waits for the exit status (up to 10 s).
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let _ = Command::new("kill")

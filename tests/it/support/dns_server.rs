@@ -19,6 +19,7 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -174,10 +175,12 @@ impl TestDnsBuilder {
             catalog.upsert(origin, vec![Arc::new(authority)]);
         }
         let queries = Arc::new(Mutex::new(Vec::new()));
+        let in_flight = Arc::new(InFlight::default());
         let handler = FaultyCatalog {
             catalog,
             faults: self.faults,
             queries: queries.clone(),
+            in_flight: in_flight.clone(),
         };
         let (udp, tcp) = bind_udp_and_tcp().await;
         let addr = udp.local_addr().expect("bound address");
@@ -187,6 +190,7 @@ impl TestDnsBuilder {
         TestDns {
             addr,
             queries,
+            in_flight,
             _server: server,
         }
     }
@@ -208,7 +212,32 @@ async fn bind_udp_and_tcp() -> (UdpSocket, TcpListener) {
 pub struct TestDns {
     addr: SocketAddr,
     queries: Arc<Mutex<Vec<LoggedQuery>>>,
+    in_flight: Arc<InFlight>,
     _server: ServerFuture<FaultyCatalog>,
+}
+
+/// Queries being answered now, and the most that ever were at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+/// Counts one query while it is being answered.
+struct Answering<'a>(&'a InFlight);
+
+impl<'a> Answering<'a> {
+    fn new(in_flight: &'a InFlight) -> Self {
+        let now = in_flight.now.fetch_add(1, Ordering::SeqCst) + 1;
+        in_flight.most.fetch_max(now, Ordering::SeqCst);
+        Answering(in_flight)
+    }
+}
+
+impl Drop for Answering<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl TestDns {
@@ -219,6 +248,11 @@ impl TestDns {
     /// Where the server listens (UDP and TCP).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The most queries that were ever being answered at once.
+    pub fn most_at_once(&self) -> usize {
+        self.in_flight.most.load(Ordering::SeqCst)
     }
 
     /// Every query received so far, in order.
@@ -254,6 +288,7 @@ struct FaultyCatalog {
     catalog: DnsCatalog,
     faults: Vec<(LowerName, Fault)>,
     queries: Arc<Mutex<Vec<LoggedQuery>>>,
+    in_flight: Arc<InFlight>,
 }
 
 #[async_trait::async_trait]
@@ -263,6 +298,7 @@ impl RequestHandler for FaultyCatalog {
         request: &Request,
         mut response_handle: R,
     ) -> ResponseInfo {
+        let _answering = Answering::new(&self.in_flight);
         let fault = match request.request_info() {
             Ok(info) => {
                 let asked = info.query.name();

@@ -85,8 +85,23 @@ struct Shared {
     gateway_down: std::sync::atomic::AtomicBool,
     gateway_attempts: AtomicUsize,
     rate_limit_answers: AtomicUsize,
+    /// When set, 429s carry only this `Retry-After` header (a proxy's), no body value.
+    retry_after_header: Mutex<Option<String>>,
+    /// Bodies refused because they did not turn every mention off.
+    pinging_bodies: Mutex<Vec<Value>>,
     next_id: AtomicU64,
     addr: Mutex<Option<SocketAddr>>,
+}
+
+/// Where an interaction comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The test server, through its own install of the app (what `send_command` uses).
+    TestServer,
+    /// Another server that installed the app too, e.g. a stranger's own.
+    OtherServer(u64),
+    /// A DM with the bot (the app installed to a server, used outside it).
+    Dm,
 }
 
 /// A running fake Discord.
@@ -191,6 +206,19 @@ impl FakeDiscord {
             .store(count, Ordering::SeqCst);
     }
 
+    /// Answers the next `count` callbacks with 429 carrying only the header
+    /// `Retry-After: value` (as a proxy might), and no `retry_after` in the body.
+    pub fn rate_limit_next_callbacks_with_header(&self, count: usize, value: &str) {
+        *self.shared.retry_after_header.lock().unwrap() = Some(value.to_string());
+        self.rate_limit_next_callbacks(count);
+    }
+
+    /// Bodies the fake refused because they did not carry
+    /// `allowed_mentions: {"parse": []}` (every body must).
+    pub fn pinging_bodies(&self) -> Vec<Value> {
+        self.shared.pinging_bodies.lock().unwrap().clone()
+    }
+
     /// How many 429 answers were given.
     pub fn rate_limit_answers(&self) -> usize {
         self.shared.rate_limit_answers.load(Ordering::SeqCst)
@@ -224,9 +252,20 @@ impl FakeDiscord {
     /// Dispatches `/name` with `options` from a member with `permissions`; returns the
     /// interaction token, by which its responses can be found.
     pub fn send_command(&self, name: &str, options: Value, permissions: u64) -> String {
+        self.send_command_from(Origin::TestServer, name, options, permissions)
+    }
+
+    /// [`FakeDiscord::send_command`] from another origin.
+    pub fn send_command_from(
+        &self,
+        origin: Origin,
+        name: &str,
+        options: Value,
+        permissions: u64,
+    ) -> String {
         let data =
             json!({"id": "1500000000000000001", "name": name, "type": 1, "options": options});
-        self.send_interaction(2, data, permissions, None)
+        self.send_interaction(origin, 2, data, permissions, None)
     }
 
     /// Dispatches a press of the button `custom_id` on one of the bot's messages.
@@ -250,13 +289,14 @@ impl FakeDiscord {
             "components": []
         });
         let data = json!({"custom_id": custom_id, "component_type": 2});
-        self.send_interaction(3, data, 0, Some(message))
+        self.send_interaction(Origin::TestServer, 3, data, 0, Some(message))
     }
 
-    /// An INTERACTION_CREATE of `kind` (2 command, 3 component) in the test guild,
-    /// with every field serenity needs to parse it; returns its token.
+    /// An INTERACTION_CREATE of `kind` (2 command, 3 component) from `origin`, with
+    /// every field serenity needs to parse it; returns its token.
     fn send_interaction(
         &self,
+        origin: Origin,
         kind: u8,
         data: Value,
         permissions: u64,
@@ -269,19 +309,33 @@ impl FakeDiscord {
             "application_id": APPLICATION_ID.to_string(),
             "type": kind,
             "data": data,
-            "guild_id": GUILD_ID.to_string(),
             "channel_id": CHANNEL_ID.to_string(),
-            "member": member(permissions),
             "token": token,
             "version": 1,
             "locale": "en-US",
-            "guild_locale": "en-US",
             "app_permissions": "2248473465835073",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": GUILD_ID.to_string()},
-            "context": 0,
             "attachment_size_limit": 26214400
         });
+        let server = match origin {
+            Origin::TestServer => Some(GUILD_ID),
+            Origin::OtherServer(guild) => Some(guild),
+            Origin::Dm => None,
+        };
+        match server {
+            Some(guild) => {
+                interaction["guild_id"] = json!(guild.to_string());
+                interaction["guild_locale"] = json!("en-US");
+                interaction["member"] = member(permissions);
+                interaction["authorizing_integration_owners"] = json!({"0": guild.to_string()});
+                interaction["context"] = json!(0);
+            }
+            None => {
+                interaction["user"] = member(permissions)["user"].clone();
+                interaction["authorizing_integration_owners"] = json!({"0": "0"});
+                interaction["context"] = json!(1);
+            }
+        }
         if let Some(message) = message {
             interaction["message"] = message;
         }
@@ -477,15 +531,23 @@ async fn callback(
     if limited {
         shared.rate_limit_answers.fetch_add(1, Ordering::SeqCst);
         let mut headers = HeaderMap::new();
-        headers.insert(header::RETRY_AFTER, "1".parse().unwrap());
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            headers,
-            Json(json!({"message": "You are being rate limited.", "retry_after": 0.3, "global": false})),
-        )
-            .into_response();
+        let proxy_header = shared.retry_after_header.lock().unwrap().clone();
+        let body = match proxy_header {
+            Some(value) => {
+                headers.insert(header::RETRY_AFTER, value.parse().unwrap());
+                json!({"message": "Too Many Requests"})
+            }
+            None => {
+                headers.insert(header::RETRY_AFTER, "1".parse().unwrap());
+                json!({"message": "You are being rate limited.", "retry_after": 0.3, "global": false})
+            }
+        };
+        return (StatusCode::TOO_MANY_REQUESTS, headers, Json(body)).into_response();
     }
     let (body, files) = read_body(request).await;
+    if let Some(refusal) = refuse_pings(&shared, &body["data"]) {
+        return refusal;
+    }
     shared.recorded.lock().unwrap().push(Recorded::Callback {
         interaction_id: id,
         token,
@@ -502,6 +564,9 @@ async fn edit_original(
     request: Request,
 ) -> Response {
     let (body, files) = read_body(request).await;
+    if let Some(refusal) = refuse_pings(&shared, &body) {
+        return refusal;
+    }
     shared.recorded.lock().unwrap().push(Recorded::Edit {
         token,
         body: body.clone(),
@@ -509,6 +574,23 @@ async fn edit_original(
     });
     shared.changed.notify_waiters();
     Json(json!({"id": "1", "channel_id": CHANNEL_ID.to_string()})).into_response()
+}
+
+/// A 400 for a message body that does not turn every mention off, as the bot must
+/// send on every message (`allowed_mentions: {"parse": []}`); the body is kept.
+fn refuse_pings(shared: &Shared, message: &Value) -> Option<Response> {
+    if message["allowed_mentions"] == json!({"parse": []}) {
+        return None;
+    }
+    shared.pinging_bodies.lock().unwrap().push(message.clone());
+    shared.changed.notify_waiters();
+    Some(
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "fake Discord: every message must carry allowed_mentions {\"parse\": []}", "code": 50035})),
+        )
+            .into_response(),
+    )
 }
 
 async fn websocket(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {

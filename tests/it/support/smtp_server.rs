@@ -12,6 +12,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -169,6 +170,10 @@ pub struct Script {
     pub identity: Option<Arc<Identity>>,
     /// Reads the client's first TLS bytes and hangs up instead of handshaking.
     pub abort_handshake: bool,
+    /// More EHLO lines (a hostile server's, say), before the last one.
+    pub ehlo_extra: Vec<String>,
+    /// The extra lines only over TLS (after STARTTLS), not in plain text.
+    pub ehlo_extra_over_tls_only: bool,
 }
 
 impl Script {
@@ -183,6 +188,8 @@ impl Script {
             size: Some(36_700_160),
             identity: Some(Arc::new(identity)),
             abort_handshake: false,
+            ehlo_extra: Vec::new(),
+            ehlo_extra_over_tls_only: false,
         }
     }
 
@@ -206,6 +213,8 @@ impl Script {
             size: None,
             identity: None,
             abort_handshake: false,
+            ehlo_extra: Vec::new(),
+            ehlo_extra_over_tls_only: false,
         }
     }
 }
@@ -214,7 +223,32 @@ impl Script {
 pub struct TestSmtp {
     addr: SocketAddr,
     commands: Arc<Mutex<Vec<String>>>,
+    connections: Arc<Connections>,
     task: JoinHandle<()>,
+}
+
+/// How many connections are open, and the most that ever were at once.
+#[derive(Default)]
+struct Connections {
+    open: AtomicUsize,
+    most: AtomicUsize,
+}
+
+/// Counts one connection while it lives.
+struct Open(Arc<Connections>);
+
+impl Open {
+    fn new(connections: Arc<Connections>) -> Open {
+        let now = connections.open.fetch_add(1, Ordering::SeqCst) + 1;
+        connections.most.fetch_max(now, Ordering::SeqCst);
+        Open(connections)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Drop for TestSmtp {
@@ -229,6 +263,7 @@ impl TestSmtp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let commands = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(Connections::default());
         let acceptor = script.identity.as_ref().map(|identity| {
             let config = ServerConfig::builder_with_provider(Arc::new(
                 rustls::crypto::ring::default_provider(),
@@ -242,24 +277,33 @@ impl TestSmtp {
         });
         let script = Arc::new(script);
         let log = commands.clone();
+        let counts = connections.clone();
         let task = tokio::spawn(async move {
-            let mut connections = Vec::new();
+            let mut tasks = Vec::new();
             while let Ok((stream, _)) = listener.accept().await {
                 let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
-                connections.push(AbortOnDrop(tokio::spawn(async move {
+                let open = Open::new(counts.clone());
+                tasks.push(AbortOnDrop(tokio::spawn(async move {
                     serve(stream, &script, acceptor, &log).await;
+                    drop(open);
                 })));
             }
         });
         TestSmtp {
             addr,
             commands,
+            connections,
             task,
         }
     }
 
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// The most connections that were ever open at once.
+    pub fn most_at_once(&self) -> usize {
+        self.connections.most.load(Ordering::SeqCst)
     }
 
     /// Every command line received, in order, on every connection.
@@ -422,6 +466,9 @@ fn ehlo_reply(script: &Script, tls: bool) -> String {
     }
     if (tls && script.auth_after_tls) || (!tls && script.auth_before_tls) {
         lines.push("AUTH PLAIN LOGIN".to_string());
+    }
+    if tls || !script.ehlo_extra_over_tls_only {
+        lines.extend(script.ehlo_extra.iter().cloned());
     }
     lines.push("8BITMIME".to_string());
     let last = lines.len() - 1;

@@ -10,6 +10,7 @@ use super::log::Log;
 use super::Test;
 use crate::checks::address_policy;
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::slots::Turn;
 use crate::checks::smtp::{SmtpHost, StepName};
 use crate::values::Verdict;
 
@@ -113,6 +114,29 @@ impl Test<'_> {
                 false
             }
         }
+    }
+
+    /// Waits, within the test's deadline, until fewer than `max_sessions_per_server`
+    /// other tests talk to this server; the turn, or `None` (recorded as the connect
+    /// step) when the deadline passed first.
+    pub(super) async fn wait_for_turn(&self, log: &mut Log) -> Option<Turn> {
+        let since = Instant::now();
+        let server = self.request.target();
+        if !self.slots.is_free(&server) {
+            log.note(format!(
+                "other tests of {server} are running: waiting for our turn"
+            ));
+        }
+        let turn = self.slots.turn(&server, self.deadline).await;
+        if turn.is_none() {
+            log.record(
+                StepName::Connect,
+                Verdict::Unknown,
+                since,
+                format!("Other tests of {server} were running for the whole time limit, and the bot opens only a few connections to one server at a time: try again in a minute."),
+            );
+        }
+        turn
     }
 
     /// Connects to the checked addresses in turn until one answers; the connection

@@ -38,6 +38,7 @@ use super::extensions::Extensions;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
 use crate::checks::resolver::DnsResolver;
+use crate::checks::slots::ServerSlots;
 use crate::checks::tls::TlsReport;
 use crate::checks::{Progress, Services};
 
@@ -61,6 +62,7 @@ pub(super) async fn run(
         allow_private: services.config.allow_private_targets,
         security,
         deadline: started + catalog.timeouts.total(),
+        slots: &services.server_slots,
     };
     let mut log = Log::new(security, started, progress.clone());
     let found = test.run(&mut log, &services.resolver).await;
@@ -92,6 +94,8 @@ struct Test<'a> {
     security: Security,
     /// When the whole test must end.
     deadline: Instant,
+    /// Turns at each server: this test talks to its server only in its turn.
+    slots: &'a ServerSlots,
 }
 
 /// What the test found, besides the steps and the transcript.
@@ -118,6 +122,10 @@ impl Test<'_> {
     /// Resolves, connects, and runs the flow for the port's security.
     async fn run(&self, log: &mut Log, resolver: &DnsResolver) -> Found {
         let Some(addresses) = self.resolve(log, resolver).await else {
+            return Found::default();
+        };
+        // Held until the session ends: other tests of this server wait meanwhile.
+        let Some(_turn) = self.wait_for_turn(log).await else {
             return Found::default();
         };
         let Some((tcp, address)) = self.connect(log, &addresses).await else {
@@ -151,7 +159,7 @@ impl Test<'_> {
             }
         };
         // Without TLS these are all we learn, unless STARTTLS works.
-        let plain_auth = extensions.auth();
+        let plain_auth = extensions.auth().to_vec();
         let (secure, tls) = self.starttls(log, plain, &extensions, address).await;
         let after_tls = match secure {
             Some(mut secure) => {

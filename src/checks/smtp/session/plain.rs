@@ -118,7 +118,7 @@ impl Test<'_> {
         }
         let extensions = Extensions::from_reply(&reply);
         let mut detail = extensions.describe();
-        if step == StepName::EhloTls && extensions.has("STARTTLS") {
+        if step == StepName::EhloTls && extensions.has_starttls() {
             // RFC 3207 §4.2: harmless for mail apps, but a sign of a confused server.
             detail.push_str(" (STARTTLS is still offered after TLS, which it should not be)");
         }
@@ -145,7 +145,7 @@ impl Test<'_> {
         address: SocketAddr,
     ) -> (Option<Dialogue>, Option<TlsReport>) {
         let since = Instant::now();
-        if !extensions.has("STARTTLS") {
+        if !extensions.has_starttls() {
             log.record(StepName::Starttls, Verdict::Critical,
                 since,
                 format!("Encryption is not offered (no STARTTLS after EHLO): mail apps set to STARTTLS on port {} will fail, and passwords would travel unprotected.", self.request.port),

@@ -128,7 +128,7 @@ impl Test<'_> {
     /// After TLS, a submission port must offer AUTH: the mechanisms offered.
     pub(super) fn auth(&self, log: &mut Log, extensions: &Extensions) -> Vec<String> {
         let since = Instant::now();
-        let mechanisms = extensions.auth();
+        let mechanisms = extensions.auth().to_vec();
         let port = self.request.port;
         let (verdict, detail) = if !mechanisms.is_empty() {
             (
