@@ -27,6 +27,8 @@ pub struct Config {
     pub allow_private_targets: bool,
     /// `SPAMHAUS_DQS_KEY`: query Spamhaus through its Data Query Service.
     pub spamhaus_dqs_key: Option<Secret>,
+    /// `SPAMRATS_KEY`: query the SpamRATS zones with this API key.
+    pub spamrats_key: Option<Secret>,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
 }
@@ -115,6 +117,9 @@ impl Config {
                 ))
             }
         };
+        let spamrats_key = value("SPAMRATS_KEY")
+            .map(|key| dns_label_key("SPAMRATS_KEY", key))
+            .transpose()?;
         Ok(Config {
             discord_token: value("DISCORD_TOKEN").map(Secret::new),
             guild_id,
@@ -124,6 +129,7 @@ impl Config {
             tls_extra_ca: value("TLS_EXTRA_CA").map(PathBuf::from),
             allow_private_targets,
             spamhaus_dqs_key: value("SPAMHAUS_DQS_KEY").map(Secret::new),
+            spamrats_key,
             log_format,
         })
     }
@@ -143,6 +149,20 @@ impl Config {
             ));
         }
         Ok(token)
+    }
+}
+
+/// A key that goes into a DNS query name as one label (`<ip>.<key>.<zone>`): letters,
+/// digits and hyphens, at most 63 of them. The error never echoes the value.
+fn dns_label_key(variable: &'static str, key: String) -> Result<Secret, ConfigError> {
+    let fits = key.len() <= 63 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if fits {
+        Ok(Secret::new(key))
+    } else {
+        Err(invalid(
+            variable,
+            "is not a key that fits in a DNS name (letters, digits and hyphens, at most 63 of them)",
+        ))
     }
 }
 
@@ -215,6 +235,22 @@ mod tests {
         );
         let err = config(&[("DNS_SERVERS", "dns.example")]).unwrap_err();
         assert_eq!(err.variable, "DNS_SERVERS");
+    }
+
+    #[test]
+    fn a_spamrats_key_is_a_secret_and_must_fit_in_a_dns_label() {
+        let keyed = config(&[("SPAMRATS_KEY", " rats-Key-123 ")]).unwrap();
+        assert_eq!(
+            keyed.spamrats_key.as_ref().map(Secret::expose),
+            Some("rats-Key-123")
+        );
+        assert!(!format!("{keyed:?}").contains("rats-Key"));
+        assert_eq!(config(&[("SPAMRATS_KEY", "")]).unwrap().spamrats_key, None);
+        for bad in ["has.dot", "has space", &"x".repeat(64)] {
+            let err = config(&[("SPAMRATS_KEY", bad)]).unwrap_err();
+            assert_eq!(err.variable, "SPAMRATS_KEY");
+            assert!(!err.to_string().contains(bad), "{err}");
+        }
     }
 
     #[test]

@@ -35,7 +35,8 @@ name = "Test ZEN"
 lists = "spam sources and policy ranges"
 tier = "major"
 ipv6 = true
-dqs_zone = "zen.dq.bl.test"
+key = "spamhaus_dqs"
+keyed_zone = "zen.dq.bl.test"
 delist_url = "https://zen.example/lookup"
 codes = [
   { code = "127.0.0.2", meaning = "SBL: a known spam source" },
@@ -114,8 +115,8 @@ delist_url = "https://wild.example/"
 codes = [{ code = "127.0.0.2", meaning = "listed" }]
 "#;
 
-/// Self-tested and healthy: lists its test addresses (IPv4 and IPv6) and 192.0.2.20,
-/// never 127.0.0.1; asked through DQS when a key is set.
+/// Self-tested and healthy: lists its test addresses (IPv4 and its documented IPv6
+/// one) and 192.0.2.20, never 127.0.0.1; asked through DQS when a key is set.
 const GOOD: &str = r#"
 [[zones]]
 zone = "good.bl.test"
@@ -123,8 +124,10 @@ name = "Test Good"
 lists = "spam sources"
 tier = "major"
 ipv6 = true
-dqs_zone = "good.dq.bl.test"
+key = "spamhaus_dqs"
+keyed_zone = "good.dq.bl.test"
 self_test = true
+ipv6_test_point = "::FFFF:7F00:2"
 delist_url = "https://good.example/"
 codes = [{ code = "127.0.0.2", meaning = "a spam source" }]
 "#;
