@@ -31,6 +31,8 @@ pub struct Config {
     pub allow_private_targets: bool,
     /// `SPAMHAUS_DQS_KEY`: query Spamhaus through its Data Query Service.
     pub spamhaus_dqs_key: Option<Secret>,
+    /// `SPAMRATS_KEY`: query the SpamRATS zones with this API key.
+    pub spamrats_key: Option<Secret>,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
     /// `SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long running checks may finish.
@@ -148,6 +150,9 @@ impl Config {
                 ))
             }
         };
+        let spamrats_key = value("SPAMRATS_KEY")
+            .map(|key| dns_label_key("SPAMRATS_KEY", key))
+            .transpose()?;
         Ok(Config {
             discord_token: value("DISCORD_TOKEN").map(Secret::new),
             guild_id,
@@ -158,6 +163,7 @@ impl Config {
             tls_extra_ca: value("TLS_EXTRA_CA").map(PathBuf::from),
             allow_private_targets,
             spamhaus_dqs_key: value("SPAMHAUS_DQS_KEY").map(Secret::new),
+            spamrats_key,
             log_format,
             shutdown_grace,
         })
@@ -191,11 +197,15 @@ impl Default for Config {
 impl Config {
     /// Every secret the environment holds, for the log writer to scrub.
     pub fn secrets(&self) -> Vec<Secret> {
-        [&self.discord_token, &self.spamhaus_dqs_key]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect()
+        [
+            &self.discord_token,
+            &self.spamhaus_dqs_key,
+            &self.spamrats_key,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
     }
 }
 
@@ -219,6 +229,20 @@ fn parse_api_base(text: &str) -> Result<String, String> {
             "{text:?} would send the bot token unencrypted: use https://, or http:// only to this machine (127.0.0.1, [::1], localhost)"
         )),
         _ => Err(format!("{text:?} is not an http:// or https:// address")),
+    }
+}
+
+/// A key that goes into a DNS query name as one label (`<ip>.<key>.<zone>`): letters,
+/// digits and hyphens, at most 63 of them. The error never echoes the value.
+fn dns_label_key(variable: &'static str, key: String) -> Result<Secret, ConfigError> {
+    let fits = key.len() <= 63 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if fits {
+        Ok(Secret::new(key))
+    } else {
+        Err(invalid(
+            variable,
+            "is not a key that fits in a DNS name (letters, digits and hyphens, at most 63 of them)",
+        ))
     }
 }
 
@@ -291,6 +315,22 @@ mod tests {
         );
         let err = config(&[("DNS_SERVERS", "dns.example")]).unwrap_err();
         assert_eq!(err.variable, "DNS_SERVERS");
+    }
+
+    #[test]
+    fn a_spamrats_key_is_a_secret_and_must_fit_in_a_dns_label() {
+        let keyed = config(&[("SPAMRATS_KEY", " rats-Key-123 ")]).unwrap();
+        assert_eq!(
+            keyed.spamrats_key.as_ref().map(Secret::expose),
+            Some("rats-Key-123")
+        );
+        assert!(!format!("{keyed:?}").contains("rats-Key"));
+        assert_eq!(config(&[("SPAMRATS_KEY", "")]).unwrap().spamrats_key, None);
+        for bad in ["has.dot", "has space", &"x".repeat(64)] {
+            let err = config(&[("SPAMRATS_KEY", bad)]).unwrap_err();
+            assert_eq!(err.variable, "SPAMRATS_KEY");
+            assert!(!err.to_string().contains(bad), "{err}");
+        }
     }
 
     #[test]

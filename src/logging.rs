@@ -3,7 +3,7 @@
 //!
 //! Filters keep noise down, but they are not a safety device: `RUST_LOG=hickory_proto=
 //! debug` makes the resolver log every query name, and a blocklist query through
-//! Spamhaus DQS carries the key in its name. So the writer itself replaces every
+//! Spamhaus DQS or with a SpamRATS key carries the key in its name. So the writer itself replaces every
 //! secret of the configuration with `***` before a line reaches stderr.
 
 use std::io::Write;

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-pub use blacklist::{BlacklistCatalog, ReturnCode, Tier, Zone};
+pub use blacklist::{
+    BlacklistCatalog, ReturnCode, Tier, Zone, ZoneKey, IP_PLACEHOLDER, RFC5782_IPV6_UNLISTED,
+};
 pub use defaults::{
     Defaults, DiscordDefaults, DnsDefaults, LimitDefaults, RateLimitDefaults, StaffPermissions,
 };

@@ -35,7 +35,8 @@ name = "Test ZEN"
 lists = "spam sources and policy ranges"
 tier = "major"
 ipv6 = true
-dqs_zone = "zen.dq.bl.test"
+key = "spamhaus_dqs"
+keyed_zone = "zen.dq.bl.test"
 delist_url = "https://zen.example/lookup"
 codes = [
   { code = "127.0.0.2", meaning = "SBL: a known spam source" },
@@ -114,8 +115,8 @@ delist_url = "https://wild.example/"
 codes = [{ code = "127.0.0.2", meaning = "listed" }]
 "#;
 
-/// Self-tested and healthy: lists its test addresses (IPv4 and IPv6) and 192.0.2.20,
-/// never 127.0.0.1; asked through DQS when a key is set.
+/// Self-tested and healthy: lists its test addresses (IPv4 and its documented IPv6
+/// one) and 192.0.2.20, never 127.0.0.1; asked through DQS when a key is set.
 const GOOD: &str = r#"
 [[zones]]
 zone = "good.bl.test"
@@ -123,8 +124,10 @@ name = "Test Good"
 lists = "spam sources"
 tier = "major"
 ipv6 = true
-dqs_zone = "good.dq.bl.test"
+key = "spamhaus_dqs"
+keyed_zone = "good.dq.bl.test"
 self_test = true
+ipv6_test_point = "::FFFF:7F00:2"
 delist_url = "https://good.example/"
 codes = [{ code = "127.0.0.2", meaning = "a spam source" }]
 "#;
@@ -252,12 +255,48 @@ fn catalogue(zones: &[&str]) -> Catalog {
 }
 
 fn services(dns: &TestDns, zones: &[&str], dqs_key: Option<&str>) -> Services {
-    let config = Config {
+    Services::from_parts(catalogue(zones), keyed_config(dns, dqs_key, None)).unwrap()
+}
+
+/// The test server's config with private targets allowed and the keys given.
+fn keyed_config(dns: &TestDns, dqs_key: Option<&str>, spamrats_key: Option<&str>) -> Config {
+    Config {
         allow_private_targets: true,
         spamhaus_dqs_key: dqs_key.map(Secret::new),
+        spamrats_key: spamrats_key.map(Secret::new),
         ..dns.config()
-    };
-    Services::from_parts(catalogue(zones), config).unwrap()
+    }
+}
+
+/// The shipped catalogue (`commands/blacklist.toml` as embedded) with only `zones`
+/// and the test timeouts: the operators' own entries, asked under their real
+/// names, of the loopback server (DNS_SERVERS), never of the internet.
+fn shipped(zones: &[&str]) -> Catalog {
+    let mut catalog = Catalog::embedded().expect("embedded catalogue");
+    catalog
+        .blacklist
+        .zones
+        .retain(|zone| zones.contains(&zone.get_ref().zone.as_str()));
+    assert_eq!(catalog.blacklist.zones.len(), zones.len(), "{zones:?}");
+    catalog.blacklist.query_timeout_ms = QUERY_TIMEOUT.as_millis() as u64;
+    catalog.blacklist.deadline_ms = 3000;
+    catalog.defaults.dns.timeout_ms = 2500;
+    catalog.defaults.dns.attempts = 1;
+    catalog
+}
+
+fn shipped_services(dns: &TestDns, zones: &[&str], spamrats_key: Option<&str>) -> Services {
+    Services::from_parts(shipped(zones), keyed_config(dns, None, spamrats_key)).unwrap()
+}
+
+/// Every rendering of a report and its `Debug`, for "never shows the key" checks.
+fn every_output(report: &Report) -> Vec<(String, String)> {
+    let mut outputs: Vec<(String, String)> = [Format::Text, Format::Json, Format::Discord]
+        .into_iter()
+        .map(|format| (format!("{format:?}"), render::render(report, format)))
+        .collect();
+    outputs.push(("Debug".to_string(), format!("{report:?}")));
+    outputs
 }
 
 async fn check(services: &Services, target: &str) -> (Report, BlacklistReport) {
@@ -532,6 +571,22 @@ async fn nothing_answering_is_unknown() {
     assert_eq!(report.summary, "Checked 2 lists: none could be checked");
 }
 
+/// A SpamRATS-like zone: asked with SPAMRATS_KEY in front of the zone itself, only
+/// its own code is a listing.
+const RATS: &str = r#"
+[[zones]]
+zone = "rats.bl.test"
+name = "Test Rats"
+lists = "spam sources"
+tier = "informational"
+key = "spamrats"
+strict_codes = true
+delist_url = "https://rats.example/"
+lookup_url = "https://rats.example/bl?{ip}"
+failure_hint = "set SPAMRATS_KEY and use a resolver with a PTR"
+codes = [{ code = "127.0.0.38", meaning = "a spam source" }]
+"#;
+
 #[tokio::test]
 async fn the_dqs_key_is_sent_but_never_shown() {
     let dns = server().await;
@@ -559,6 +614,70 @@ async fn the_dqs_key_is_sent_but_never_shown() {
     assert!(!format!("{report:?}").contains("sekrit"));
 }
 
+/// Both keys at once, each on its own zones: the DQS zone through its keyed zone,
+/// the SpamRATS-like zone with the key in front of the zone itself; neither key
+/// shows anywhere, even when the list echoes the name asked in its TXT.
+#[tokio::test]
+async fn the_spamrats_key_is_sent_but_never_shown_either() {
+    let dns = TestDns::builder()
+        .zone(
+            Zone::new("zen.dq.bl.test").a("20.2.0.192.sekrit-dqs-key.zen.dq.bl.test", "127.0.0.2"),
+        )
+        .zone(
+            Zone::new("rats.bl.test")
+                .a("20.2.0.192.sekrit-rats-key.rats.bl.test", "127.0.0.38")
+                .txt(
+                    "20.2.0.192.sekrit-rats-key.rats.bl.test",
+                    "Listed, asked as 20.2.0.192.sekrit-rats-key.rats.bl.test",
+                ),
+        )
+        .start()
+        .await;
+    let config = keyed_config(&dns, Some("sekrit-dqs-key"), Some("sekrit-rats-key"));
+    let services = Services::from_parts(catalogue(&[ZEN, RATS]), config).unwrap();
+    let (report, details) = check(&services, "192.0.2.20").await;
+    assert!(details.via_dqs && details.via_spamrats_key);
+    let rats = on(&details, "rats.bl.test");
+    assert_eq!(rats.status, Status::Listed);
+    assert_eq!(
+        rats.reason.as_deref(),
+        Some("Listed, asked as 20.2.0.192.***.rats.bl.test")
+    );
+    assert_eq!(on(&details, "zen.bl.test").status, Status::Listed);
+    for name in [
+        "20.2.0.192.sekrit-dqs-key.zen.dq.bl.test",
+        "20.2.0.192.sekrit-rats-key.rats.bl.test",
+    ] {
+        assert!(asked(&dns, name, RecordType::A), "{name}");
+    }
+    for (what, output) in every_output(&report) {
+        assert!(!output.contains("sekrit"), "{what}: {output}");
+    }
+}
+
+/// A resolver error may quote the name it was asked, key included: the reply,
+/// the JSON and the report's Debug still never show the key.
+#[tokio::test]
+async fn a_resolver_error_quoting_the_name_does_not_show_the_spamrats_key() {
+    let dns = TestDns::builder()
+        .zone(Zone::new("rats.bl.test"))
+        .start()
+        .await;
+    // Longer than a DNS label may be: the name cannot be sent, and the resolver's
+    // error says which name it was.
+    let key = format!("sekrit{}", "k".repeat(70));
+    let config = keyed_config(&dns, None, Some(&key));
+    let services = Services::from_parts(catalogue(&[RATS]), config).unwrap();
+    let (report, details) = check(&services, "192.0.2.20").await;
+    let rats = on(&details, "rats.bl.test");
+    assert_eq!(rats.status, Status::Error);
+    let meaning = rats.meaning.as_deref().unwrap();
+    assert!(meaning.contains("***"), "{meaning}");
+    for (what, output) in every_output(&report) {
+        assert!(!output.contains("sekrit"), "{what}: {output}");
+    }
+}
+
 #[tokio::test]
 async fn json_carries_the_documented_fields() {
     let dns = server().await;
@@ -581,7 +700,9 @@ async fn json_carries_the_documented_fields() {
         "codes",
         "meaning",
         "reason",
+        "note",
         "delist_url",
+        "lookup_url",
     ] {
         assert!(first.get(key).is_some(), "{key} missing: {first}");
     }
@@ -1117,4 +1238,325 @@ async fn the_dqs_key_never_reaches_the_logs_whatever_the_filter() {
     );
     assert!(!logs.contains("sekrit"), "{logs}");
     assert!(!String::from_utf8_lossy(&output.stdout).contains("sekrit"));
+}
+
+// ------------------------------------------------------------ the shipped catalogue
+//
+// The tests below run the zones of `commands/blacklist.toml` as shipped (issue 14:
+// the operators' own documentation), served under their real names by the
+// loopback DNS server.
+
+/// 0spam documents 127.0.0.1 as "general spam": a listing there, while any other
+/// list answering 127.0.0.1 is refusing or broken (RFC 5782 §5).
+#[tokio::test]
+async fn a_zerospam_127_0_0_1_answer_is_a_general_spam_listing() {
+    let dns = TestDns::builder()
+        .zone(
+            Zone::new("bl.0spam.org")
+                .a("70.2.0.192.bl.0spam.org", "127.0.0.1")
+                .txt("70.2.0.192.bl.0spam.org", "Listed by 0spam"),
+        )
+        .zone(Zone::new("bl.spamcop.net").a("70.2.0.192.bl.spamcop.net", "127.0.0.1"))
+        .start()
+        .await;
+    let services = shipped_services(&dns, &["bl.spamcop.net", "bl.0spam.org"], None);
+    let (report, details) = check(&services, "192.0.2.70").await;
+    let zerospam = on(&details, "bl.0spam.org");
+    assert_eq!(zerospam.status, Status::Listed);
+    assert_eq!(
+        zerospam.codes,
+        ["127.0.0.1".parse::<std::net::Ipv4Addr>().unwrap()]
+    );
+    let meaning = zerospam.meaning.as_deref().unwrap();
+    assert!(meaning.starts_with("127.0.0.1: general spam"), "{meaning}");
+    assert_eq!(zerospam.reason.as_deref(), Some("Listed by 0spam"));
+    let spamcop = on(&details, "bl.spamcop.net");
+    assert_eq!(spamcop.status, Status::Error);
+    assert!(spamcop.meaning.as_deref().unwrap().contains("RFC 5782"));
+    // 0spam is informational: a warning, not critical.
+    assert_eq!(report.verdict, Verdict::Warning);
+    assert_eq!(
+        report.summary,
+        "Checked 2 lists: listed on 1, 1 could not be checked"
+    );
+    // 127.0.0.1 is a listing there, so 0spam cannot be self-tested.
+    for point in ["2.0.0.127", "1.0.0.127"] {
+        let name = format!("{point}.bl.0spam.org");
+        assert!(!asked(&dns, &name, RecordType::A), "{name}");
+    }
+    let text = render::render(&report, Format::Text);
+    assert!(text.contains("[INFO] 0spam (bl.0spam.org)"), "{text}");
+    assert!(text.contains("general spam"), "{text}");
+}
+
+/// SpamRATS with SPAMRATS_KEY: `<reversed-ip>.<key>.<zone>` on all four zones; its
+/// own code is a listing, any other answer an error that may be a refusal.
+#[tokio::test]
+async fn spamrats_is_asked_with_the_key_between_the_address_and_the_zone() {
+    const KEY: &str = "sekrit-rats-key";
+    let dns = TestDns::builder()
+        .zone(
+            Zone::new("spam.spamrats.com")
+                .a(&format!("20.2.0.192.{KEY}.spam.spamrats.com"), "127.0.0.38")
+                .txt(
+                    &format!("20.2.0.192.{KEY}.spam.spamrats.com"),
+                    "SPAMRATS IP Addresses See: https://www.spamrats.com/bl?192.0.2.20",
+                )
+                .a("20.2.0.192.spam.spamrats.com", "127.0.0.38"),
+        )
+        // Not its code (127.0.0.36): the operator says that may be a refusal.
+        .zone(
+            Zone::new("dyna.spamrats.com")
+                .a(&format!("20.2.0.192.{KEY}.dyna.spamrats.com"), "127.0.0.2"),
+        )
+        .zone(Zone::new("noptr.spamrats.com"))
+        .zone(Zone::new("auth.spamrats.com"))
+        .fault("noptr.spamrats.com", Fault::ServFail)
+        .start()
+        .await;
+    let zones = [
+        "spam.spamrats.com",
+        "dyna.spamrats.com",
+        "noptr.spamrats.com",
+        "auth.spamrats.com",
+    ];
+    let services = shipped_services(&dns, &zones, Some(KEY));
+    let (report, details) = check(&services, "192.0.2.20").await;
+    for zone in zones {
+        let name = format!("20.2.0.192.{KEY}.{zone}");
+        assert!(asked(&dns, &name, RecordType::A), "{name}");
+    }
+    // Nothing went to a SpamRATS zone without the key.
+    assert!(
+        dns.queries().iter().all(|q| q.name.contains(KEY)),
+        "{:?}",
+        dns.queries()
+    );
+    assert!(details.via_spamrats_key && !details.via_dqs);
+
+    let spam = on(&details, "spam.spamrats.com");
+    assert_eq!(spam.status, Status::Listed);
+    assert_eq!(
+        spam.lookup_url.as_deref(),
+        Some("https://www.spamrats.com/bl?192.0.2.20")
+    );
+    let dyna = on(&details, "dyna.spamrats.com");
+    assert_eq!(dyna.status, Status::Error);
+    let meaning = dyna.meaning.as_deref().unwrap();
+    for words in [
+        "127.0.0.2",
+        "not its code 127.0.0.36",
+        "refusal",
+        "SPAMRATS_KEY",
+    ] {
+        assert!(meaning.contains(words), "{words}: {meaning}");
+    }
+    let noptr = on(&details, "noptr.spamrats.com");
+    assert_eq!(noptr.status, Status::Error);
+    let meaning = noptr.meaning.as_deref().unwrap();
+    assert!(
+        meaning.contains("SERVFAIL") && meaning.contains("PTR"),
+        "{meaning}"
+    );
+    assert_eq!(on(&details, "auth.spamrats.com").status, Status::Clean);
+    assert_eq!(report.verdict, Verdict::Warning);
+    for (what, output) in every_output(&report) {
+        assert!(!output.contains("sekrit"), "{what}: {output}");
+    }
+    let text = render::render(&report, Format::Text);
+    assert!(text.contains("SpamRATS asked with an API key"), "{text}");
+
+    // Without a key the zone itself is asked.
+    let unkeyed = shipped_services(&dns, &["spam.spamrats.com"], None);
+    let (_, details) = check(&unkeyed, "192.0.2.20").await;
+    assert!(asked(&dns, "20.2.0.192.spam.spamrats.com", RecordType::A));
+    assert_eq!(on(&details, "spam.spamrats.com").status, Status::Listed);
+    assert!(!details.via_spamrats_key);
+}
+
+/// Barracuda documents 127.0.0.2 as its test address: a clean answer is trusted
+/// only while 2.0.0.127 is listed; an unregistered resolver gets a DNS failure
+/// and the hint says to register it.
+#[tokio::test]
+async fn barracuda_is_self_tested_on_its_documented_test_address() {
+    const BARRACUDA: &str = "b.barracudacentral.org";
+    let healthy = TestDns::builder()
+        .zone(
+            Zone::new(BARRACUDA)
+                .a("2.0.0.127.b.barracudacentral.org", "127.0.0.2")
+                .a("20.2.0.192.b.barracudacentral.org", "127.0.0.2"),
+        )
+        .start()
+        .await;
+    let services = shipped_services(&healthy, &[BARRACUDA], None);
+    let (report, details) = check(&services, "192.0.2.1").await;
+    assert_eq!(on(&details, BARRACUDA).status, Status::Clean);
+    assert_eq!(report.verdict, Verdict::Ok);
+    for point in ["2.0.0.127", "1.0.0.127"] {
+        let name = format!("{point}.{BARRACUDA}");
+        assert!(asked(&healthy, &name, RecordType::A), "{name}");
+    }
+    let (report, details) = check(&services, "192.0.2.20").await;
+    assert_eq!(on(&details, BARRACUDA).status, Status::Listed);
+    assert_eq!(report.verdict, Verdict::Critical);
+
+    // A resolver that gets NXDOMAIN for everything, test address included.
+    let blind = TestDns::builder().zone(Zone::new(BARRACUDA)).start().await;
+    let services = shipped_services(&blind, &[BARRACUDA], None);
+    let (report, details) = check(&services, "192.0.2.1").await;
+    let barracuda = on(&details, BARRACUDA);
+    assert_eq!(barracuda.status, Status::Error);
+    let meaning = barracuda.meaning.as_deref().unwrap();
+    assert!(
+        meaning.contains("self-test failed") && meaning.contains("127.0.0.2"),
+        "{meaning}"
+    );
+    assert_eq!(report.verdict, Verdict::Unknown);
+
+    // Unregistered: a temporary DNS failure, test point included; the hint says why.
+    let unregistered = TestDns::builder()
+        .zone(Zone::new(BARRACUDA))
+        .fault(BARRACUDA, Fault::ServFail)
+        .start()
+        .await;
+    let services = shipped_services(&unregistered, &[BARRACUDA], None);
+    let (_, details) = check(&services, "192.0.2.1").await;
+    let barracuda = on(&details, BARRACUDA);
+    assert_eq!(barracuda.status, Status::Error);
+    let meaning = barracuda.meaning.as_deref().unwrap();
+    for words in [
+        "SERVFAIL",
+        "temporary DNS failure",
+        "Register the resolver's IP",
+    ] {
+        assert!(meaning.contains(words), "{words}: {meaning}");
+    }
+}
+
+/// Spamhaus documents no IPv6 test point: an IPv6 address on ZEN is not
+/// self-tested, so a clean answer stays clean even though ::FFFF:7F00:2 is not
+/// listed; NordSpam documents one, and is self-tested with it.
+#[tokio::test]
+async fn an_ipv6_target_is_self_tested_only_where_an_ipv6_test_point_is_documented() {
+    let zones = ["zen.spamhaus.org", "bl.spamcop.net", "bl.nordspam.com"];
+    let dns = TestDns::builder()
+        // ZEN lists its IPv4 test point, nothing for IPv6.
+        .zone(Zone::new("zen.spamhaus.org").a("2.0.0.127.zen.spamhaus.org", "127.0.0.2"))
+        .zone(Zone::new("bl.spamcop.net"))
+        .zone(
+            Zone::new("bl.nordspam.com")
+                .a("2.0.0.127.bl.nordspam.com", "127.0.0.2")
+                .a(
+                    &format!("{NIBBLES_TEST_LISTED}.bl.nordspam.com"),
+                    "127.0.0.2",
+                ),
+        )
+        .start()
+        .await;
+    let services = shipped_services(&dns, &zones, None);
+    let (report, details) = check(&services, "2001:db8::1").await;
+    assert_eq!(on(&details, "zen.spamhaus.org").status, Status::Clean);
+    assert_eq!(on(&details, "bl.nordspam.com").status, Status::Clean);
+    assert_eq!(details.ipv4_only_lists, ["SpamCop"]);
+    assert_eq!(report.verdict, Verdict::Ok);
+    assert_eq!(report.summary, "Checked 2 lists: not listed");
+    for point in [NIBBLES_TEST_LISTED, NIBBLES_TEST_UNLISTED] {
+        let zen = format!("{point}.zen.spamhaus.org");
+        assert!(!asked(&dns, &zen, RecordType::A), "{zen} was asked");
+    }
+    let nordspam = format!("{NIBBLES_TEST_LISTED}.bl.nordspam.com");
+    assert!(asked(&dns, &nordspam, RecordType::A), "{nordspam}");
+    // IPv4 addresses are still self-tested on ZEN.
+    let (_, details) = check(&services, "192.0.2.1").await;
+    assert_eq!(on(&details, "zen.spamhaus.org").status, Status::Clean);
+    assert!(asked(&dns, "2.0.0.127.zen.spamhaus.org", RecordType::A));
+
+    // NordSpam not listing its documented IPv6 test point: its clean answer is
+    // not trusted; ZEN's still is.
+    let blind = TestDns::builder()
+        .zone(Zone::new("zen.spamhaus.org"))
+        .zone(Zone::new("bl.nordspam.com"))
+        .start()
+        .await;
+    let services = shipped_services(&blind, &["zen.spamhaus.org", "bl.nordspam.com"], None);
+    let (_, details) = check(&services, "2001:db8::1").await;
+    assert_eq!(on(&details, "zen.spamhaus.org").status, Status::Clean);
+    let nordspam = on(&details, "bl.nordspam.com");
+    assert_eq!(nordspam.status, Status::Error);
+    assert!(
+        nordspam
+            .meaning
+            .as_deref()
+            .unwrap()
+            .contains("::ffff:127.0.0.2"),
+        "{nordspam:?}"
+    );
+}
+
+/// Backscatterer's note goes with its listing, and a list's page for the address
+/// replaces its general delisting page in every rendering.
+#[tokio::test]
+async fn a_listing_shows_the_operators_note_and_the_page_for_the_address() {
+    let dns = TestDns::builder()
+        .zone(Zone::new("ips.backscatterer.org").a("80.2.0.192.ips.backscatterer.org", "127.0.0.2"))
+        .zone(
+            Zone::new("zen.spamhaus.org")
+                .a("80.2.0.192.zen.spamhaus.org", "127.0.0.4")
+                .a(&format!("{NIBBLES}.zen.spamhaus.org"), "127.0.0.3"),
+        )
+        .start()
+        .await;
+    let services = shipped_services(&dns, &["zen.spamhaus.org", "ips.backscatterer.org"], None);
+    let (report, details) = check(&services, "192.0.2.80").await;
+    let backscatterer = on(&details, "ips.backscatterer.org");
+    assert_eq!(backscatterer.status, Status::Listed);
+    let note = backscatterer.note.as_deref().unwrap();
+    assert!(note.contains("only for bounces"), "{note}");
+    assert_eq!(backscatterer.lookup_url, None);
+    let zen = on(&details, "zen.spamhaus.org");
+    assert_eq!(zen.note, None);
+    assert_eq!(
+        zen.lookup_url.as_deref(),
+        Some("https://check.spamhaus.org/query/ip/192.0.2.80")
+    );
+
+    let text = render::render(&report, Format::Text);
+    for line in [
+        "      Look up: https://check.spamhaus.org/query/ip/192.0.2.80",
+        "      Note: The operator recommends acting on this list only for bounces",
+        "      Delist: http://www.backscatterer.org/?target=test",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(
+        !text.contains("Delist: https://check.spamhaus.org/"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&render::render(&report, Format::Json)).unwrap();
+    let results = json["results"].as_array().unwrap();
+    let find = |zone: &str| results.iter().find(|r| r["zone"] == zone).unwrap();
+    assert!(find("ips.backscatterer.org")["note"]
+        .as_str()
+        .unwrap()
+        .contains("bounces"));
+    assert_eq!(
+        find("zen.spamhaus.org")["lookup_url"],
+        "https://check.spamhaus.org/query/ip/192.0.2.80"
+    );
+    let message = render::discord::report_message(&report);
+    assert!(limits::violations(&message).is_empty());
+    let discord = render::render(&report, Format::Discord);
+    assert!(
+        discord.contains("(https://check.spamhaus.org/query/ip/192.0.2.80)"),
+        "{discord}"
+    );
+    assert!(discord.contains("only for bounces"), "{discord}");
+
+    // IPv6 goes into the page in its usual text form.
+    let (_, details) = check(&services, "2001:db8::1").await;
+    assert_eq!(
+        on(&details, "zen.spamhaus.org").lookup_url.as_deref(),
+        Some("https://check.spamhaus.org/query/ip/2001:db8::1")
+    );
 }

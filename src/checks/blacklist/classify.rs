@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::query::Keys;
 use crate::catalog::Zone;
 use crate::checks::resolver::{DnsAnswer, DnsFailure};
 use crate::wording::{printable, seconds, shorten};
@@ -72,7 +73,7 @@ pub fn classify(zone: &Zone, answer: &DnsAnswer<Ipv4Addr>, timeout: Duration) ->
             format!("{} ({})", documented.meaning, documented.code),
         );
     }
-    if codes.contains(&Ipv4Addr::new(127, 0, 0, 1)) {
+    if zone.loopback_is_error && codes.contains(&Ipv4Addr::LOCALHOST) {
         return error(
             codes.clone(),
             format!(
@@ -98,6 +99,20 @@ pub fn classify(zone: &Zone, answer: &DnsAnswer<Ipv4Addr>, timeout: Duration) ->
             codes,
             policy_only: false,
         };
+    }
+    if zone.strict_codes && !undocumented.is_empty() {
+        let documented: Vec<String> = zone
+            .codes
+            .iter()
+            .map(|known| known.code.to_string())
+            .collect();
+        let what = format!(
+            "{} answered {}, not its code {}: its operator says any other answer may be a refusal, so it is not counted as listed",
+            zone.name,
+            undocumented.join(", "),
+            documented.join(" or ")
+        );
+        return error(codes.clone(), with_hint(zone, what));
     }
     if documented.is_empty() {
         return error(
@@ -128,8 +143,8 @@ pub fn classify(zone: &Zone, answer: &DnsAnswer<Ipv4Addr>, timeout: Duration) ->
 }
 
 /// The TXT reason of a listing, cleaned for display: strings joined, control
-/// characters shown escaped and the DQS key (should a list echo the query name) masked.
-pub fn reason(txt: &DnsAnswer<String>, secret: Option<&str>) -> Option<String> {
+/// characters shown escaped and every key (should a list echo the query name) masked.
+pub fn reason(txt: &DnsAnswer<String>, keys: &Keys<'_>) -> Option<String> {
     let texts = txt.records()?;
     let joined = texts
         .iter()
@@ -137,10 +152,7 @@ pub fn reason(txt: &DnsAnswer<String>, secret: Option<&str>) -> Option<String> {
         .filter(|text| !text.is_empty())
         .collect::<Vec<_>>()
         .join(" | ");
-    let mut joined = printable(&joined);
-    if let Some(secret) = secret.filter(|secret| !secret.is_empty()) {
-        joined = joined.replace(secret, "***");
-    }
+    let joined = keys.mask(&printable(&joined));
     // A reason is a line or two; a list sending pages of TXT is cut.
     const MAX_REASON: usize = 400;
     let joined = shorten(&joined, MAX_REASON);
@@ -178,6 +190,11 @@ fn failed(zone: &Zone, failure: &DnsFailure, timeout: Duration) -> String {
         DnsFailure::Refused => "the DNS server refused the query (REFUSED)".to_string(),
         other => other.to_string(),
     };
+    with_hint(zone, what)
+}
+
+/// `what` went wrong, followed by the zone's own hint when it has one.
+fn with_hint(zone: &Zone, what: String) -> String {
     match &zone.failure_hint {
         Some(hint) => format!("{what}. {hint}"),
         None => what,
@@ -187,8 +204,9 @@ fn failed(zone: &Zone, failure: &DnsFailure, timeout: Duration) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::catalog::{ReturnCode, Tier};
+    use crate::catalog::{ReturnCode, Tier, ZoneKey};
     use crate::checks::resolver::Records;
+    use crate::values::Secret;
 
     fn code(text: &str, meaning: &str, policy: bool) -> ReturnCode {
         ReturnCode {
@@ -206,10 +224,18 @@ pub(crate) mod tests {
             lists: "everything".into(),
             tier: Tier::Major,
             ipv6: true,
+            key: None,
+            keyed_zone: None,
             dqs_zone: None,
             delist_url: "https://check.spamhaus.org/".into(),
+            lookup_url: None,
+            offers_https: true,
+            note: None,
             failure_hint: Some("use a DQS key".into()),
             self_test: false,
+            ipv6_test_point: None,
+            loopback_is_error: true,
+            strict_codes: false,
             codes: vec![
                 code("127.0.0.2", "SBL", false),
                 code("127.0.0.4", "XBL", false),
@@ -282,6 +308,62 @@ pub(crate) mod tests {
         assert!(outcome.meaning.unwrap().contains("RFC 5782"));
     }
 
+    /// 0spam documents 127.0.0.1 as "general spam": a listing there, an error elsewhere.
+    #[test]
+    fn loopback_one_is_a_listing_where_the_operator_says_so() {
+        let zerospam = Zone {
+            zone: "bl.0spam.org".into(),
+            name: "0spam".into(),
+            loopback_is_error: false,
+            codes: vec![
+                code("127.0.0.1", "general spam", false),
+                code("127.0.0.2", "removal request missing information", false),
+            ],
+            errors: vec![],
+            ..spamhaus()
+        };
+        let outcome = classify(&zerospam, &answer(&["127.0.0.1"]), T);
+        assert_eq!(outcome.status, Status::Listed);
+        assert_eq!(outcome.meaning.unwrap(), "127.0.0.1: general spam");
+        // Undocumented codes are still errors there.
+        let odd = classify(&zerospam, &answer(&["127.0.0.77"]), T);
+        assert_eq!(odd.status, Status::Error);
+    }
+
+    /// SpamRATS: only its own code is a listing; anything else may be a refusal.
+    #[test]
+    fn a_strict_zone_treats_any_other_answer_as_a_refusal() {
+        let rats = Zone {
+            zone: "spam.spamrats.com".into(),
+            name: "SpamRATS Spam".into(),
+            strict_codes: true,
+            key: Some(ZoneKey::Spamrats),
+            failure_hint: Some("set SPAMRATS_KEY".into()),
+            codes: vec![code("127.0.0.38", "spam source", false)],
+            errors: vec![],
+            ..spamhaus()
+        };
+        let listed = classify(&rats, &answer(&["127.0.0.38"]), T);
+        assert_eq!(listed.status, Status::Listed);
+        for odd in [&["127.0.0.2"][..], &["127.0.0.38", "127.0.0.2"]] {
+            let outcome = classify(&rats, &answer(odd), T);
+            assert_eq!(outcome.status, Status::Error, "{odd:?}");
+            assert_eq!(outcome.codes.len(), odd.len());
+            let meaning = outcome.meaning.unwrap();
+            for words in [
+                "127.0.0.2",
+                "not its code 127.0.0.38",
+                "refusal",
+                "SPAMRATS_KEY",
+            ] {
+                assert!(meaning.contains(words), "{words}: {meaning}");
+            }
+        }
+        // 127.0.0.1 keeps its own explanation.
+        let loopback = classify(&rats, &answer(&["127.0.0.1"]), T);
+        assert!(loopback.meaning.unwrap().contains("RFC 5782"));
+    }
+
     #[test]
     fn an_undocumented_code_is_shown_raw_as_an_error() {
         let outcome = classify(&spamhaus(), &answer(&["127.0.0.77"]), T);
@@ -320,9 +402,27 @@ pub(crate) mod tests {
             ttl: 60,
             aliases: vec![],
         });
-        let reason = reason(&txt, Some("KEY123")).unwrap();
+        let dqs = Secret::new("KEY123");
+        let keys = Keys {
+            spamhaus_dqs: Some(&dqs),
+            spamrats: None,
+        };
+        let reason = reason(&txt, &keys).unwrap();
         assert!(!reason.contains("KEY123"));
         assert!(reason.contains("*** | second\\u{7}line"), "{reason}");
-        assert_eq!(super::reason(&DnsAnswer::NxDomain, None), None);
+        assert_eq!(super::reason(&DnsAnswer::NxDomain, &keys), None);
+        // A SpamRATS key echoed in TXT is masked the same way.
+        let rats = Secret::new("RATS456");
+        let keys = Keys {
+            spamhaus_dqs: None,
+            spamrats: Some(&rats),
+        };
+        let echoed = DnsAnswer::Records(Records {
+            records: vec!["Listed: 1.2.0.192.RATS456.spam.spamrats.com".to_string()],
+            ttl: 60,
+            aliases: vec![],
+        });
+        let reason = super::reason(&echoed, &keys).unwrap();
+        assert_eq!(reason, "Listed: 1.2.0.192.***.spam.spamrats.com");
     }
 }

@@ -18,20 +18,20 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{timeout, timeout_at, Instant};
 
 use super::classify::{self, Status};
-use super::query::QueryName;
+use super::query::{Keys, QueryName};
 use super::report::ZoneResult;
 use super::self_test::{self, Point, TestPoints};
 use crate::catalog::Zone;
 use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
 use crate::checks::Progress;
-use crate::values::Secret;
 
 /// One query to make: an address on a zone.
 pub struct Job<'a> {
     pub address: IpAddr,
     pub zone: &'a Zone,
     pub name: QueryName,
-    /// The zone's RFC 5782 test points, when it has `self_test`.
+    /// The zone's RFC 5782 test points, when it is self-tested for the address's
+    /// family.
     pub test_points: Option<TestPoints>,
 }
 
@@ -60,7 +60,7 @@ pub async fn query_all(
     resolver: &DnsResolver,
     jobs: &[Job<'_>],
     limits: Limits,
-    dqs_key: Option<&Secret>,
+    keys: &Keys<'_>,
     progress: &Progress,
 ) -> Vec<ZoneResult> {
     let total = jobs.len();
@@ -71,7 +71,7 @@ pub async fn query_all(
         .iter()
         .enumerate()
         .map(|(index, job)| async move {
-            let result = query_one(resolver, job, limits.query_timeout, dqs_key).await;
+            let result = query_one(resolver, job, limits.query_timeout, keys).await;
             (index, result)
         })
         .collect();
@@ -95,10 +95,10 @@ async fn query_one(
     resolver: &DnsResolver,
     job: &Job<'_>,
     query_timeout: Duration,
-    dqs_key: Option<&Secret>,
+    keys: &Keys<'_>,
 ) -> ZoneResult {
     let started = Instant::now();
-    // A test point's `A` lookup, or nothing for a zone without `self_test`.
+    // A test point's `A` lookup, or nothing for a zone not self-tested.
     let point = |point: Point| {
         maybe_done(OptionFuture::from(job.test_points.as_ref().map(|points| {
             bounded(query_timeout, resolver.ipv4(points.name(point).to_send()))
@@ -118,7 +118,8 @@ async fn query_one(
     let mut outcome = classify::classify(job.zone, &a, query_timeout);
     // Only the point that can disprove the answer is waited for (it started with
     // the real query, so within the same timeout); a failed point changes nothing.
-    if let Some(point) = Point::for_status(outcome.status).filter(|_| job.test_points.is_some()) {
+    let points = job.test_points.as_ref();
+    if let Some((point, points)) = Point::for_status(outcome.status).zip(points) {
         let mut lookup = match point {
             Point::MustBeListed => must_be_listed,
             Point::MustNotBeListed => must_not_be_listed,
@@ -126,7 +127,7 @@ async fn query_one(
         lookup.as_mut().await;
         if let Some(Some(answer)) = lookup.as_mut().take_output() {
             let before = outcome.status;
-            outcome = self_test::judge(job.zone, job.address, outcome, point, &answer);
+            outcome = self_test::judge(job.zone, outcome, point, points.address(point), &answer);
             if outcome.status != before {
                 tracing::debug!(
                     zone = %job.name.shown_zone(),
@@ -137,15 +138,13 @@ async fn query_one(
             }
         }
     }
-    // A resolver error's text may quote the name asked, which holds the DQS key.
-    if let (Some(key), Some(meaning)) = (dqs_key, &mut outcome.meaning) {
-        if !key.expose().is_empty() {
-            *meaning = meaning.replace(key.expose(), "***");
-        }
+    // A resolver error's text may quote the name asked, which may hold a key.
+    if let Some(meaning) = &mut outcome.meaning {
+        *meaning = keys.mask(meaning);
     }
     let reason = match outcome.status {
         Status::Clean => None,
-        _ => classify::reason(&txt, dqs_key.map(Secret::expose)),
+        _ => classify::reason(&txt, keys),
     };
     let elapsed = started.elapsed();
     tracing::debug!(
@@ -206,7 +205,13 @@ fn result(
         meaning: outcome.meaning,
         policy: outcome.policy_only,
         reason,
+        // The operator's word on what a listing means, with every listing.
+        note: match outcome.status {
+            Status::Listed => job.zone.note.clone(),
+            _ => None,
+        },
         delist_url: job.zone.delist_url.clone(),
+        lookup_url: job.zone.lookup_url_for(job.address),
         elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
     }
 }

@@ -6,11 +6,13 @@
 //! means for staff.
 //!
 //! - `request`: what staff type, parsed (IP, IPv6 or host name).
-//! - [`query`]: the reversed names asked, and the Spamhaus DQS key kept out of sight.
+//! - [`query`]: the reversed names asked, and the keys (Spamhaus DQS, SpamRATS)
+//!   kept out of sight.
 //! - `classify`: one answer read as listed / clean / error.
 //! - `fanout`: the concurrent queries, timeouts and progress.
 //! - `self_test`: RFC 5782 §5 test points that catch a blocked resolver or a
-//!   list that answers "listed" for everything.
+//!   list that answers "listed" for everything (IPv6 only where the operator
+//!   documents an IPv6 test point).
 //! - `report`: the report, its counts and its errors grouped by cause.
 //! - `verdict`: the verdict, the summary and the headline.
 
@@ -30,8 +32,9 @@ pub use report::{BlacklistReport, ErrorGroup, SkippedAddress, ZoneResult, POLICY
 pub use request::{BlacklistRequest, Target, TargetError};
 
 use self::fanout::{bounded, Job, Limits};
-use self::query::QueryName;
+use self::query::{Keys, QueryName};
 use self::self_test::TestPoints;
+use crate::catalog::ZoneKey;
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
 use crate::checks::{Progress, Services};
 use crate::wording::capitalise;
@@ -49,14 +52,17 @@ pub async fn run(
     );
     let config = &services.config;
     let allow_private = config.allow_private_targets;
-    let dqs_key = config.spamhaus_dqs_key.as_ref();
+    let keys = Keys::from_config(config);
+    let keyed =
+        |key: ZoneKey| keys.get(key).is_some() && catalog.zones().any(|zone| zone.key == Some(key));
     let mut report = BlacklistReport {
         addresses: vec![],
         skipped_addresses: vec![],
         lists: 0,
         listed: 0,
         errors: 0,
-        via_dqs: dqs_key.is_some() && catalog.zones().any(|zone| zone.dqs_zone.is_some()),
+        via_dqs: keyed(ZoneKey::SpamhausDqs),
+        via_spamrats_key: keyed(ZoneKey::Spamrats),
         ipv4_only_lists: vec![],
         problem: None,
         results: vec![],
@@ -88,8 +94,8 @@ pub async fn run(
             jobs.push(Job {
                 address,
                 zone,
-                name: QueryName::new(address, zone, dqs_key),
-                test_points: TestPoints::new(address, zone, dqs_key),
+                name: QueryName::new(address, zone, &keys),
+                test_points: TestPoints::new(address, zone, &keys),
             });
         }
     }
@@ -99,7 +105,7 @@ pub async fn run(
             request.target
         ));
     }
-    report.results = fanout::query_all(&services.resolver, &jobs, limits, dqs_key, progress).await;
+    report.results = fanout::query_all(&services.resolver, &jobs, limits, &keys, progress).await;
     report.tally();
     report
 }

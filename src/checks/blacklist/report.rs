@@ -24,6 +24,8 @@ pub struct BlacklistReport {
     pub errors: usize,
     /// Whether Spamhaus was asked through its Data Query Service (a key is set).
     pub via_dqs: bool,
+    /// Whether the SpamRATS zones were asked with an API key (`SPAMRATS_KEY` set).
+    pub via_spamrats_key: bool,
     /// Lists not asked about an IPv6 address because they do not answer IPv6.
     pub ipv4_only_lists: Vec<String>,
     /// Why nothing could be checked, when that happened before any list was asked.
@@ -58,7 +60,14 @@ pub struct ZoneResult {
     pub policy: bool,
     /// The list's TXT record: its reason, often with a link.
     pub reason: Option<String>,
+    /// Listed: what the list's operator says a listing there means for staff
+    /// (e.g. Backscatterer: only for bounces).
+    pub note: Option<String>,
+    /// The list's lookup or delisting page.
     pub delist_url: String,
+    /// The list's page for this address, when it has one: shown instead of
+    /// `delist_url`.
+    pub lookup_url: Option<String>,
     /// How long the list took to answer.
     pub elapsed_ms: u64,
 }
@@ -70,6 +79,12 @@ impl ZoneResult {
     /// A listing that makes the verdict critical: a major list, not policy only.
     pub fn is_serious(&self) -> bool {
         self.status == Status::Listed && self.tier == Tier::Major && !self.policy
+    }
+
+    /// The page to send staff to: the list's page for this address when it has
+    /// one, its lookup or delisting page otherwise.
+    pub fn page(&self) -> &str {
+        self.lookup_url.as_deref().unwrap_or(&self.delist_url)
     }
 }
 
@@ -155,7 +170,9 @@ mod tests {
             meaning: None,
             policy,
             reason: None,
+            note: None,
             delist_url: "https://example.com/".to_string(),
+            lookup_url: None,
             elapsed_ms: 1,
         }
     }
@@ -168,6 +185,7 @@ mod tests {
             listed: 0,
             errors: 0,
             via_dqs: false,
+            via_spamrats_key: false,
             ipv4_only_lists: vec![],
             problem: None,
             results,

@@ -4,26 +4,28 @@
 //! Spamhaus, once) makes every address look clean; a list whose domain lapsed or
 //! that refuses you may answer "listed" for everything (SpamCop on 31 Jan 2021,
 //! AHBL since 2015). Each list has test points that settle it: 127.0.0.2 must be
-//! listed and 127.0.0.1 must not be (::FFFF:7F00:2 and ::FFFF:7F00:1 on an IPv6
-//! list). For a zone with `self_test = true` they are asked together with the real
-//! query (see `fanout`), under the same name, DQS key included; here a clean
-//! answer is checked against the must-be-listed point and a listing against the
-//! must-not-be-listed one. A test point that failed proves nothing, so it leaves
-//! the answer as it was.
+//! listed and 127.0.0.1 must not be. For a zone with `self_test = true` they are
+//! asked together with a real IPv4 query (see `fanout`), under the same name, key
+//! included; an IPv6 query is self-tested only on a zone whose operator documents
+//! an IPv6 test point (`ipv6_test_point`, e.g. ::FFFF:7F00:2, with ::FFFF:7F00:1
+//! as the point that must not be listed): on a list that does not list the RFC's
+//! IPv6 point, every clean IPv6 answer would otherwise become an error. Here a
+//! clean answer is checked against the must-be-listed point and a listing against
+//! the must-not-be-listed one. A test point that failed proves nothing, so it
+//! leaves the answer as it was.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use super::classify::{self, Outcome, Status};
-use super::query::QueryName;
-use crate::catalog::Zone;
+use super::query::{Keys, QueryName};
+use crate::catalog::{Zone, RFC5782_IPV6_UNLISTED};
 use crate::checks::resolver::DnsAnswer;
-use crate::values::Secret;
 
 /// One of a zone's two test points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Point {
-    /// 127.0.0.2 (or ::FFFF:7F00:2): a working list lists it.
+    /// 127.0.0.2 (or the zone's IPv6 test point): a working list lists it.
     MustBeListed,
     /// 127.0.0.1 (or ::FFFF:7F00:1): a working list never lists it.
     MustNotBeListed,
@@ -40,62 +42,64 @@ impl Point {
             Status::Error => None,
         }
     }
-
-    /// The test address in the family of the address checked: an IPv6 address is
-    /// tested with the IPv4-mapped IPv6 test points, asked in nibble form.
-    pub fn address(self, checked: IpAddr) -> IpAddr {
-        let last = match self {
-            Point::MustBeListed => 2,
-            Point::MustNotBeListed => 1,
-        };
-        match checked {
-            IpAddr::V4(_) => Ipv4Addr::new(127, 0, 0, last).into(),
-            IpAddr::V6(_) => Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0x7f00, u16::from(last)).into(),
-        }
-    }
 }
 
-/// The names of a zone's two test points for one checked address.
+/// A zone's two test points for one checked address: the addresses and the names
+/// asked for them.
 #[derive(Debug, Clone)]
 pub struct TestPoints {
-    pub must_be_listed: QueryName,
-    pub must_not_be_listed: QueryName,
+    must_be_listed: (IpAddr, QueryName),
+    must_not_be_listed: (IpAddr, QueryName),
 }
 
 impl TestPoints {
-    /// The test points to ask with the query about `address` on `zone`, built like
-    /// the real query name (so through DQS when the real one is); `None` when the
-    /// zone has no `self_test`.
-    pub fn new(address: IpAddr, zone: &Zone, dqs_key: Option<&Secret>) -> Option<TestPoints> {
-        zone.self_test.then(|| TestPoints {
-            must_be_listed: QueryName::new(Point::MustBeListed.address(address), zone, dqs_key),
-            must_not_be_listed: QueryName::new(
-                Point::MustNotBeListed.address(address),
-                zone,
-                dqs_key,
+    /// The test points to ask with the query about `address` on `zone`, in the
+    /// address's family and built like the real query name (so with the key when
+    /// the real one has it). `None` when the zone is not self-tested for that
+    /// family: no `self_test` for IPv4, no documented `ipv6_test_point` for IPv6.
+    pub fn new(address: IpAddr, zone: &Zone, keys: &Keys<'_>) -> Option<TestPoints> {
+        let (listed, unlisted): (IpAddr, IpAddr) = match address {
+            IpAddr::V4(_) if zone.self_test => (
+                Ipv4Addr::new(127, 0, 0, 2).into(),
+                Ipv4Addr::LOCALHOST.into(),
             ),
+            IpAddr::V4(_) => return None,
+            IpAddr::V6(_) => (zone.ipv6_test_point?.into(), RFC5782_IPV6_UNLISTED.into()),
+        };
+        Some(TestPoints {
+            must_be_listed: (listed, QueryName::new(listed, zone, keys)),
+            must_not_be_listed: (unlisted, QueryName::new(unlisted, zone, keys)),
         })
     }
 
-    pub fn name(&self, point: Point) -> &QueryName {
+    fn get(&self, point: Point) -> &(IpAddr, QueryName) {
         match point {
             Point::MustBeListed => &self.must_be_listed,
             Point::MustNotBeListed => &self.must_not_be_listed,
         }
     }
+
+    /// The name asked for `point`.
+    pub fn name(&self, point: Point) -> &QueryName {
+        &self.get(point).1
+    }
+
+    /// The test address of `point`.
+    pub fn address(&self, point: Point) -> IpAddr {
+        self.get(point).0
+    }
 }
 
-/// The real outcome, checked against what `point` answered (its `A` records).
-/// Only a test point that answered can overturn a result: a failure or timeout
-/// leaves the real outcome as it is.
+/// The real outcome, checked against what `point` (the address `test_address`)
+/// answered (its `A` records). Only a test point that answered can overturn a
+/// result: a failure or timeout leaves the real outcome as it is.
 pub fn judge(
     zone: &Zone,
-    checked: IpAddr,
     real: Outcome,
     point: Point,
+    test_address: IpAddr,
     answer: &DnsAnswer<Ipv4Addr>,
 ) -> Outcome {
-    let test_address = point.address(checked);
     match (point, real.status) {
         (Point::MustBeListed, Status::Clean) => {
             let answered = match answer {
@@ -144,11 +148,14 @@ fn failed(codes: Vec<Ipv4Addr>, meaning: String) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::ZoneKey;
     use crate::checks::resolver::{DnsFailure, Records};
+    use crate::values::Secret;
 
     fn zone(self_test: bool) -> Zone {
         Zone {
-            dqs_zone: Some("zen.dq.spamhaus.net".into()),
+            key: Some(ZoneKey::SpamhausDqs),
+            keyed_zone: Some("zen.dq.spamhaus.net".into()),
             self_test,
             ..classify::tests::spamhaus()
         }
@@ -163,26 +170,51 @@ mod tests {
     }
 
     const V4: &str = "192.0.2.1";
+    const V6: &str = "2001:db8::1";
     const T: Duration = Duration::from_secs(4);
 
     fn judged(real: &DnsAnswer<Ipv4Addr>, point_answer: &DnsAnswer<Ipv4Addr>) -> Outcome {
         let zone = zone(true);
         let real = classify::classify(&zone, real, T);
         let point = Point::for_status(real.status).expect("a clean or listed answer");
-        judge(&zone, V4.parse().unwrap(), real, point, point_answer)
+        let points = TestPoints::new(V4.parse().unwrap(), &zone, &Keys::default()).unwrap();
+        judge(&zone, real, point, points.address(point), point_answer)
     }
 
     #[test]
-    fn test_points_are_the_rfc_5782_addresses_in_the_checked_family() {
-        let v4: IpAddr = V4.parse().unwrap();
-        let v6: IpAddr = "2001:db8::1".parse().unwrap();
-        assert_eq!(Point::MustBeListed.address(v4).to_string(), "127.0.0.2");
-        assert_eq!(Point::MustNotBeListed.address(v4).to_string(), "127.0.0.1");
+    fn ipv4_test_points_are_the_rfc_5782_addresses() {
+        let points = TestPoints::new(V4.parse().unwrap(), &zone(true), &Keys::default()).unwrap();
+        assert_eq!(points.address(Point::MustBeListed).to_string(), "127.0.0.2");
         assert_eq!(
-            Point::MustBeListed.address(v6),
+            points.address(Point::MustNotBeListed).to_string(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            points.name(Point::MustBeListed).to_send(),
+            "2.0.0.127.zen.spamhaus.org."
+        );
+    }
+
+    #[test]
+    fn ipv6_is_self_tested_only_with_a_documented_ipv6_test_point() {
+        let v6: IpAddr = V6.parse().unwrap();
+        // Self-tested for IPv4, but no IPv6 test point documented: nothing to ask.
+        assert!(TestPoints::new(v6, &zone(true), &Keys::default()).is_none());
+        let documented = Zone {
+            ipv6_test_point: Some("::ffff:7f00:2".parse().unwrap()),
+            ..zone(false)
+        };
+        // The IPv6 point stands on its own: no IPv4 self-test needed.
+        assert!(TestPoints::new(V4.parse().unwrap(), &documented, &Keys::default()).is_none());
+        let points = TestPoints::new(v6, &documented, &Keys::default()).unwrap();
+        assert_eq!(
+            points.address(Point::MustBeListed),
             "::ffff:7f00:2".parse::<IpAddr>().unwrap()
         );
-        let points = TestPoints::new(v6, &zone(true), None).unwrap();
+        assert_eq!(
+            points.address(Point::MustNotBeListed),
+            "::ffff:7f00:1".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(
             points.name(Point::MustBeListed).to_send(),
             "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.zen.spamhaus.org."
@@ -196,21 +228,44 @@ mod tests {
     #[test]
     fn test_points_share_the_real_query_base_and_hide_the_key() {
         let key = Secret::new("sekritkey123");
-        let points = TestPoints::new(V4.parse().unwrap(), &zone(true), Some(&key)).unwrap();
+        let keys = Keys {
+            spamhaus_dqs: Some(&key),
+            spamrats: None,
+        };
+        let points = TestPoints::new(V4.parse().unwrap(), &zone(true), &keys).unwrap();
         assert_eq!(
-            points.must_be_listed.to_send(),
+            points.name(Point::MustBeListed).to_send(),
             "2.0.0.127.sekritkey123.zen.dq.spamhaus.net."
         );
         assert_eq!(
-            points.must_not_be_listed.to_send(),
+            points.name(Point::MustNotBeListed).to_send(),
             "1.0.0.127.sekritkey123.zen.dq.spamhaus.net."
         );
         assert!(!format!("{points:?}").contains("sekrit"));
+        // The same for a SpamRATS-style key in front of the zone itself.
+        let rats_key = Secret::new("ratsekrit42");
+        let keys = Keys {
+            spamhaus_dqs: None,
+            spamrats: Some(&rats_key),
+        };
+        let rats = Zone {
+            zone: "spam.spamrats.com".into(),
+            key: Some(ZoneKey::Spamrats),
+            keyed_zone: None,
+            self_test: true,
+            ..classify::tests::spamhaus()
+        };
+        let points = TestPoints::new(V4.parse().unwrap(), &rats, &keys).unwrap();
+        assert_eq!(
+            points.name(Point::MustBeListed).to_send(),
+            "2.0.0.127.ratsekrit42.spam.spamrats.com."
+        );
+        assert!(!format!("{points:?}").contains("ratsekrit"));
     }
 
     #[test]
     fn a_zone_without_self_test_has_no_test_points() {
-        assert!(TestPoints::new(V4.parse().unwrap(), &zone(false), None).is_none());
+        assert!(TestPoints::new(V4.parse().unwrap(), &zone(false), &Keys::default()).is_none());
     }
 
     #[test]
@@ -296,9 +351,9 @@ mod tests {
         for point in [Point::MustBeListed, Point::MustNotBeListed] {
             let judged = judge(
                 &zone,
-                V4.parse().unwrap(),
                 real.clone(),
                 point,
+                "127.0.0.2".parse().unwrap(),
                 &DnsAnswer::NxDomain,
             );
             assert_eq!(judged, real);

@@ -2,7 +2,8 @@
 //! zones answer.
 //!
 //! The embed leads with the verdict ("Listed on 2 of 18 blocklists"), then the
-//! listings (major first) with meaning, reason and delist link, the clean lists in
+//! listings (major first) with meaning, the operator's note, reason and a link to
+//! the list's page for the address (or its delisting page), the clean lists in
 //! one compact field, and the errors last, grouped by cause. Budgets below keep it
 //! inside Discord's limits for any number of zones; `limits::fit` is only the net.
 
@@ -19,6 +20,7 @@ const MAX_LISTED_FIELDS: usize = 12;
 const MAX_ERROR_FIELDS: usize = 4;
 const MEANING_LEN: usize = 220;
 const REASON_LEN: usize = 180;
+const NOTE_LEN: usize = 200;
 const DESCRIPTION_LEN: usize = 700;
 const FOOTER_LEN: usize = 500;
 /// Field names and values of the summary fields (clean lists, folded errors).
@@ -189,6 +191,9 @@ fn description(report: &Report, details: &BlacklistReport) -> String {
     if details.via_dqs {
         lines.push("Spamhaus asked through its Data Query Service.".to_string());
     }
+    if details.via_spamrats_key {
+        lines.push("SpamRATS asked with an API key.".to_string());
+    }
     shorten(&lines.join("\n"), DESCRIPTION_LEN)
 }
 
@@ -231,10 +236,13 @@ fn listing_field(result: &ZoneResult, several: bool) -> Draft {
     if result.policy {
         lines.push(format!("_{POLICY_NOTE}_"));
     }
+    if let Some(note) = &result.note {
+        lines.push(format!("Note: {}", escape(&shorten(note, NOTE_LEN))));
+    }
     if let Some(reason) = &result.reason {
         lines.push(format!("Reason: {}", escape(&shorten(reason, REASON_LEN))));
     }
-    lines.push(format!("[Look up / delist]({})", result.delist_url));
+    lines.push(format!("[Look up / delist]({})", result.page()));
     Draft::new(name, lines.join("\n"), SUMMARY_NAME_LEN, FIELD_VALUE)
 }
 
@@ -321,7 +329,14 @@ mod tests {
             meaning: Some(format!("meaning {i} {}", "m".repeat(1500))),
             policy: i.is_multiple_of(7),
             reason: Some(format!("reason *{i}* {}", "r".repeat(1500))),
+            note: Some(format!("note _{i}_ {}", "n".repeat(1500))),
             delist_url: format!("https://lists.example/{i}/{}", "p".repeat(100)),
+            lookup_url: i.is_multiple_of(3).then(|| {
+                format!(
+                    "https://lists.example/{i}/?ip={address}&{}",
+                    "q".repeat(100)
+                )
+            }),
             elapsed_ms: 5,
         }
     }
@@ -349,6 +364,7 @@ mod tests {
                     listed: 0,
                     errors: 0,
                     via_dqs: true,
+                    via_spamrats_key: true,
                     ipv4_only_lists: (0..zones).map(|i| format!("List {i}")).collect(),
                     problem: None,
                     results,

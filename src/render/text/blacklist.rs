@@ -1,5 +1,6 @@
-//! `/blacklist` as text: listings first with meaning, reason and delist link, clean
-//! lists in one line, errors last with what they mean.
+//! `/blacklist` as text: listings first with meaning, the operator's note, reason
+//! and the list's page for the address (or its delisting page), clean lists in one
+//! line, errors last with what they mean.
 
 use std::fmt::Write;
 
@@ -26,6 +27,9 @@ pub fn render(report: &BlacklistReport, out: &mut String) {
             "Spamhaus asked through its Data Query Service (DQS key set)."
         );
     }
+    if report.via_spamrats_key {
+        let _ = writeln!(out, "SpamRATS asked with an API key (SPAMRATS_KEY set).");
+    }
 
     let listed: Vec<&ZoneResult> = by_status(report, Status::Listed).collect();
     if !listed.is_empty() {
@@ -46,10 +50,20 @@ pub fn render(report: &BlacklistReport, out: &mut String) {
             if result.policy {
                 let _ = writeln!(out, "      ({POLICY_NOTE})");
             }
+            if let Some(note) = &result.note {
+                let _ = writeln!(out, "      Note: {note}");
+            }
             if let Some(reason) = &result.reason {
                 let _ = writeln!(out, "      Reason: {reason}");
             }
-            let _ = writeln!(out, "      Delist: {}", result.delist_url);
+            match &result.lookup_url {
+                Some(page) => {
+                    let _ = writeln!(out, "      Look up: {page}");
+                }
+                None => {
+                    let _ = writeln!(out, "      Delist: {}", result.delist_url);
+                }
+            }
         }
     }
 
