@@ -1,5 +1,7 @@
-//! The command line: `run` (the default) starts the bot, `register` only registers its
-//! commands, `check ...` runs a check in the terminal with no token and no Discord.
+//! The command line: `run` (the default) starts the gateway bot, `serve` the HTTP
+//! interactions endpoint, `register` only registers the commands, `health` asks a
+//! running bot whether it is alive, and `check ...` runs a check in the terminal
+//! with no token and no Discord.
 
 use std::process::ExitCode;
 
@@ -30,10 +32,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the Discord bot (the default). Needs DISCORD_TOKEN.
+    /// Run the Discord bot over the gateway (the default). Needs DISCORD_TOKEN.
     Run,
+    /// Serve Discord's interactions endpoint (POST /interactions) on HTTP_LISTEN. Needs DISCORD_PUBLIC_KEY.
+    Serve,
     /// Register the slash commands with Discord, then exit. Needs DISCORD_TOKEN.
     Register,
+    /// Ask the bot running here whether it is alive (GET /healthz on HTTP_LISTEN): exit 0 if so, 1 if not.
+    Health {
+        /// The URL to ask instead of HTTP_LISTEN's /healthz.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Run a check in the terminal, without Discord. Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     Check {
         /// Output format: text for people, json for scripts, discord for the exact message payload.
@@ -100,7 +110,9 @@ pub fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => exit_on(crate::discord::run(config).await),
+            Command::Serve => exit_on(crate::endpoint::serve(config).await),
             Command::Register => exit_on(crate::discord::register(config).await),
+            Command::Health { url } => health(&config, url).await,
             Command::Check { format, check } => run_check(config, check, format).await,
         }
     })
@@ -111,11 +123,51 @@ fn usage_error(err: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-fn exit_on(result: Result<(), crate::discord::BotError>) -> ExitCode {
+fn exit_on<E: std::fmt::Display>(result: Result<(), E>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `health`: GET `/healthz` of the bot on HTTP_LISTEN (an address of this machine
+/// when it listens on all of them) within 3 s. Exit 0 when it answers 200, else 1.
+/// Made for a container's HEALTHCHECK in an image without curl.
+async fn health(config: &Config, url: Option<String>) -> ExitCode {
+    let url = url.unwrap_or_else(|| {
+        let mut addr = config.http_listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{addr}/healthz")
+    });
+    let client = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()
+    {
+        Ok(client) => client,
+        Err(err) => {
+            eprintln!("unhealthy: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match client.get(&url).send().await {
+        Ok(response) if response.status().is_success() => {
+            println!("healthy: {url} answered {}", response.status());
+            ExitCode::SUCCESS
+        }
+        Ok(response) => {
+            eprintln!("unhealthy: {url} answered {}", response.status());
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("unhealthy: {url}: {}", err.without_url());
             ExitCode::FAILURE
         }
     }

@@ -7,6 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ed25519_dalek::VerifyingKey;
+
 use crate::values::Secret;
 
 /// The bot's settings from the environment.
@@ -37,7 +39,16 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long running checks may finish.
     pub shutdown_grace: Duration,
+    /// `HTTP_LISTEN`: where `/healthz`, `/readyz`, `/metrics` (and, for `serve`,
+    /// `/interactions`) listen.
+    pub http_listen: SocketAddr,
+    /// `DISCORD_PUBLIC_KEY`: the application's public key, which signs every
+    /// interaction `serve` receives.
+    pub discord_public_key: Option<VerifyingKey>,
 }
+
+/// Where the HTTP endpoints listen when `HTTP_LISTEN` is unset: this machine only.
+pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:8080";
 
 /// The grace period of running checks on SIGTERM when `SHUTDOWN_GRACE_SECONDS` is unset.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -153,6 +164,20 @@ impl Config {
         let spamrats_key = value("SPAMRATS_KEY")
             .map(|key| dns_label_key("SPAMRATS_KEY", key))
             .transpose()?;
+        let http_listen = match value("HTTP_LISTEN") {
+            None => DEFAULT_HTTP_LISTEN.parse().expect("the default address parses"),
+            Some(text) => text.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "HTTP_LISTEN",
+                    format!("{text:?} is not host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 or [::]:8080"),
+                )
+            })?,
+        };
+        let discord_public_key = value("DISCORD_PUBLIC_KEY")
+            .map(|text| {
+                parse_public_key(&text).map_err(|problem| invalid("DISCORD_PUBLIC_KEY", problem))
+            })
+            .transpose()?;
         Ok(Config {
             discord_token: value("DISCORD_TOKEN").map(Secret::new),
             guild_id,
@@ -166,6 +191,8 @@ impl Config {
             spamrats_key,
             log_format,
             shutdown_grace,
+            http_listen,
+            discord_public_key,
         })
     }
 
@@ -195,6 +222,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The application's public key, needed by `serve`; the error says where to find it.
+    pub fn public_key(&self) -> Result<&VerifyingKey, ConfigError> {
+        self.discord_public_key.as_ref().ok_or_else(|| {
+            invalid(
+                "DISCORD_PUBLIC_KEY",
+                "not set: `serve` verifies every interaction with it; copy the application's Public Key (64 hex digits) from the Discord developer portal, General Information",
+            )
+        })
+    }
+
     /// Every secret the environment holds, for the log writer to scrub.
     pub fn secrets(&self) -> Vec<Secret> {
         [
@@ -207,6 +244,19 @@ impl Config {
         .cloned()
         .collect()
     }
+}
+
+/// `DISCORD_PUBLIC_KEY`: 64 hex digits, a valid Ed25519 public key.
+fn parse_public_key(text: &str) -> Result<VerifyingKey, String> {
+    let bytes: [u8; 32] = hex::decode(text)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| {
+            "is not 64 hex digits: copy the Public Key from the developer portal, General Information".to_string()
+        })?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| {
+        "is not a valid Ed25519 public key: copy it again from the developer portal".to_string()
+    })
 }
 
 /// `DISCORD_API_BASE`: an `https://` address, or `http://` to this machine only (a
@@ -392,6 +442,36 @@ mod tests {
         }
         let err = config(&[("DISCORD_API_BASE", "http://proxy.internal:3000")]).unwrap_err();
         assert!(err.to_string().contains("unencrypted"), "{err}");
+    }
+
+    #[test]
+    fn the_listen_address_and_public_key_are_checked() {
+        assert_eq!(
+            config(&[]).unwrap().http_listen.to_string(),
+            DEFAULT_HTTP_LISTEN
+        );
+        let any = config(&[("HTTP_LISTEN", "0.0.0.0:9000")]).unwrap();
+        assert_eq!(any.http_listen.port(), 9000);
+        assert_eq!(
+            config(&[("HTTP_LISTEN", "localhost")])
+                .unwrap_err()
+                .variable,
+            "HTTP_LISTEN"
+        );
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+        let text = hex::encode(key.to_bytes());
+        let parsed = config(&[("DISCORD_PUBLIC_KEY", text.as_str())]).unwrap();
+        assert_eq!(parsed.public_key().unwrap(), &key);
+        assert_eq!(
+            config(&[]).unwrap().public_key().unwrap_err().variable,
+            "DISCORD_PUBLIC_KEY"
+        );
+        for bad in ["abc", "zz".repeat(32).as_str()] {
+            assert_eq!(
+                config(&[("DISCORD_PUBLIC_KEY", bad)]).unwrap_err().variable,
+                "DISCORD_PUBLIC_KEY"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! turns the report into a Discord message, terminal text or JSON.
 //!
 //! The layers, top to bottom (see `ARCHITECTURE.md`):
-//! - entry points: [`cli`] (the command line) and the Discord side (`discord`);
+//! - entry points: [`cli`] (the command line), the Discord gateway bot ([`discord`])
+//!   and the HTTP interactions endpoint ([`endpoint`]);
+//! - [`ops`]: `/healthz`, `/readyz` and `/metrics`, in every long-running mode;
 //! - [`render`]: reports to Discord messages, text and JSON (and Discord's limits);
 //! - [`checks`]: the checks, knowing nothing of Discord;
 //! - [`catalog`]: the operator's data in `commands/*.toml`;
@@ -18,7 +20,9 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod discord;
+pub mod endpoint;
 mod logging;
+pub mod ops;
 pub mod render;
 pub mod values;
 pub mod wording;

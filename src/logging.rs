@@ -6,7 +6,7 @@
 //! Spamhaus DQS or with a SpamRATS key carries the key in its name. So the writer itself replaces every
 //! secret of the configuration with `***` before a line reaches stderr.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use tracing_subscriber::fmt::MakeWriter;
@@ -34,8 +34,10 @@ pub fn init(format: LogFormat, secrets: &[Secret]) {
         }
     }
     let writer = Scrubbing::new(secrets, std::io::stderr);
+    // Colours only for a person at a terminal, never in a container's log stream.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(writer);
     let result = match format {
         LogFormat::Text => builder.try_init(),

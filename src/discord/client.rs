@@ -1,17 +1,21 @@
 //! The serenity gateway client: connects, registers the commands on every READY
 //! (a bulk overwrite, safe to repeat), hands interactions to [`super::dispatch`],
-//! and shuts down cleanly on SIGTERM or Ctrl-C.
+//! serves `/healthz`, `/readyz` and `/metrics` on `HTTP_LISTEN` (ready while the
+//! gateway is connected), and shuts down cleanly on SIGTERM or Ctrl-C.
 
-use serenity::all::{
-    Context, EventHandler, GatewayIntents, GuildId, HttpBuilder, Interaction, Ready, ResumedEvent,
-};
+use std::sync::Arc;
 use std::time::Duration;
 
+use serenity::all::{
+    ConnectionStage, Context, EventHandler, GatewayIntents, GuildId, HttpBuilder, Interaction,
+    Ready, ResumedEvent, ShardManager, ShardStageUpdateEvent,
+};
 use serenity::http::Http;
 
-use super::{commands, dispatch, incoming::Incoming, Bot};
+use super::{commands, dispatch, incoming::Incoming, shutdown, Bot};
 use crate::checks::{Services, StartupError};
 use crate::config::{Config, ConfigError};
+use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
 
 /// Why the bot could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -22,10 +26,13 @@ pub enum BotError {
     Startup(#[from] StartupError),
     #[error("Discord refused the connection: {0}")]
     Discord(#[from] serenity::Error),
+    #[error(transparent)]
+    Listen(#[from] ListenError),
 }
 
 struct Handler {
     bot: Bot,
+    readiness: Arc<Readiness>,
 }
 
 #[serenity::async_trait]
@@ -37,6 +44,7 @@ impl EventHandler for Handler {
             guilds = ready.guilds.len(),
             "connected to Discord"
         );
+        self.readiness.set_ready();
         if let Err(err) = register_commands(&ctx.http, &self.bot).await {
             tracing::error!(error = %err, "registering the slash commands failed");
         }
@@ -44,6 +52,18 @@ impl EventHandler for Handler {
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
         tracing::info!("gateway session resumed");
+        self.readiness.set_ready();
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        match event.new {
+            ConnectionStage::Connected => self.readiness.set_ready(),
+            stage => {
+                tracing::info!(?stage, "gateway connection changed");
+                self.readiness
+                    .set_not_ready(format!("the Discord gateway connection is {stage:?}"));
+            }
+        }
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
@@ -88,21 +108,46 @@ async fn register_commands(http: &Http, bot: &Bot) -> Result<(), serenity::Error
 pub async fn run(config: Config) -> Result<(), BotError> {
     let http = http(&config)?;
     let grace = config.shutdown_grace;
+    let listen = config.http_listen;
     let services = Services::new(config)?;
-    let bot = Bot::new(services);
+    let metrics = Arc::new(Metrics::new());
+    let bot = Bot::with_metrics(services, metrics.clone());
+    let readiness = Arc::new(Readiness::starting(
+        "not connected to the Discord gateway yet",
+    ));
+    let listener = ops::listen(listen).await?;
+    tracing::info!(address = %local_addr(&listener), "serving /healthz, /readyz and /metrics");
+    let ops_server = tokio::spawn({
+        let router = ops::router(Ops {
+            readiness: readiness.clone(),
+            metrics,
+        });
+        async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                tracing::error!(error = %err, "the operator endpoints stopped");
+            }
+        }
+    });
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting echoterra-bot"
     );
     warn_if_no_staff(&bot);
     let mut client = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::empty())
-        .event_handler(Handler { bot: bot.clone() })
+        .event_handler(Handler {
+            bot: bot.clone(),
+            readiness: readiness.clone(),
+        })
         .await?;
     let shards = client.shard_manager.clone();
+    // The shard manager knows whether the gateway is up: a dropped connection takes
+    // the shard's runner away until it is connected again.
+    let watcher = tokio::spawn(watch_gateway(shards.clone(), readiness.clone()));
     tokio::select! {
         result = client.start() => result?,
-        () = shutdown_signal() => {
+        () = shutdown::signal() => {
             tracing::info!("shutting down");
+            readiness.set_not_ready("shutting down");
             // New interactions are told the bot is restarting; running checks get
             // the grace period, and what is left is answered "the bot restarted".
             dispatch::shutdown(&bot, grace).await;
@@ -114,8 +159,45 @@ pub async fn run(config: Config) -> Result<(), BotError> {
             }
         }
     }
+    ops_server.abort();
+    watcher.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Keeps `/readyz` true to the gateway connection: ready while every shard is
+/// connected, not ready (with the reason) while one is gone or reconnecting.
+async fn watch_gateway(shards: Arc<ShardManager>, readiness: Arc<Readiness>) {
+    let mut was_connected = false;
+    loop {
+        tokio::time::sleep(GATEWAY_WATCH_INTERVAL).await;
+        let runners = shards.runners.lock().await;
+        let not_connected = runners
+            .values()
+            .find(|runner| runner.stage != ConnectionStage::Connected)
+            .map(|runner| runner.stage);
+        let connected = !runners.is_empty() && not_connected.is_none();
+        drop(runners);
+        if connected {
+            readiness.set_ready();
+        } else if was_connected || readiness.check().is_ok() {
+            let stage = not_connected.map_or("down".to_string(), |stage| format!("{stage:?}"));
+            tracing::warn!(stage, "the Discord gateway connection is not up");
+            readiness.set_not_ready(format!("the Discord gateway connection is {stage}"));
+        }
+        was_connected = connected;
+    }
+}
+
+/// How often `/readyz` looks at the gateway connection.
+const GATEWAY_WATCH_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The address a listener is bound to, for the log.
+pub(crate) fn local_addr(listener: &tokio::net::TcpListener) -> String {
+    listener
+        .local_addr()
+        .map(|addr| addr.to_string())
+        .unwrap_or_else(|_| "?".to_string())
 }
 
 /// One warning line at start-up when no server's staff can use staff commands.
@@ -138,27 +220,4 @@ pub async fn register(config: Config) -> Result<(), BotError> {
     http.set_application_id(application.id);
     register_commands(&http, &Bot::new(services)).await?;
     Ok(())
-}
-
-/// Resolves on SIGTERM (container stop) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::time::sleep_until;
 
 use super::handler::route;
 use super::incoming::Incoming;
-use super::responder::{CallbackType, SendError};
+use super::responder::{CallbackBody, CallbackType, SendError};
 use super::response::{Live, Response, Work};
 use super::shutdown::Ticket;
 use super::Bot;
@@ -31,18 +31,62 @@ const RESTARTING: &str =
 /// Said to an interaction the bot was still answering when it stopped.
 const RESTARTED: &str = "The bot restarted before this was finished. Please run the command again.";
 
+/// Where an interaction's first response goes: the gateway bot POSTs it to the
+/// interaction's callback endpoint; `serve` hands it back as the body of the HTTP
+/// request that brought the interaction. Everything after it (edits) goes through
+/// the webhook endpoints either way.
+pub enum FirstResponse {
+    Callback,
+    Reply(oneshot::Sender<CallbackBody>),
+}
+
+/// The first response's way out, used once.
+struct FirstWay(Mutex<Option<FirstResponse>>);
+
+impl FirstWay {
+    fn new(first: FirstResponse) -> FirstWay {
+        FirstWay(Mutex::new(Some(first)))
+    }
+
+    /// Sends `body` as the first response.
+    async fn send(
+        &self,
+        bot: &Bot,
+        incoming: &Incoming,
+        body: CallbackBody,
+    ) -> Result<(), SendError> {
+        match self.0.lock().await.take() {
+            Some(FirstResponse::Reply(reply)) => reply.send(body).map_err(|_| SendError::Gone),
+            // The callback endpoint: the first response of the gateway bot, and any
+            // later attempt (which Discord refuses if one was given).
+            Some(FirstResponse::Callback) | None => {
+                bot.responder
+                    .callback(incoming.id, &incoming.token, &body)
+                    .await
+            }
+        }
+    }
+}
+
 /// Handles one interaction to the end; never panics, always answers, always logs.
 pub async fn handle(bot: Bot, incoming: Incoming) {
+    handle_via(bot, incoming, FirstResponse::Callback).await;
+}
+
+/// [`handle`], with the first response going `first`.
+pub async fn handle_via(bot: Bot, incoming: Incoming, first: FirstResponse) {
     let started = Instant::now();
+    let first = Arc::new(FirstWay::new(first));
     let Some(ticket) = bot.in_flight.admit(&incoming) else {
         let response = Response::error("Restarting", RESTARTING);
-        return answer(&bot, &incoming, response, started).await;
+        return respond(&bot, &incoming, response, started, None, &first).await;
     };
     let ticket = Arc::new(ticket);
     // The whole handling runs as its own task: a panic anywhere in it (routing,
     // rendering, sending) is caught here, and the shutdown can stop it.
     let task = tokio::spawn({
-        let (bot, incoming, ticket) = (bot.clone(), incoming.clone(), ticket.clone());
+        let (bot, incoming, ticket, first) =
+            (bot.clone(), incoming.clone(), ticket.clone(), first.clone());
         async move {
             let response = match AssertUnwindSafe(route(&bot, &incoming))
                 .catch_unwind()
@@ -58,7 +102,7 @@ pub async fn handle(bot: Bot, incoming: Incoming) {
                     Response::error("Something went wrong", INTERNAL_ERROR)
                 }
             };
-            respond(&bot, &incoming, response, started, Some(&ticket)).await;
+            respond(&bot, &incoming, response, started, Some(&ticket), &first).await;
         }
     });
     ticket.set_abort(task.abort_handle());
@@ -75,15 +119,8 @@ pub async fn handle(bot: Bot, incoming: Incoming) {
                     .edit_original(incoming.application_id, &incoming.token, &message)
                     .await
             } else {
-                bot.responder
-                    .callback(
-                        incoming.id,
-                        &incoming.token,
-                        CallbackType::Message,
-                        Some(&message),
-                        true,
-                    )
-                    .await
+                let body = CallbackBody::new(CallbackType::Message, Some(&message), true);
+                first.send(&bot, &incoming, body).await
             };
             if let Err(err) = sent {
                 tracing::error!(interaction = incoming.id, error = %err, "the error message could not be sent");
@@ -110,14 +147,11 @@ pub async fn shutdown(bot: &Bot, grace: Duration) {
                 .edit_original(leftover.application_id, &leftover.token, &message)
                 .await
         } else {
+            // Stopped before its first response (only the gateway bot gets here: a
+            // first response of `serve` is the HTTP reply, answered by its handler).
+            let body = CallbackBody::new(CallbackType::Message, Some(&message), true);
             bot.responder
-                .callback(
-                    leftover.id,
-                    &leftover.token,
-                    CallbackType::Message,
-                    Some(&message),
-                    true,
-                )
+                .callback(leftover.id, &leftover.token, &body)
                 .await
         };
         match sent {
@@ -129,22 +163,32 @@ pub async fn shutdown(bot: &Bot, grace: Duration) {
     }
 }
 
-/// Sends a decided response and logs the outcome; `started` is when the interaction
-/// arrived, for the logged duration.
+/// Sends a decided response (the first through the callback endpoint) and logs the
+/// outcome; `started` is when the interaction arrived, for the logged duration.
 pub async fn answer(bot: &Bot, incoming: &Incoming, response: Response, started: Instant) {
-    respond(bot, incoming, response, started, None).await;
+    let first = FirstWay::new(FirstResponse::Callback);
+    respond(bot, incoming, response, started, None, &first).await;
 }
 
-/// [`answer`], noting on the interaction's ticket when its first response is sent.
+/// [`answer`] through `first`, noting on the interaction's ticket when its first
+/// response is sent, and counting the outcome.
 async fn respond(
     bot: &Bot,
     incoming: &Incoming,
     response: Response,
     started: Instant,
     ticket: Option<&Ticket>,
+    first: &FirstWay,
 ) {
     let kind = response.kind();
-    let outcome = deliver(bot, incoming, response, ticket).await;
+    let outcome = deliver(bot, incoming, response, ticket, first).await;
+    bot.metrics.interaction(
+        incoming.metric_label(),
+        match &outcome {
+            Ok(outcome) => outcome,
+            Err(_) => "failed",
+        },
+    );
     let duration_ms = started.elapsed().as_millis() as u64;
     match outcome {
         Ok(outcome) => tracing::info!(
@@ -174,6 +218,7 @@ async fn deliver(
     incoming: &Incoming,
     response: Response,
     ticket: Option<&Ticket>,
+    first: &FirstWay,
 ) -> Result<&'static str, SendError> {
     let responder = &bot.responder;
     // The three immediate answers differ only in callback type, flag and log word.
@@ -186,15 +231,8 @@ async fn deliver(
             work,
             progress,
         } => {
-            responder
-                .callback(
-                    incoming.id,
-                    &incoming.token,
-                    CallbackType::Deferred,
-                    None,
-                    ephemeral,
-                )
-                .await?;
+            let body = CallbackBody::new(CallbackType::Deferred, None, ephemeral);
+            first.send(bot, incoming, body).await?;
             if let Some(ticket) = ticket {
                 ticket.responded();
             }
@@ -205,13 +243,11 @@ async fn deliver(
             return Ok(outcome);
         }
     };
-    responder
-        .callback(
-            incoming.id,
-            &incoming.token,
-            kind,
-            Some(&message),
-            ephemeral,
+    first
+        .send(
+            bot,
+            incoming,
+            CallbackBody::new(kind, Some(&message), ephemeral),
         )
         .await?;
     if let Some(ticket) = ticket {

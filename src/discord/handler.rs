@@ -178,13 +178,15 @@ fn sentence(error: impl std::fmt::Display) -> String {
 /// user (and `/blacklist` for all users together), run with progress, rendered.
 fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: bool) -> Response {
     // A full bot says so at once: a queue would outlive the interaction's token.
-    let Some(permit) = bot.try_start_check() else {
+    let Some(slot) = bot.try_start_check() else {
+        bot.metrics.refused_busy("capacity");
         return Response::error(
             "Busy",
             "The bot is running as many checks as it can right now. Please try again in a minute.",
         );
     };
     if let Err(wait) = bot.rate_limiter.try_start(incoming.user_id) {
+        bot.metrics.rate_limited_user();
         return Response::error(
             "Slow down a little",
             format!(
@@ -196,6 +198,7 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
     if matches!(request, Request::Blacklist(_)) {
         // One budget for everyone: the lists rate-limit the resolver, not the user.
         if let Err(wait) = bot.blacklist_budget.try_start(0) {
+            bot.metrics.refused_busy("blacklist_budget");
             return Response::error(
                 "Busy",
                 format!(
@@ -208,12 +211,15 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
     let (progress, updates) = Progress::channel(64);
     let title = progress_title(request.check_name(), &request.activity());
     let services = bot.services.clone();
+    let metrics = bot.metrics.clone();
     Response::Deferred {
         ephemeral,
         work: Box::pin(async move {
             // Held while the check runs: it counts against the bot's capacity.
-            let _permit = permit;
+            let _slot = slot;
+            let started = std::time::Instant::now();
             let report = checks::run(&services, &request, &progress).await;
+            metrics.observe_report(&report, started.elapsed());
             report_message(&report)
         }),
         progress: Some(Live { title, updates }),

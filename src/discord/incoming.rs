@@ -140,6 +140,16 @@ impl Incoming {
         })
     }
 
+    /// What the interaction was, as a metric label with few values: the command's
+    /// name, `button`, or the kind of interaction.
+    pub fn metric_label(&self) -> &str {
+        match &self.kind {
+            IncomingKind::Command { name, .. } => name,
+            IncomingKind::Button { .. } => "button",
+            IncomingKind::Other(kind) => kind,
+        }
+    }
+
     /// What the interaction was, for logs: `/settings` or `button settings:imap`.
     pub fn label(&self) -> String {
         match &self.kind {

@@ -28,11 +28,14 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use client::{register, run, BotError};
-pub use dispatch::{answer, handle, shutdown};
+pub use dispatch::{answer, handle, handle_via, shutdown, FirstResponse};
 pub use incoming::{Incoming, IncomingKind, OptionValue};
+pub use responder::{CallbackBody, CallbackType};
 pub use response::{Live, Response, Work};
+pub use shutdown::signal as shutdown_signal;
 
 use crate::checks::Services;
+use crate::ops::Metrics;
 use rate_limit::RateLimiter;
 use responder::Responder;
 use shutdown::InFlight;
@@ -54,10 +57,30 @@ pub struct Bot {
     pub blacklist_budget: Arc<RateLimiter>,
     /// The interactions being answered, for a graceful shutdown.
     pub in_flight: Arc<InFlight>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<Metrics>,
+}
+
+/// A running network check: holds one unit of the bot's capacity, and counts in the
+/// checks-in-flight gauge, until dropped.
+pub struct CheckSlot {
+    _permit: OwnedSemaphorePermit,
+    metrics: Arc<Metrics>,
+}
+
+impl Drop for CheckSlot {
+    fn drop(&mut self) {
+        self.metrics.check_ended();
+    }
 }
 
 impl Bot {
     pub fn new(services: Services) -> Bot {
+        Bot::with_metrics(services, Arc::new(Metrics::new()))
+    }
+
+    /// A bot counting into `metrics` (shared with the operator endpoints).
+    pub fn with_metrics(services: Services, metrics: Arc<Metrics>) -> Bot {
         let defaults = &services.catalog.defaults;
         let rate_limiter = Arc::new(RateLimiter::new(
             defaults.rate_limit.checks_per_window,
@@ -72,7 +95,7 @@ impl Bot {
             &services.config.staff_guild_ids,
             defaults.discord.staff_permissions,
         );
-        let responder = Responder::new(services.config.api_base.as_deref());
+        let responder = Responder::new(services.config.api_base.as_deref(), metrics.clone());
         Bot {
             services,
             responder,
@@ -81,11 +104,17 @@ impl Bot {
             capacity,
             blacklist_budget,
             in_flight: Arc::new(InFlight::default()),
+            metrics,
         }
     }
 
-    /// A permit to run one more network check, or `None` when the bot is at its cap.
-    pub fn try_start_check(&self) -> Option<OwnedSemaphorePermit> {
-        self.capacity.clone().try_acquire_owned().ok()
+    /// A slot to run one more network check, or `None` when the bot is at its cap.
+    pub fn try_start_check(&self) -> Option<CheckSlot> {
+        let permit = self.capacity.clone().try_acquire_owned().ok()?;
+        self.metrics.check_started();
+        Some(CheckSlot {
+            _permit: permit,
+            metrics: self.metrics.clone(),
+        })
     }
 }

@@ -5,12 +5,14 @@
 //! with serenity's limiter off (which its proxy support requires) a 429 reaches the
 //! caller without its `retry_after`: this client reads it and sends again.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{multipart, StatusCode};
 use serde::Serialize;
 
-use crate::render::discord::Message;
+use crate::ops::Metrics;
+use crate::render::discord::{File, Message};
 use crate::values::Secret;
 
 /// Discord's default API host.
@@ -41,6 +43,8 @@ pub enum SendError {
     Status { status: StatusCode, body: String },
     #[error("still rate limited after {0} attempts")]
     RateLimited(usize),
+    #[error("the HTTP request that brought the interaction is gone (Discord stopped waiting)")]
+    Gone,
 }
 
 /// The body of a message in a callback or an edit.
@@ -97,15 +101,106 @@ struct Callback<'a> {
     data: Option<MessageBody<'a>>,
 }
 
+/// A first response to an interaction, ready to go: the callback's JSON and the
+/// files sent alongside (which make it a multipart body). The gateway bot POSTs it
+/// to the callback endpoint; `serve` returns it as the body of Discord's request.
+#[derive(Debug, Clone)]
+pub struct CallbackBody {
+    pub json: String,
+    pub files: Vec<File>,
+}
+
+impl CallbackBody {
+    pub fn new(kind: CallbackType, message: Option<&Message>, ephemeral: bool) -> CallbackBody {
+        // Every callback carries its data, so every body says "no mentions"; a
+        // deferred one carries only that and the flag.
+        let body = Callback {
+            kind: kind as u8,
+            data: Some(MessageBody::new(message, ephemeral)),
+        };
+        CallbackBody {
+            json: serde_json::to_string(&body).expect("response bodies always serialize"),
+            files: message.map(|m| m.files.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// `{"type": 1}`: the answer to Discord's PING.
+    pub fn pong() -> CallbackBody {
+        CallbackBody {
+            json: r#"{"type":1}"#.to_string(),
+            files: Vec::new(),
+        }
+    }
+
+    /// The body as an HTTP response: its content type and bytes. JSON, or with
+    /// files a `multipart/form-data` body of `payload_json` and `files[n]`, as
+    /// Discord takes it.
+    pub fn into_http(self) -> (String, Vec<u8>) {
+        if self.files.is_empty() {
+            return ("application/json".to_string(), self.json.into_bytes());
+        }
+        // A boundary that none of the parts contains.
+        let mut boundary = String::from("echoterra-bot-part-boundary-7f3a9c");
+        while self.json.contains(&boundary)
+            || self
+                .files
+                .iter()
+                .any(|file| contains(&file.bytes, boundary.as_bytes()))
+        {
+            boundary.push('x');
+        }
+        let mut body = Vec::new();
+        let mut part = |headers: String, content: &[u8]| {
+            body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        };
+        part(
+            "Content-Disposition: form-data; name=\"payload_json\"\r\nContent-Type: application/json".to_string(),
+            self.json.as_bytes(),
+        );
+        for (index, file) in self.files.iter().enumerate() {
+            part(
+                format!(
+                    "Content-Disposition: form-data; name=\"files[{index}]\"; filename=\"{}\"\r\nContent-Type: {}",
+                    file.name.replace(['"', '\r', '\n'], "_"),
+                    content_type(&file.name)
+                ),
+                &file.bytes,
+            );
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        (format!("multipart/form-data; boundary={boundary}"), body)
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// The content type of an attached file, by its name.
+fn content_type(name: &str) -> &'static str {
+    if name.ends_with(".txt") {
+        "text/plain; charset=utf-8"
+    } else if name.ends_with(".xml") || name.ends_with(".mobileconfig") {
+        "application/xml"
+    } else {
+        "application/octet-stream"
+    }
+}
+
 /// Sends interaction responses over HTTP.
 #[derive(Clone)]
 pub struct Responder {
     client: reqwest::Client,
     base: String,
+    metrics: Arc<Metrics>,
 }
 
 impl Responder {
-    pub fn new(base: Option<&str>) -> Responder {
+    pub fn new(base: Option<&str>, metrics: Arc<Metrics>) -> Responder {
         let client = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!(
@@ -121,31 +216,24 @@ impl Responder {
                 .unwrap_or(DISCORD_BASE)
                 .trim_end_matches('/')
                 .to_string(),
+            metrics,
         }
     }
 
-    /// The first response to an interaction.
+    /// The first response to an interaction, through the callback endpoint.
     pub async fn callback(
         &self,
         interaction_id: u64,
         token: &Secret,
-        kind: CallbackType,
-        message: Option<&Message>,
-        ephemeral: bool,
+        body: &CallbackBody,
     ) -> Result<(), SendError> {
         let url = format!(
             "{}/api/v10/interactions/{interaction_id}/{}/callback",
             self.base,
             token.expose()
         );
-        // Every callback carries its data, so every body says "no mentions"; a
-        // deferred one carries only that and the flag.
-        let body = Callback {
-            kind: kind as u8,
-            data: Some(MessageBody::new(message, ephemeral)),
-        };
-        let files = message.map(|m| m.files.as_slice()).unwrap_or_default();
-        self.send(reqwest::Method::POST, &url, &body, files).await
+        self.send(reqwest::Method::POST, &url, &body.json, &body.files)
+            .await
     }
 
     /// Replaces the reply of a deferred interaction.
@@ -161,7 +249,8 @@ impl Responder {
             token.expose()
         );
         let body = MessageBody::new(Some(message), false);
-        self.send(reqwest::Method::PATCH, &url, &body, &message.files)
+        let json = serde_json::to_string(&body).expect("response bodies always serialize");
+        self.send(reqwest::Method::PATCH, &url, &json, &message.files)
             .await
     }
 
@@ -169,22 +258,21 @@ impl Responder {
         &self,
         method: reqwest::Method,
         url: &str,
-        body: &impl Serialize,
-        files: &[crate::render::discord::File],
+        json: &str,
+        files: &[File],
     ) -> Result<(), SendError> {
-        let json = serde_json::to_string(body).expect("response bodies always serialize");
         for _ in 0..MAX_ATTEMPTS {
             let request = self.client.request(method.clone(), url);
             let request = if files.is_empty() {
                 request
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(json.clone())
+                    .body(json.to_string())
             } else {
-                let mut form = multipart::Form::new().text("payload_json", json.clone());
+                let mut form = multipart::Form::new().text("payload_json", json.to_string());
                 for (index, file) in files.iter().enumerate() {
                     let part = multipart::Part::bytes(file.bytes.clone())
                         .file_name(file.name.clone())
-                        .mime_str("text/plain; charset=utf-8")?;
+                        .mime_str(content_type(&file.name))?;
                     form = form.part(format!("files[{index}]"), part);
                 }
                 request.multipart(form)
@@ -208,6 +296,7 @@ impl Responder {
                     body: text.chars().take(500).collect(),
                 });
             }
+            self.metrics.discord_rate_limited();
             let wait = retry_wait(retry_after(&text).or(header_wait));
             tracing::warn!(
                 wait_ms = wait.as_millis() as u64,
@@ -239,7 +328,7 @@ fn retry_wait(asked: Option<f64>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::discord::{Embed, File};
+    use crate::render::discord::Embed;
 
     #[test]
     fn retry_after_is_read_from_the_body() {
@@ -250,6 +339,32 @@ mod tests {
             Some(0.25)
         );
         assert_eq!(retry_after("not json"), None);
+    }
+
+    #[test]
+    fn a_first_response_with_files_is_a_multipart_body() {
+        let message = Message {
+            embeds: vec![Embed::new("t")],
+            files: vec![File {
+                name: "smtp-transcript.txt".into(),
+                bytes: b"220 hi\r\n".to_vec(),
+            }],
+            ..Message::default()
+        };
+        let (kind, bytes) =
+            CallbackBody::new(CallbackType::Message, Some(&message), false).into_http();
+        let boundary = kind.strip_prefix("multipart/form-data; boundary=").unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(&format!("--{boundary}\r\n")));
+        assert!(text.contains("name=\"payload_json\""));
+        assert!(text.contains("name=\"files[0]\"; filename=\"smtp-transcript.txt\""));
+        assert!(text.contains("220 hi\r\n"));
+        assert!(text.ends_with(&format!("--{boundary}--\r\n")));
+        let (kind, bytes) = CallbackBody::pong().into_http();
+        assert_eq!(
+            (kind.as_str(), bytes.as_slice()),
+            ("application/json", br#"{"type":1}"#.as_slice())
+        );
     }
 
     #[test]
@@ -276,11 +391,9 @@ mod tests {
             }],
             ..Message::default()
         };
-        let json = serde_json::to_value(Callback {
-            kind: 4,
-            data: Some(MessageBody::new(Some(&message), true)),
-        })
-        .unwrap();
+        let body = CallbackBody::new(CallbackType::Message, Some(&message), true);
+        let json: serde_json::Value = serde_json::from_str(&body.json).unwrap();
+        assert_eq!(body.files.len(), 1);
         assert_eq!(json["type"], 4);
         assert_eq!(json["data"]["flags"], 64);
         assert_eq!(

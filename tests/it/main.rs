@@ -12,5 +12,6 @@ mod discord_checks;
 mod dispatch;
 mod mx;
 mod resolver;
+mod serve;
 mod smtp;
 mod trust;

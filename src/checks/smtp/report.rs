@@ -49,6 +49,22 @@ pub enum StepName {
 }
 
 impl StepName {
+    /// The name as the JSON spells it: `ehlo_tls`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::Resolve => "resolve",
+            StepName::Connect => "connect",
+            StepName::Greeting => "greeting",
+            StepName::Ehlo => "ehlo",
+            StepName::Starttls => "starttls",
+            StepName::Tls => "tls",
+            StepName::Certificate => "certificate",
+            StepName::EhloTls => "ehlo_tls",
+            StepName::Auth => "auth",
+            StepName::Quit => "quit",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             StepName::Resolve => "Resolve",

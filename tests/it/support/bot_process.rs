@@ -24,6 +24,8 @@ impl BotProcess {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("RUST_LOG", "info,echoterra_bot=debug")
+            // A free port of this machine: many bots run at once (see `http_address`).
+            .env("HTTP_LISTEN", "127.0.0.1:0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
@@ -36,6 +38,33 @@ impl BotProcess {
             log,
             _dir: dir,
         }
+    }
+
+    /// Where the bot's HTTP endpoints listen, from its start-up log line (waits up to
+    /// 30 s for it).
+    pub fn http_address(&self) -> std::net::SocketAddr {
+        for _ in 0..300 {
+            let logs = self.logs();
+            let found = logs
+                .lines()
+                .filter(|line| line.contains("serving"))
+                .find_map(|line| line.split("address=").nth(1))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|text| text.trim_matches('"').parse().ok());
+            if let Some(addr) = found {
+                return addr;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the bot never said where it listens:\n{}", self.logs());
+    }
+
+    /// The bot's `path` on its HTTP address: status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let url = format!("http://{}{path}", self.http_address());
+        let response = reqwest::get(&url).await.expect("the bot answers HTTP");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
     }
 
     /// Everything the bot has logged so far.

@@ -24,6 +24,20 @@ use tokio::sync::{mpsc, Notify};
 pub const APPLICATION_ID: u64 = 1_100_000_000_000_000_001;
 pub const GUILD_ID: u64 = 1_200_000_000_000_000_002;
 pub const CHANNEL_ID: u64 = 1_300_000_000_000_000_003;
+/// The seed of the test application's Ed25519 key, which signs interactions sent to
+/// `serve`.
+const SIGNING_SEED: [u8; 32] = [42; 32];
+
+/// The test application's signing key.
+pub fn signing_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED)
+}
+
+/// The test application's public key, as `DISCORD_PUBLIC_KEY` takes it.
+pub fn public_key_hex() -> String {
+    hex::encode(signing_key().verifying_key().to_bytes())
+}
+
 /// A token of the right shape; tests check it never shows up in the bot's logs.
 pub const TOKEN: &str = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GfakeX.s3cr3t-t0ken-never-logged-0123456789";
 
@@ -302,6 +316,35 @@ impl FakeDiscord {
         permissions: u64,
         message: Option<Value>,
     ) -> String {
+        let interaction = self.interaction(origin, kind, data, permissions, message);
+        let token = interaction["token"].as_str().unwrap().to_string();
+        self.dispatch("INTERACTION_CREATE", interaction);
+        token
+    }
+
+    /// A slash command interaction as Discord sends it (to the gateway, or signed to
+    /// an interactions endpoint), from `origin`.
+    pub fn command_interaction(
+        &self,
+        origin: Origin,
+        name: &str,
+        options: Value,
+        permissions: u64,
+    ) -> Value {
+        let data =
+            json!({"id": "1500000000000000001", "name": name, "type": 1, "options": options});
+        self.interaction(origin, 2, data, permissions, None)
+    }
+
+    /// The JSON of an interaction of `kind` from `origin`.
+    fn interaction(
+        &self,
+        origin: Origin,
+        kind: u8,
+        data: Value,
+        permissions: u64,
+        message: Option<Value>,
+    ) -> Value {
         let id = self.next_id();
         let token = format!("interaction-token-{id}");
         let mut interaction = json!({
@@ -339,8 +382,52 @@ impl FakeDiscord {
         if let Some(message) = message {
             interaction["message"] = message;
         }
-        self.dispatch("INTERACTION_CREATE", interaction);
-        token
+        interaction
+    }
+
+    /// POSTs `body` to an interactions endpoint as Discord does: signed with the
+    /// application's key ([`SIGNING_KEY`]) at `timestamp` (unix seconds; `None` for
+    /// now), or unsigned. Returns the status, the content type and the body.
+    pub async fn post_signed(
+        url: &str,
+        body: &[u8],
+        signed: bool,
+        timestamp: Option<u64>,
+    ) -> (u16, String, Vec<u8>) {
+        let timestamp = timestamp
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+            })
+            .to_string();
+        let mut request = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if signed {
+            use ed25519_dalek::Signer;
+            let mut message = timestamp.as_bytes().to_vec();
+            message.extend_from_slice(body);
+            let signature = signing_key().sign(&message);
+            request = request
+                .header("x-signature-ed25519", hex::encode(signature.to_bytes()))
+                .header("x-signature-timestamp", &timestamp);
+        }
+        let response = request.send().await.expect("the endpoint answers");
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (
+            status,
+            kind,
+            response.bytes().await.unwrap_or_default().to_vec(),
+        )
     }
 
     fn dispatch(&self, event: &'static str, data: Value) {

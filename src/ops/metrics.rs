@@ -1,0 +1,293 @@
+//! The bot's metrics, in the Prometheus text format (OpenMetrics), named by the
+//! Prometheus conventions: snake_case, the unit as a suffix, counters ending in
+//! `_total`, and labels with few values (a command, a check, a verdict, a zone, a
+//! step; never a user, a domain or an address).
+//!
+//! What a check found is read off its report (`observe_report`), so the checks
+//! themselves know nothing of metrics.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::checks::blacklist::Status;
+use crate::checks::smtp::StepStatus;
+use crate::checks::{Details, Report};
+
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InteractionLabels {
+    command: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CheckLabels {
+    check: String,
+    verdict: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ZoneLabels {
+    zone: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StepLabels {
+    step: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: String,
+    commit: String,
+}
+
+fn duration_histogram() -> Histogram {
+    // 10 ms to about 82 s: a DNS check takes tens of milliseconds, an SMTP test to a
+    // slow server tens of seconds.
+    Histogram::new(exponential_buckets(0.01, 2.0, 14))
+}
+
+/// Every metric the bot keeps, and the registry that renders them.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    interactions: Family<InteractionLabels, Counter>,
+    check_duration: Family<CheckLabels, Histogram, fn() -> Histogram>,
+    dnsbl_results: Family<ZoneLabels, Counter>,
+    smtp_step_failures: Family<StepLabels, Counter>,
+    discord_rate_limited: Counter,
+    checks_in_flight: Gauge,
+    checks_refused: Family<ReasonLabels, Counter>,
+    rate_limited_users: Counter,
+    requests_rejected: Family<ReasonLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let interactions = Family::<InteractionLabels, Counter>::default();
+        registry.register(
+            "echoterra_interactions",
+            "Interactions answered, by command and outcome (ok, refused, timed_out, panicked, failed)",
+            interactions.clone(),
+        );
+        let check_duration =
+            Family::<CheckLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                duration_histogram,
+            );
+        registry.register_with_unit(
+            "echoterra_check_duration",
+            "How long network checks took, by check and verdict",
+            Unit::Seconds,
+            check_duration.clone(),
+        );
+        let dnsbl_results = Family::<ZoneLabels, Counter>::default();
+        registry.register(
+            "echoterra_dnsbl_results",
+            "Blocklist answers, by zone and status (listed, clean, error)",
+            dnsbl_results.clone(),
+        );
+        let smtp_step_failures = Family::<StepLabels, Counter>::default();
+        registry.register(
+            "echoterra_smtp_step_failures",
+            "SMTP test steps that failed, by step",
+            smtp_step_failures.clone(),
+        );
+        let discord_rate_limited = Counter::default();
+        registry.register(
+            "echoterra_discord_rate_limited",
+            "HTTP 429 answers from Discord (or its proxy) to the bot's responses",
+            discord_rate_limited.clone(),
+        );
+        let checks_in_flight = Gauge::default();
+        registry.register(
+            "echoterra_checks_in_flight",
+            "Network checks running now",
+            checks_in_flight.clone(),
+        );
+        let checks_refused = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "echoterra_checks_refused_busy",
+            "Checks refused because the bot was busy, by reason (capacity, blacklist_budget)",
+            checks_refused.clone(),
+        );
+        let rate_limited_users = Counter::default();
+        registry.register(
+            "echoterra_rate_limited_users",
+            "Checks refused because the user had run too many in a short time",
+            rate_limited_users.clone(),
+        );
+        let requests_rejected = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "echoterra_interaction_requests_rejected",
+            "Requests to the interactions endpoint refused, by reason (signature, stale, too_large, malformed)",
+            requests_rejected.clone(),
+        );
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                commit: env!("ECHOTERRA_GIT_COMMIT").to_string(),
+            })
+            .set(1);
+        registry.register(
+            "echoterra_build_info",
+            "The running build: version and git commit (always 1)",
+            build_info,
+        );
+        Metrics {
+            registry,
+            interactions,
+            check_duration,
+            dnsbl_results,
+            smtp_step_failures,
+            discord_rate_limited,
+            checks_in_flight,
+            checks_refused,
+            rate_limited_users,
+            requests_rejected,
+        }
+    }
+
+    /// One interaction answered: `command` is the command's name (`mx`), `button`,
+    /// `autocomplete` or `other`; `outcome` a word such as `ok` or `refused`.
+    pub fn interaction(&self, command: &str, outcome: &str) {
+        self.interactions
+            .get_or_create(&InteractionLabels {
+                command: command.to_string(),
+                outcome: outcome.replace(' ', "_"),
+            })
+            .inc();
+    }
+
+    /// A finished check, read off its report: its duration by check and verdict,
+    /// each blocklist answer, each failed SMTP step.
+    pub fn observe_report(&self, report: &Report, took: Duration) {
+        self.check_duration
+            .get_or_create(&CheckLabels {
+                check: report.details.check_name().to_string(),
+                verdict: format!("{:?}", report.verdict).to_lowercase(),
+            })
+            .observe(took.as_secs_f64());
+        match &report.details {
+            Details::Blacklist(details) => {
+                for result in &details.results {
+                    let status = match result.status {
+                        Status::Listed => "listed",
+                        Status::Clean => "clean",
+                        Status::Error => "error",
+                    };
+                    self.dnsbl_results
+                        .get_or_create(&ZoneLabels {
+                            zone: result.zone.clone(),
+                            status: status.to_string(),
+                        })
+                        .inc();
+                }
+            }
+            Details::Smtp(details) => {
+                for step in &details.steps {
+                    if step.status() == StepStatus::Failed {
+                        self.smtp_step_failures
+                            .get_or_create(&StepLabels {
+                                step: step.name.as_str().to_string(),
+                            })
+                            .inc();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Discord (or a proxy) answered a response with 429.
+    pub fn discord_rate_limited(&self) {
+        self.discord_rate_limited.inc();
+    }
+
+    /// A network check started (`+1`) or ended (`-1`).
+    pub fn check_started(&self) {
+        self.checks_in_flight.inc();
+    }
+
+    pub fn check_ended(&self) {
+        self.checks_in_flight.dec();
+    }
+
+    /// A check refused because the bot was busy (`capacity`, `blacklist_budget`).
+    pub fn refused_busy(&self, reason: &str) {
+        self.checks_refused
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// A check refused by the per-user rate limit.
+    pub fn rate_limited_user(&self) {
+        self.rate_limited_users.inc();
+    }
+
+    /// A request to the interactions endpoint refused (`signature`, `stale`, …).
+    pub fn request_rejected(&self, reason: &str) {
+        self.requests_rejected
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// Every metric in the OpenMetrics text format ([`CONTENT_TYPE`]).
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut text, &self.registry);
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_prometheus_conventions() {
+        let metrics = Metrics::new();
+        metrics.interaction("mx", "timed out");
+        metrics.rate_limited_user();
+        metrics.check_started();
+        let text = metrics.render();
+        for line in [
+            "echoterra_interactions_total{command=\"mx\",outcome=\"timed_out\"} 1",
+            "echoterra_rate_limited_users_total 1",
+            "echoterra_checks_in_flight 1",
+            "echoterra_build_info{version=\"",
+            "# TYPE echoterra_check_duration_seconds histogram",
+            "# EOF",
+        ] {
+            assert!(text.contains(line), "{line} missing in:\n{text}");
+        }
+    }
+}
