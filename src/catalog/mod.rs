@@ -26,7 +26,7 @@ pub use defaults::{
     Defaults, DiscordDefaults, DnsDefaults, LimitDefaults, RateLimitDefaults, StaffPermissions,
 };
 pub use mx::MxCatalog;
-pub use settings::{Colour, ProtocolEntry, SettingsCatalog};
+pub use settings::{Colour, Encryption, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};
 
 /// Everything the operator configures, validated.

@@ -1,4 +1,5 @@
-//! The slash command definitions the bot registers, built from the catalogue.
+//! The slash command definitions the bot registers, built from the catalogue (and
+//! `ALLOW_PRIVATE_TARGETS`, which turns `/smtp port` from choices into a number).
 
 use serenity::all::{
     CommandOptionType, CreateCommand, CreateCommandOption, InstallationContext, InteractionContext,
@@ -13,10 +14,10 @@ use crate::catalog::Catalog;
 /// account, which would let anyone carry it anywhere). Customer commands also work in
 /// a DM with the bot, where a customer may rather ask privately; staff commands work
 /// only in servers, where the staff rule can see the provider's server.
-pub fn definitions(catalog: &Catalog) -> Vec<CreateCommand> {
+pub fn definitions(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
     vec![settings()]
         .into_iter()
-        .chain(network_commands(catalog))
+        .chain(network_commands(catalog, allow_private_targets))
         .collect()
 }
 
@@ -43,6 +44,37 @@ fn private_option() -> CreateCommandOption {
     )
 }
 
+/// `/smtp port`: the catalogue's allowed ports as choices, so no other can be
+/// typed; any number when private targets are allowed (tests, private installs).
+fn port_option(catalog: &Catalog, allow_private_targets: bool) -> CreateCommandOption {
+    let smtp = &catalog.smtp;
+    let option = CreateCommandOption::new(
+        CommandOptionType::Integer,
+        "port",
+        format!("Port (default {})", smtp.port),
+    );
+    if allow_private_targets {
+        return option.min_int_value(1).max_int_value(65535);
+    }
+    smtp.allowed_ports
+        .iter()
+        .take(25)
+        .fold(option, |option, &port| {
+            let security = if smtp.implicit_tls_ports.contains(&port) {
+                "SSL/TLS"
+            } else {
+                "STARTTLS"
+            };
+            let role = if smtp.submission_ports.contains(&port) {
+                ", for mail apps"
+            } else {
+                ""
+            };
+            let default = if port == smtp.port { ", default" } else { "" };
+            option.add_int_choice(format!("{port} ({security}{role}{default})"), port.into())
+        })
+}
+
 fn settings() -> CreateCommand {
     for_everyone(CreateCommand::new("settings"))
         .description("Mail server settings for your mail app (IMAP, SMTP, POP3)")
@@ -62,15 +94,28 @@ fn settings() -> CreateCommand {
             CreateCommandOption::new(
                 CommandOptionType::String,
                 "email",
-                "Your email address, shown as your username",
+                "Your email address, shown as your username (only to you, unless private is false)",
             )
             .max_length(254),
         )
-        .add_option(private_option())
+        .add_option(CreateCommandOption::new(
+            CommandOptionType::Boolean,
+            "private",
+            "Show the answer only to you (the default when you give an email address)",
+        ))
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "profile",
+                "A file that sets up your mail app for your address (needs email)",
+            )
+            .add_string_choice("Apple (iPhone, iPad, Mac)", "apple")
+            .add_string_choice("Thunderbird", "thunderbird"),
+        )
 }
 
 /// The network checks.
-fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
+fn network_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
     let mx = for_everyone(CreateCommand::new("mx"))
         .description("Do a domain's MX records point to our mail server?")
         .add_option(
@@ -80,7 +125,9 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
                 "Your domain, e.g. example.com (or an email address)",
             )
             .required(true)
-            .max_length(300),
+            .max_length(300)
+            // Suggests the user's own last checked domains.
+            .set_autocomplete(true),
         )
         .add_option(private_option());
     let smtp = for_everyone(CreateCommand::new("smtp"))
@@ -96,25 +143,7 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
             )
             .max_length(300),
         )
-        .add_option(
-            CreateCommandOption::new(
-                CommandOptionType::Integer,
-                "port",
-                format!(
-                    "Port (default {}); allowed: {}",
-                    catalog.smtp.port,
-                    catalog
-                        .smtp
-                        .allowed_ports
-                        .iter()
-                        .map(u16::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-            .min_int_value(1)
-            .max_int_value(65535),
-        )
+        .add_option(port_option(catalog, allow_private_targets))
         .add_option(private_option());
     let blacklist = for_staff(CreateCommand::new("blacklist"), catalog)
         .description("Staff: is an IP address or host on a DNS blocklist?")
@@ -144,8 +173,11 @@ mod tests {
     #[test]
     fn definitions_are_within_discord_limits() {
         let catalog = Catalog::embedded().unwrap();
-        let json = serde_json::to_value(definitions(&catalog)).unwrap();
-        let commands = json.as_array().unwrap();
+        let mut commands = Vec::new();
+        for allow_private in [false, true] {
+            let json = serde_json::to_value(definitions(&catalog, allow_private)).unwrap();
+            commands.extend(json.as_array().unwrap().clone());
+        }
         assert!(!commands.is_empty());
         let valid_name = |name: &str| {
             (1..=32).contains(&name.chars().count())
@@ -167,7 +199,11 @@ mod tests {
                 let option_description = option["description"].as_str().unwrap();
                 assert!((1..=100).contains(&option_description.chars().count()));
                 total += option_name.len() + option_description.len();
-                for choice in option["choices"].as_array().cloned().unwrap_or_default() {
+                let choices = option["choices"].as_array().cloned().unwrap_or_default();
+                assert!(choices.len() <= 25);
+                // Discord refuses an option with both choices and autocomplete.
+                assert!(choices.is_empty() || option["autocomplete"] != true);
+                for choice in choices {
                     let choice_name = choice["name"].as_str().unwrap();
                     assert!((1..=100).contains(&choice_name.chars().count()));
                     total += choice_name.len() + choice["value"].as_str().map_or(0, str::len);
@@ -180,7 +216,7 @@ mod tests {
     #[test]
     fn every_command_needs_a_server_install_and_staff_ones_a_server() {
         let catalog = Catalog::embedded().unwrap();
-        let json = serde_json::to_value(definitions(&catalog)).unwrap();
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
         for command in json.as_array().unwrap() {
             let name = command["name"].as_str().unwrap();
             assert_eq!(
@@ -198,5 +234,73 @@ mod tests {
             };
             assert_eq!(command["contexts"], contexts, "{name}");
         }
+    }
+
+    fn option(commands: &serde_json::Value, command: &str, name: &str) -> serde_json::Value {
+        let command = commands
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == command)
+            .unwrap();
+        command["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn smtp_ports_are_the_catalogues_choices_unless_private_targets_are_allowed() {
+        let mut catalog = Catalog::embedded().unwrap();
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
+        let port = option(&json, "smtp", "port");
+        let values: Vec<u64> = port["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_u64().unwrap())
+            .collect();
+        assert_eq!(values, [25, 465, 587, 2525]);
+        assert_eq!(port["choices"][1]["name"], "465 (SSL/TLS, for mail apps)");
+        assert_eq!(
+            port["choices"][2]["name"],
+            "587 (STARTTLS, for mail apps, default)"
+        );
+        assert!(port["min_value"].is_null());
+        // The operator's catalogue decides.
+        catalog.smtp.allowed_ports = vec![587, 2525];
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
+        assert_eq!(
+            option(&json, "smtp", "port")["choices"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let json = serde_json::to_value(definitions(&catalog, true)).unwrap();
+        let free = option(&json, "smtp", "port");
+        assert!(free
+            .get("choices")
+            .is_none_or(|c| c.as_array().unwrap().is_empty()));
+        assert_eq!(free["min_value"], 1);
+        assert_eq!(free["max_value"], 65535);
+    }
+
+    #[test]
+    fn mx_autocompletes_and_settings_offers_profiles() {
+        let catalog = Catalog::embedded().unwrap();
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
+        assert_eq!(option(&json, "mx", "domain")["autocomplete"], true);
+        let profile = option(&json, "settings", "profile");
+        let values: Vec<&str> = profile["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(values, ["apple", "thunderbird"]);
     }
 }
