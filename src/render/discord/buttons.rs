@@ -102,14 +102,16 @@ pub fn for_report(report: &Report, audience: Audience) -> RunButtons {
     run
 }
 
-/// The host that receives the domain's mail first: the best MX host that has an
-/// address (the domain itself for an implicit MX); none for a null MX, a domain
-/// that does not exist or a failed lookup.
+/// The host that receives the domain's mail first: the best MX host reachable from
+/// the Internet, or else the best one with any address (its test then shows what
+/// is wrong with it); none for a null MX, a domain that does not exist, a failed
+/// lookup, or hosts written as IP addresses.
 fn receiving_host(details: &MxReport) -> Option<&str> {
-    details
-        .hosts
+    let hosts = &details.hosts;
+    hosts
         .iter()
-        .find(|host| !host.addresses.is_empty() && host.reachable != Some(false))
+        .find(|host| host.reachable == Some(true) && !host.addresses.is_empty())
+        .or_else(|| hosts.iter().find(|host| !host.addresses.is_empty()))
         .map(|host| host.host.as_str())
 }
 
@@ -187,6 +189,17 @@ mod tests {
         // No host to test: only "Run again".
         let none = for_report(&mx_report("example.com", vec![]), Audience::default());
         assert_eq!(none.buttons.len(), 1);
+        let literal = mx_report("example.com", vec![host("192.0.2.9", &[], Some(false))]);
+        assert_eq!(for_report(&literal, Audience::default()).buttons.len(), 1);
+        // Only a host on a private network: still the one to test.
+        let private = mx_report(
+            "example.com",
+            vec![host("mx.example.com", &["10.0.0.25"], Some(false))],
+        );
+        assert_eq!(
+            for_report(&private, Audience::default()).buttons[1].id(),
+            "v2:next:smtp:mx.example.com:25"
+        );
     }
 
     #[test]
