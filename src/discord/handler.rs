@@ -6,7 +6,7 @@
 //! `*_check` functions: staff, capacity and rate limits), for whoever presses it.
 
 use super::incoming::{Incoming, IncomingKind, PressedMessage};
-use super::options::Options;
+use super::options::{OptionError, Options};
 use super::response::{Live, Response};
 use super::staff::Standing;
 use super::Bot;
@@ -191,17 +191,21 @@ fn mx_check(bot: &Bot, incoming: &Incoming, input: &str, private: bool) -> Respo
 }
 
 fn smtp_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
-    let parsed = (|| -> Result<_, super::options::OptionError> {
-        Ok((
-            options.string("host")?,
-            options.integer("port")?,
-            options.flag("private")?,
-        ))
-    })();
-    match parsed {
+    match parse_smtp(options) {
         Ok((host, port, private)) => smtp_check(bot, incoming, host, port, private),
         Err(problem) => Response::error("Can't run that SMTP test", problem.to_string()),
     }
+}
+
+/// `/smtp`'s options: host, port, private.
+fn parse_smtp<'o>(
+    options: &'o Options<'_>,
+) -> Result<(Option<&'o str>, Option<i64>, bool), OptionError> {
+    Ok((
+        options.string("host")?,
+        options.integer("port")?,
+        options.flag("private")?,
+    ))
 }
 
 /// `/smtp` for `host` and `port`, from the command or a button: anyone may test the
