@@ -141,9 +141,9 @@ def parse_duration(text: Any) -> float | None:
 # ---------------------------------------------------------------------------- YAML
 
 
-def load_all_yaml(c: Checker) -> dict[Path, list[Any]]:
-    """Every YAML file under deploy/, each as its list of documents."""
-    documents: dict[Path, list[Any]] = {}
+def load_all_yaml(c: Checker) -> dict[Path, list[Any] | None]:
+    """Every YAML file under deploy/, each as its list of documents (None: did not parse)."""
+    documents: dict[Path, list[Any] | None] = {}
     for path in sorted(DEPLOY.rglob("*")):
         if path.suffix not in {".yaml", ".yml"} or not path.is_file():
             continue
@@ -153,6 +153,7 @@ def load_all_yaml(c: Checker) -> dict[Path, list[Any]]:
             mark = getattr(err, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "YAML"
             c.fail(path, where, f"does not parse: {err}")
+            documents[path] = None
             continue
         c.check(bool(docs), path, "(file)", "holds no YAML document")
         documents[path] = docs
@@ -178,6 +179,8 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
     if not c.check(kustomization_path in documents, kustomization_path, "(file)",
                    "missing: the Kubernetes manifests are applied through it"):
         return
+    if any(documents[p] is None for p in documents if p.parent == K8S):
+        return  # a file did not parse (reported): the checks below would only add noise
     kustomization = documents[kustomization_path][0]
     resources = kustomization.get("resources") or []
 
@@ -370,7 +373,7 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
                     "is a secret: take it from a Secret (valueFrom.secretKeyRef), not a plain value")
 
     bot = find_bot_container(deployment)
-    bot_field = f"spec.template.spec.containers({bot.get('name')})"
+    bot_field = f"spec.template.spec.containers[{pod['containers'].index(bot)}]({bot.get('name')})"
     env = {e.get("name"): e for e in bot.get("env") or []}
 
     # Probes on the port the bot listens on.
@@ -418,13 +421,13 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
     resolvers = [ct for _, _, ct in containers if ct is not bot and "unbound" in str(ct.get("image"))]
     if c.check(bool(resolvers), path, "spec.template.spec", "no resolver (Unbound) container in the pod"):
         resolver = resolvers[0]
+        resolver_field = next(f"{where}[{i}]({ct.get('name')})" for where, i, ct in containers if ct is resolver)
         if resolver in (pod.get("initContainers") or []):
-            c.check(resolver.get("restartPolicy") == "Always", path,
-                    f"spec.template.spec.initContainers({resolver.get('name')}).restartPolicy",
+            c.check(resolver.get("restartPolicy") == "Always", path, f"{resolver_field}.restartPolicy",
                     "must be Always (a sidecar that runs beside the bot)")
         c.check(bool(resolver.get("livenessProbe") or resolver.get("startupProbe")), path,
-                f"resolver container {resolver.get('name')}", "has no probe")
-        conf = resolver_config(c, path, pod, resolver, generators)
+                f"{resolver_field}.livenessProbe", "missing")
+        conf = resolver_config(c, path, pod, resolver, resolver_field, generators)
         if c.check(bool(dns), path, f"{bot_field}.env[DNS_SERVERS]", "missing: the bot would use the cluster DNS"):
             ip, port = split_host_port(dns.split(",")[0])
             c.check(ip.startswith("127."), path, f"{bot_field}.env[DNS_SERVERS]",
@@ -444,7 +447,8 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
                 "is not a non-secret variable the bot reads")
 
 
-def resolver_config(c: Checker, path: Path, pod: dict, resolver: dict, generators: dict) -> Path | None:
+def resolver_config(c: Checker, path: Path, pod: dict, resolver: dict, field: str,
+                    generators: dict) -> Path | None:
     """The unbound.conf that the resolver container reads, from its ConfigMap generator."""
     wanted = resolver_config_path()
     volumes = {v.get("name"): v for v in pod.get("volumes") or []}
@@ -457,7 +461,7 @@ def resolver_config(c: Checker, path: Path, pod: dict, resolver: dict, generator
             key = key or Path(source).name
             if f"{mount.get('mountPath').rstrip('/')}/{key}" == wanted:
                 return K8S / source
-    c.fail(path, f"initContainers({resolver.get('name')}).volumeMounts",
+    c.fail(path, f"{field}.volumeMounts",
            f"no generated ConfigMap provides {wanted}, the file the resolver image reads")
     return None
 
@@ -560,7 +564,7 @@ def check_resolver_reach(c: Checker, conf: Path, ip: str, port: int, file: Path,
         net, _, action = entry.partition(" ")
         network = ipaddress.ip_network(net, strict=False)
         if address.version == network.version and address in network:
-            if best is None or network.prefixlen > best[0]:
+            if best is None or network.prefixlen >= best[0]:
                 best = (network.prefixlen, action.strip())
     allowed = best[1].startswith("allow") if best else address.is_loopback
     c.check(allowed, file, field, f"{ip} is not allowed by access-control in {rel(conf)}")
@@ -570,7 +574,7 @@ def check_resolver_reach(c: Checker, conf: Path, ip: str, port: int, file: Path,
 
 
 def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
-    if not c.check(COMPOSE in documents, COMPOSE, "(file)", "missing"):
+    if not c.check(COMPOSE in documents, COMPOSE, "(file)", "missing") or documents[COMPOSE] is None:
         return
     compose = documents[COMPOSE][0]
     services = compose.get("services") or {}
