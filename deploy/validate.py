@@ -556,17 +556,18 @@ def check_resolver_reach(c: Checker, conf: Path, ip: str, port: int, file: Path,
     interfaces = options.get("interface", ["127.0.0.1"])
     c.check(any(i in {"0.0.0.0", "::", ip} for i in interfaces), file, field,
             f"{ip}, but {rel(conf)} listens only on {', '.join(interfaces)}")
-    # Unbound applies the most specific access-control that holds the address; with
-    # none, only loopback may ask.
+    # Unbound applies the most specific access-control that holds the address, after
+    # built-in defaults that the file's own entries for the same block replace.
+    defaults = ["0.0.0.0/0 refuse", "127.0.0.0/8 allow", "::0/0 refuse", "::1 allow"]
     address = ipaddress.ip_address(ip)
     best: tuple[int, str] | None = None
-    for entry in options.get("access-control", []):
+    for entry in defaults + options.get("access-control", []):
         net, _, action = entry.partition(" ")
         network = ipaddress.ip_network(net, strict=False)
         if address.version == network.version and address in network:
             if best is None or network.prefixlen >= best[0]:
                 best = (network.prefixlen, action.strip())
-    allowed = best[1].startswith("allow") if best else address.is_loopback
+    allowed = best is not None and best[1].startswith("allow")
     c.check(allowed, file, field, f"{ip} is not allowed by access-control in {rel(conf)}")
 
 
