@@ -11,6 +11,7 @@ pub mod mx;
 pub mod resolver;
 pub mod settings;
 pub mod smtp;
+pub mod spf;
 
 use tokio::sync::mpsc;
 
