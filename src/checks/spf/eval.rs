@@ -96,7 +96,11 @@ fn sender_parts(sender: &str, helo: &str) -> (String, String) {
         Some((local, domain)) => (local, domain),
         None => ("", sender),
     };
-    let local = if local.is_empty() { "postmaster" } else { local };
+    let local = if local.is_empty() {
+        "postmaster"
+    } else {
+        local
+    };
     let domain = domain.strip_suffix('.').unwrap_or(domain);
     (local.to_string(), domain.to_string())
 }
@@ -123,7 +127,10 @@ pub fn check_domain(name: &str) -> Result<(), String> {
         ));
     }
     if let Some(bad) = name.chars().find(|c| !c.is_ascii_graphic()) {
-        return Err(format!("it contains the character U+{:04X}", u32::from(bad)));
+        return Err(format!(
+            "it contains the character U+{:04X}",
+            u32::from(bad)
+        ));
     }
     for label in name.split('.') {
         if label.is_empty() {
@@ -147,6 +154,9 @@ struct Outcome {
     result: SpfResult,
     reason: String,
     explanation: Option<String>,
+    /// For none: why there is no record, in a few words ("NXDOMAIN"), so that an
+    /// include or redirect can say it without repeating the whole sentence.
+    cause: Option<String>,
 }
 
 impl Outcome {
@@ -155,7 +165,23 @@ impl Outcome {
             result,
             reason,
             explanation: None,
+            cause: None,
         }
+    }
+
+    /// §4.3, §4.5: no record at `domain`, for `cause`.
+    fn none(domain: &str, cause: String, section: &str) -> Outcome {
+        Outcome {
+            result: SpfResult::None,
+            reason: format!("{domain} has no SPF record ({cause}) (RFC 7208 {section})"),
+            explanation: None,
+            cause: Some(cause),
+        }
+    }
+
+    /// The cause of a none, for the sentence of the include or redirect that met it.
+    fn cause(&self) -> &str {
+        self.cause.as_deref().unwrap_or(&self.reason)
     }
 }
 
@@ -230,10 +256,8 @@ impl<'a> Evaluator<'a> {
         async move {
             // §4.3: a malformed domain has no policy.
             if let Err(why) = check_domain(&domain) {
-                return Outcome::error(
-                    SpfResult::None,
-                    format!("{domain:?} is not a valid domain name ({why}), so it has no SPF policy (RFC 7208 §4.3)"),
-                );
+                let cause = format!("it is not a valid domain name: {why}");
+                return Outcome::none(&format!("{domain:?}"), cause, "§4.3");
             }
             let text = match self.fetch_record(&domain).await {
                 Ok(text) => text,
@@ -265,17 +289,10 @@ impl<'a> Evaluator<'a> {
         let texts = match sort(answer) {
             Found::Records(texts) => texts,
             // §4.4: NXDOMAIN → none (§4.3); no TXT at all → no record → none (§4.5).
-            Found::Void(why) => {
-                return Err(Outcome::error(
-                    SpfResult::None,
-                    format!("{domain} has no SPF record: its TXT lookup found nothing, {why} (RFC 7208 §4.5)"),
-                ))
-            }
+            Found::Void(why) => return Err(Outcome::none(domain, why.to_string(), "§4.5")),
             Found::Invalid(_) => {
-                return Err(Outcome::error(
-                    SpfResult::None,
-                    format!("{domain:?} cannot be looked up in DNS, so it has no SPF policy (RFC 7208 §4.3)"),
-                ))
+                let cause = "the name cannot be looked up in DNS".to_string();
+                return Err(Outcome::none(domain, cause, "§4.3"));
             }
             // §4.4: "If the DNS lookup returns a server failure (RCODE 2) or some other
             // error (RCODE other than 0 or 3), or if the lookup times out, then
@@ -293,9 +310,10 @@ impl<'a> Evaluator<'a> {
             .filter(|text| record::is_spf_record(text))
             .collect();
         match spf.len() {
-            0 => Err(Outcome::error(
-                SpfResult::None,
-                format!("{domain} has TXT records but none is an SPF record (v=spf1) (RFC 7208 §4.5)"),
+            0 => Err(Outcome::none(
+                domain,
+                "none of its TXT records starts with v=spf1".to_string(),
+                "§4.5",
             )),
             1 => Ok(spf.remove(0)),
             n => Err(Outcome::error(
@@ -336,7 +354,10 @@ impl<'a> Evaluator<'a> {
         }
         let resolver = self.resolver;
         let fetches = join_all(targets.iter().map(|target| resolver.txt(target)));
-        if tokio::time::timeout_at(self.deadline, fetches).await.is_err() {
+        if tokio::time::timeout_at(self.deadline, fetches)
+            .await
+            .is_err()
+        {
             self.timed_out = true;
         }
     }
@@ -350,7 +371,9 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Outcome, Abort> {
         for directive in &record.directives {
             let step = self.step(depth, domain, &directive.text, TraceOutcome::NoMatch, "");
-            let found = self.evaluate_directive(directive, domain, depth, step).await;
+            let found = self
+                .evaluate_directive(directive, domain, depth, step)
+                .await;
             let found = match found {
                 Ok(found) => found,
                 Err(abort) => {
@@ -387,6 +410,7 @@ impl<'a> Evaluator<'a> {
                 result,
                 reason,
                 explanation,
+                cause: None,
             });
         }
         // §6.1: "Any redirect modifier MUST be ignored if there is an all mechanism
@@ -429,7 +453,7 @@ impl<'a> Evaluator<'a> {
         let inner = self.check_host_at(target.clone(), depth + 1).await;
         if inner.result == SpfResult::None {
             // §6.1: "if no SPF record is found ... the result is a permerror rather than none".
-            let reason = format!("\"{text}\" in {domain} points to {target}, which has no SPF record ({}), so receivers return permerror (RFC 7208 §6.1)", inner.reason);
+            let reason = format!("\"{text}\" in {domain} points to {target}, which has no SPF record ({}), so receivers return permerror (RFC 7208 §6.1)", inner.cause());
             self.finish(step, TraceOutcome::Error, &reason);
             return Err(permerror(reason));
         }
@@ -470,14 +494,18 @@ impl<'a> Evaluator<'a> {
                     Match::Yes(format!("{ip} is in {network}/{prefix}"))
                 }
                 IpAddr::V4(ip) => Match::No(format!("{ip} is not in {network}/{prefix}")),
-                IpAddr::V6(_) => Match::No("the client is IPv6; ip4 matches IPv4 clients".to_string()),
+                IpAddr::V6(_) => {
+                    Match::No("the client is IPv6; ip4 matches IPv4 clients".to_string())
+                }
             }),
             Mechanism::Ip6 { network, prefix } => Ok(match self.ip {
                 IpAddr::V6(ip) if in_v6_network(*network, *prefix, ip) => {
                     Match::Yes(format!("{ip} is in {network}/{prefix}"))
                 }
                 IpAddr::V6(ip) => Match::No(format!("{ip} is not in {network}/{prefix}")),
-                IpAddr::V4(_) => Match::No("the client is IPv4; ip6 matches IPv6 clients".to_string()),
+                IpAddr::V4(_) => {
+                    Match::No("the client is IPv4; ip6 matches IPv6 clients".to_string())
+                }
             }),
             Mechanism::Exists(spec) => {
                 let target = self.target(spec, domain).await;
@@ -511,7 +539,7 @@ impl<'a> Evaluator<'a> {
             SpfResult::Permerror => Err(permerror(inner.reason)),
             SpfResult::None => Err(permerror(format!(
                 "\"{term}\" in {domain} includes {target}, which has no SPF record ({}), so receivers return permerror (RFC 7208 §5.2)",
-                inner.reason
+                inner.cause()
             ))),
         }
     }
@@ -526,7 +554,9 @@ impl<'a> Evaluator<'a> {
         step: usize,
     ) -> Result<Match, Abort> {
         if let Err(why) = check_domain(target) {
-            return Ok(Match::No(format!("{target:?} is not a valid domain ({why}); nothing looked up")));
+            return Ok(Match::No(format!(
+                "{target:?} is not a valid domain ({why}); nothing looked up"
+            )));
         }
         match self.addresses(target).await {
             Found::Records(addresses) => Ok(self.match_addresses(target, &addresses, cidr)),
@@ -552,7 +582,9 @@ impl<'a> Evaluator<'a> {
         step: usize,
     ) -> Result<Match, Abort> {
         if let Err(why) = check_domain(target) {
-            return Ok(Match::No(format!("{target:?} is not a valid domain ({why}); nothing looked up")));
+            return Ok(Match::No(format!(
+                "{target:?} is not a valid domain ({why}); nothing looked up"
+            )));
         }
         let answer = self.bounded(self.resolver.mx(target)).await;
         let exchanges = match sort(answer) {
@@ -599,10 +631,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        Ok(Match::No(format!(
-            "no MX host of {target} has {}",
-            self.ip
-        )))
+        Ok(Match::No(format!("no MX host of {target} has {}", self.ip)))
     }
 
     /// §5.5: a validated name of the client equal to or under the target.
@@ -642,7 +671,9 @@ impl<'a> Evaluator<'a> {
         step: usize,
     ) -> Result<Match, Abort> {
         if let Err(why) = check_domain(target) {
-            return Ok(Match::No(format!("{target:?} is not a valid domain ({why}); nothing looked up")));
+            return Ok(Match::No(format!(
+                "{target:?} is not a valid domain ({why}); nothing looked up"
+            )));
         }
         let answer = self.bounded(self.resolver.ipv4(target)).await;
         match sort(answer) {
@@ -665,16 +696,22 @@ impl<'a> Evaluator<'a> {
         let step = self.step(depth, domain, text, TraceOutcome::Ignored, "");
         let target = self.target(spec, domain).await;
         let result: Result<String, String> = async {
-            check_domain(&target).map_err(|why| format!("{target:?} is not a valid domain ({why})"))?;
+            check_domain(&target)
+                .map_err(|why| format!("{target:?} is not a valid domain ({why})"))?;
             let answer = self.bounded(self.resolver.txt(&target)).await;
             let mut texts = match sort(answer) {
                 Found::Records(texts) => texts,
                 Found::Void(why) => return Err(format!("{target}: {why}")),
                 Found::Invalid(name) => return Err(format!("{name:?} cannot be looked up")),
-                Found::Failed(failure) => return Err(format!("the TXT lookup of {target} failed: {failure}")),
+                Found::Failed(failure) => {
+                    return Err(format!("the TXT lookup of {target} failed: {failure}"))
+                }
             };
             if texts.len() != 1 {
-                return Err(format!("{target} has {} TXT records instead of one", texts.len()));
+                return Err(format!(
+                    "{target} has {} TXT records instead of one",
+                    texts.len()
+                ));
             }
             let text = texts.remove(0);
             let explain = MacroString::parse(&text, Context::Explanation)
@@ -684,11 +721,19 @@ impl<'a> Evaluator<'a> {
         .await;
         match result {
             Ok(explanation) => {
-                self.finish(step, TraceOutcome::Followed, &format!("explanation: {}", clean(&explanation)));
+                self.finish(
+                    step,
+                    TraceOutcome::Followed,
+                    &format!("explanation: {}", clean(&explanation)),
+                );
                 Some(explanation)
             }
             Err(why) => {
-                self.finish(step, TraceOutcome::Ignored, &format!("no explanation: {why} (RFC 7208 §6.2)"));
+                self.finish(
+                    step,
+                    TraceOutcome::Ignored,
+                    &format!("no explanation: {why} (RFC 7208 §6.2)"),
+                );
                 None
             }
         }
@@ -723,7 +768,7 @@ impl<'a> Evaluator<'a> {
     /// The client's addresses of the family that matters (§5: A for an IPv4 client,
     /// AAAA for an IPv6 client).
     async fn addresses(&mut self, name: &str) -> Found<IpAddr> {
-        let found = match self.ip {
+        match self.ip {
             IpAddr::V4(_) => {
                 let answer = self.bounded(self.resolver.ipv4(name)).await;
                 into_ips(sort(answer), IpAddr::V4)
@@ -732,15 +777,18 @@ impl<'a> Evaluator<'a> {
                 let answer = self.bounded(self.resolver.ipv6(name)).await;
                 into_ips(sort(answer), IpAddr::V6)
             }
-        };
-        found
+        }
     }
 
     /// §5.3, §5.4: does any address, under the prefix length, hold the client?
     fn match_addresses(&self, name: &str, addresses: &[IpAddr], cidr: DualCidr) -> Match {
         let hit = addresses.iter().find(|address| match (address, self.ip) {
-            (IpAddr::V4(address), IpAddr::V4(ip)) => in_v4_network(*address, cidr.v4.unwrap_or(32), ip),
-            (IpAddr::V6(address), IpAddr::V6(ip)) => in_v6_network(*address, cidr.v6.unwrap_or(128), ip),
+            (IpAddr::V4(address), IpAddr::V4(ip)) => {
+                in_v4_network(*address, cidr.v4.unwrap_or(32), ip)
+            }
+            (IpAddr::V6(address), IpAddr::V6(ip)) => {
+                in_v6_network(*address, cidr.v6.unwrap_or(128), ip)
+            }
             _ => false,
         });
         match hit {
@@ -750,7 +798,10 @@ impl<'a> Evaluator<'a> {
                     (IpAddr::V6(_), DualCidr { v6: Some(len), .. }) => format!("/{len}"),
                     _ => String::new(),
                 };
-                Match::Yes(format!("{name} has {address}{prefix}, which holds {}", self.ip))
+                Match::Yes(format!(
+                    "{name} has {address}{prefix}, which holds {}",
+                    self.ip
+                ))
             }
             None => Match::No(format!("no address of {name} holds {}", self.ip)),
         }
@@ -852,7 +903,14 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Adds a trace step and returns its index.
-    fn step(&mut self, depth: usize, domain: &str, term: &str, outcome: TraceOutcome, detail: &str) -> usize {
+    fn step(
+        &mut self,
+        depth: usize,
+        domain: &str,
+        term: &str,
+        outcome: TraceOutcome,
+        detail: &str,
+    ) -> usize {
         self.trace.push(TraceStep {
             depth,
             domain: clean(domain),
@@ -884,12 +942,16 @@ fn into_ips<T>(found: Found<T>, wrap: fn(T) -> IpAddr) -> Found<IpAddr> {
 
 /// Whether the first `prefix` bits of `ip` and `network` agree (§5.6).
 fn in_v4_network(network: Ipv4Addr, prefix: u8, ip: Ipv4Addr) -> bool {
-    let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0);
     u32::from(network) & mask == u32::from(ip) & mask
 }
 
 fn in_v6_network(network: Ipv6Addr, prefix: u8, ip: Ipv6Addr) -> bool {
-    let mask = u128::MAX.checked_shl(128 - u32::from(prefix.min(128))).unwrap_or(0);
+    let mask = u128::MAX
+        .checked_shl(128 - u32::from(prefix.min(128)))
+        .unwrap_or(0);
     u128::from(network) & mask == u128::from(ip) & mask
 }
 
@@ -900,18 +962,42 @@ mod tests {
     #[test]
     fn senders_without_local_part_are_postmaster() {
         let parts = |sender, helo| sender_parts(sender, helo);
-        assert_eq!(parts("jane@example.com", "h.example"), ("jane".into(), "example.com".into()));
-        assert_eq!(parts("@example.com", "h.example"), ("postmaster".into(), "example.com".into()));
-        assert_eq!(parts("example.com", "h.example"), ("postmaster".into(), "example.com".into()));
-        assert_eq!(parts("", "mx.example.org"), ("postmaster".into(), "mx.example.org".into()));
-        assert_eq!(parts("<>", "mx.example.org"), ("postmaster".into(), "mx.example.org".into()));
-        assert_eq!(parts("a@b@example.com", "h"), ("a@b".into(), "example.com".into()));
+        assert_eq!(
+            parts("jane@example.com", "h.example"),
+            ("jane".into(), "example.com".into())
+        );
+        assert_eq!(
+            parts("@example.com", "h.example"),
+            ("postmaster".into(), "example.com".into())
+        );
+        assert_eq!(
+            parts("example.com", "h.example"),
+            ("postmaster".into(), "example.com".into())
+        );
+        assert_eq!(
+            parts("", "mx.example.org"),
+            ("postmaster".into(), "mx.example.org".into())
+        );
+        assert_eq!(
+            parts("<>", "mx.example.org"),
+            ("postmaster".into(), "mx.example.org".into())
+        );
+        assert_eq!(
+            parts("a@b@example.com", "h"),
+            ("a@b".into(), "example.com".into())
+        );
     }
 
     #[test]
     fn ipv4_mapped_clients_are_ipv4() {
-        assert_eq!(client_ip("::ffff:192.0.2.1".parse().unwrap()), "192.0.2.1".parse::<IpAddr>().unwrap());
-        assert_eq!(client_ip("2001:db8::1".parse().unwrap()), "2001:db8::1".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip("::ffff:192.0.2.1".parse().unwrap()),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_ip("2001:db8::1".parse().unwrap()),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
     }
 
     /// §4.3: what makes the domain invalid, so the result none.
@@ -919,7 +1005,15 @@ mod tests {
     fn initial_processing_refuses_malformed_domains() {
         assert!(check_domain("example.com").is_ok());
         assert!(check_domain("_spf.example.com").is_ok());
-        for bad in ["", "localhost", "a..example", ".example.com", "sp ace.example", &format!("{}.example", "a".repeat(64)), &format!("{}example", "abcdefghi.".repeat(26))] {
+        for bad in [
+            "",
+            "localhost",
+            "a..example",
+            ".example.com",
+            "sp ace.example",
+            &format!("{}.example", "a".repeat(64)),
+            &format!("{}example", "abcdefghi.".repeat(26)),
+        ] {
             assert!(check_domain(bad).is_err(), "{bad}");
         }
     }

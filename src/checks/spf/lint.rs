@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use futures::future::join_all;
 use serde::Serialize;
 
-use super::clean;
 use super::eval::{check_domain, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS};
 use super::macros::truncate_domain;
 use super::record::{self, Mechanism, Qualifier, Record};
+use super::{clean, clean_to, MAX_RECORD_TEXT};
 use crate::checks::resolver::{DnsAnswer, DnsResolver, MxData};
 
 /// How bad a finding is.
@@ -105,7 +105,10 @@ impl Probe {
 /// Lints the tree of `domain`.
 pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
     let domain = domain.trim();
-    let domain = domain.strip_suffix('.').unwrap_or(domain).to_ascii_lowercase();
+    let domain = domain
+        .strip_suffix('.')
+        .unwrap_or(domain)
+        .to_ascii_lowercase();
     let mut linter = Linter {
         root: domain.clone(),
         lint: Lint {
@@ -235,12 +238,16 @@ impl Linter {
                 format!("{domain} publishes {} SPF records and must publish exactly one: receivers return permerror (RFC 7208 §4.5)", spf.len()),
             );
             for text in spf {
-                self.lint.records.push((domain.clone(), clean(&text)));
+                self.lint
+                    .records
+                    .push((domain.clone(), clean_to(&text, MAX_RECORD_TEXT)));
             }
             return;
         }
         let text = spf.remove(0);
-        self.lint.records.push((domain.clone(), clean(&text)));
+        self.lint
+            .records
+            .push((domain.clone(), clean_to(&text, MAX_RECORD_TEXT)));
         match record::parse(&text) {
             Ok(record) => self.read_terms(&node, &record, next),
             Err(err) => self.find(
@@ -317,7 +324,8 @@ impl Linter {
         }
         for modifier in &record.unknown_modifiers {
             let name = modifier.name.to_ascii_lowercase();
-            if ["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"].contains(&name.as_str()) {
+            if ["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"].contains(&name.as_str())
+            {
                 let fixed = modifier.text.replacen('=', ":", 1);
                 self.find(
                     Severity::Warning,

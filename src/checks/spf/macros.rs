@@ -79,12 +79,17 @@ impl MacroString {
         while let Some(c) = chars.next() {
             if c != '%' {
                 // §7.1: macro-literal = %x21-24 / %x26-7E; explain-string adds SP (§6.2).
-                let allowed = matches!(c, '\x21'..='\x7e') || (c == ' ' && context == Context::Explanation);
+                let allowed =
+                    matches!(c, '\x21'..='\x7e') || (c == ' ' && context == Context::Explanation);
                 if !allowed {
                     return Err(format!(
                         "it contains {}, which SPF allows only as a visible ASCII character{}",
                         describe_char(c),
-                        if context == Context::Explanation { " or space" } else { "" }
+                        if context == Context::Explanation {
+                            " or space"
+                        } else {
+                            ""
+                        }
                     ));
                 }
                 literal.push(c);
@@ -226,7 +231,11 @@ fn ends_with_escape(text: &str, tail: &str) -> bool {
 /// §7.1 toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum ).
 fn is_toplabel(label: &str) -> bool {
     let bytes = label.as_bytes();
-    if bytes.is_empty() || !bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-') {
+    if bytes.is_empty()
+        || !bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    {
         return false;
     }
     if label.contains('-') {
@@ -267,9 +276,9 @@ impl Macro {
             None
         } else {
             // §7.3: "If a DIGIT is specified, the value MUST be nonzero."
-            let value = digits
-                .bytes()
-                .fold(0usize, |acc, d| acc.saturating_mul(10).saturating_add(usize::from(d - b'0')));
+            let value = digits.bytes().fold(0usize, |acc, d| {
+                acc.saturating_mul(10).saturating_add(usize::from(d - b'0'))
+            });
             if value == 0 {
                 return Err(format!(
                     "\"{shown}\" keeps zero parts: the number must be at least 1 (RFC 7208 §7.3)"
@@ -448,7 +457,10 @@ mod tests {
             ("%{lr}", "strong-bad"),
             ("%{lr-}", "bad.strong"),
             ("%{l1r-}", "strong"),
-            ("%{ir}.%{v}._spf.%{d2}", "3.2.0.192.in-addr._spf.example.com"),
+            (
+                "%{ir}.%{v}._spf.%{d2}",
+                "3.2.0.192.in-addr._spf.example.com",
+            ),
             ("%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com"),
             (
                 "%{lr-}.lp.%{ir}.%{v}._spf.%{d2}",
@@ -475,14 +487,20 @@ mod tests {
 
     #[test]
     fn upper_case_letters_url_escape_and_escapes_expand() {
-        assert_eq!(expand("%{S}", "192.0.2.3"), "strong-bad%40email.example.com");
+        assert_eq!(
+            expand("%{S}", "192.0.2.3"),
+            "strong-bad%40email.example.com"
+        );
         assert_eq!(expand("100%% %_x%-y", "192.0.2.3"), "100%  x%20y");
         assert_eq!(expand("%{i}", "2001:db8::cb01").split('.').count(), 32);
         assert_eq!(expand("%{c} %{v}", "2001:db8::cb01"), "2001:db8::cb01 ip6");
         assert_eq!(expand("%{t} %{r}", "192.0.2.3"), "1700000000 unknown");
         assert_eq!(expand("%{h}", "192.0.2.3"), "mx.example.org");
         // More parts asked for than there are: all of them.
-        assert_eq!(expand("%{d99999999999999999999999}", "192.0.2.3"), "email.example.com");
+        assert_eq!(
+            expand("%{d99999999999999999999999}", "192.0.2.3"),
+            "email.example.com"
+        );
         assert_eq!(expand("%{lR-}", "192.0.2.3"), "bad.strong");
     }
 

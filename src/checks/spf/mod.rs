@@ -147,10 +147,18 @@ pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
 /// Longest text from DNS that reaches a reason, explanation or trace.
 pub const MAX_TEXT: usize = 512;
 
+/// Longest record text a [`Lint`] keeps: records can be long, but not this long.
+pub const MAX_RECORD_TEXT: usize = 4096;
+
 /// Text from DNS made safe to show: control and bidirectional-override characters
 /// escaped, at most [`MAX_TEXT`] characters (cut with "…").
 pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(MAX_TEXT));
+    clean_to(text, MAX_TEXT)
+}
+
+/// [`clean`], with at most `max` characters.
+pub fn clean_to(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
     let mut count = 0;
     for c in text.chars() {
         let piece: String = if c.is_control() || is_format_override(c) {
@@ -159,7 +167,7 @@ pub fn clean(text: &str) -> String {
             c.to_string()
         };
         let len = piece.chars().count();
-        if count + len > MAX_TEXT - 1 {
+        if count + len > max.saturating_sub(1) {
             out.push('…');
             return out;
         }
@@ -207,5 +215,6 @@ mod tests {
         assert_eq!(long.chars().count(), MAX_TEXT);
         assert!(long.ends_with('…'));
         assert_eq!(clean("plain text"), "plain text");
+        assert_eq!(clean_to("abcdef", 4), "abc…");
     }
 }

@@ -172,8 +172,7 @@ pub fn parse(text: &str) -> Result<Record, SyntaxError> {
                 _ => {
                     // §6: unknown modifiers are ignored, but their value must still be a
                     // valid macro-string (§12 unknown-modifier = name "=" macro-string).
-                    MacroString::parse(value, super::macros::Context::DomainSpec)
-                        .map_err(error)?;
+                    MacroString::parse(value, super::macros::Context::DomainSpec).map_err(error)?;
                     record.unknown_modifiers.push(UnknownModifier {
                         name: name.to_string(),
                         text: term.to_string(),
@@ -312,7 +311,10 @@ fn domain_and_cidr(name: &str, args: &str) -> Result<(Option<MacroString>, DualC
 /// `network[/length]` of `ip4` and `ip6`.
 fn ip_network(args: &str, max: u8) -> Result<(&str, Option<u8>), String> {
     let Some(args) = args.strip_prefix(':') else {
-        return Err("an address is needed, as in ip4:192.0.2.0/24 or ip6:2001:db8::/32 (RFC 7208 §5.6)".to_string());
+        return Err(
+            "an address is needed, as in ip4:192.0.2.0/24 or ip6:2001:db8::/32 (RFC 7208 §5.6)"
+                .to_string(),
+        );
     };
     match args.split_once('/') {
         None => Ok((args, None)),
@@ -376,7 +378,14 @@ mod tests {
         for yes in ["v=spf1", "v=spf1 -all", "V=SPF1 a", "v=Spf1  mx"] {
             assert!(is_spf_record(yes), "{yes}");
         }
-        for no in ["v=spf10", "v=spf1\t-all", " v=spf1", "spf1", "v=spf2.0/pra", ""] {
+        for no in [
+            "v=spf10",
+            "v=spf1\t-all",
+            " v=spf1",
+            "spf1",
+            "v=spf2.0/pra",
+            "",
+        ] {
             assert!(!is_spf_record(no), "{no}");
         }
     }
@@ -389,29 +398,83 @@ mod tests {
         )
         .unwrap();
         let qualifiers: Vec<Qualifier> = record.directives.iter().map(|d| d.qualifier).collect();
-        assert_eq!(qualifiers[..4], [
-            Qualifier::Pass,
-            Qualifier::Fail,
-            Qualifier::Softfail,
-            Qualifier::Neutral
-        ]);
+        assert_eq!(
+            qualifiers[..4],
+            [
+                Qualifier::Pass,
+                Qualifier::Fail,
+                Qualifier::Softfail,
+                Qualifier::Neutral
+            ]
+        );
         let m: Vec<&Mechanism> = record.directives.iter().map(|d| &d.mechanism).collect();
-        assert_eq!(m[0], &Mechanism::A { domain: None, cidr: DualCidr::default() });
+        assert_eq!(
+            m[0],
+            &Mechanism::A {
+                domain: None,
+                cidr: DualCidr::default()
+            }
+        );
         match m[1] {
-            Mechanism::Mx { domain: Some(d), cidr } => {
+            Mechanism::Mx {
+                domain: Some(d),
+                cidr,
+            } => {
                 assert_eq!(d.literal().as_deref(), Some("mail.example.com"));
-                assert_eq!(*cidr, DualCidr { v4: Some(24), v6: Some(64) });
+                assert_eq!(
+                    *cidr,
+                    DualCidr {
+                        v4: Some(24),
+                        v6: Some(64)
+                    }
+                );
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(m[2], &Mechanism::Ptr(None));
-        assert_eq!(m[3], &Mechanism::Ip4 { network: "192.0.2.0".parse().unwrap(), prefix: 24 });
-        assert_eq!(m[4], &Mechanism::Ip6 { network: "2001:db8::".parse().unwrap(), prefix: 32 });
+        assert_eq!(
+            m[3],
+            &Mechanism::Ip4 {
+                network: "192.0.2.0".parse().unwrap(),
+                prefix: 24
+            }
+        );
+        assert_eq!(
+            m[4],
+            &Mechanism::Ip6 {
+                network: "2001:db8::".parse().unwrap(),
+                prefix: 32
+            }
+        );
         assert!(matches!(m[5], Mechanism::Exists(spec) if spec.has_macros()));
         assert!(matches!(m[6], Mechanism::Include(_)));
-        assert_eq!(m[7], &Mechanism::A { domain: None, cidr: DualCidr { v4: Some(0), v6: None } });
-        assert_eq!(m[8], &Mechanism::Mx { domain: None, cidr: DualCidr { v4: None, v6: Some(0) } });
-        assert_eq!(m[9], &Mechanism::Ip4 { network: "192.0.2.1".parse().unwrap(), prefix: 32 });
+        assert_eq!(
+            m[7],
+            &Mechanism::A {
+                domain: None,
+                cidr: DualCidr {
+                    v4: Some(0),
+                    v6: None
+                }
+            }
+        );
+        assert_eq!(
+            m[8],
+            &Mechanism::Mx {
+                domain: None,
+                cidr: DualCidr {
+                    v4: None,
+                    v6: Some(0)
+                }
+            }
+        );
+        assert_eq!(
+            m[9],
+            &Mechanism::Ip4 {
+                network: "192.0.2.1".parse().unwrap(),
+                prefix: 32
+            }
+        );
         assert_eq!(m[10], &Mechanism::All);
         assert_eq!(record.directives[10].text, "-ALL");
         assert!(record.has_all());
@@ -419,10 +482,16 @@ mod tests {
 
     #[test]
     fn modifiers_redirect_exp_and_unknown() {
-        let record = parse("v=spf1 mx redirect=_spf.example.com exp=explain.%{d} foo=bar.%{d} x-y.z=").unwrap();
+        let record =
+            parse("v=spf1 mx redirect=_spf.example.com exp=explain.%{d} foo=bar.%{d} x-y.z=")
+                .unwrap();
         assert_eq!(record.redirect.unwrap().1, "redirect=_spf.example.com");
         assert_eq!(record.exp.unwrap().1, "exp=explain.%{d}");
-        let names: Vec<&str> = record.unknown_modifiers.iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<&str> = record
+            .unknown_modifiers
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
         assert_eq!(names, ["foo", "x-y.z"]);
         assert!(!parse("v=spf1 REDIRECT=example.com").unwrap().has_all());
         // "include=" is a modifier by the grammar, so ignored (the linter warns).
@@ -432,7 +501,10 @@ mod tests {
     #[test]
     fn domain_specs_may_hold_any_visible_character() {
         match &directives("v=spf1 a:foo:bar/baz.example.com")[0] {
-            Mechanism::A { domain: Some(d), cidr } => {
+            Mechanism::A {
+                domain: Some(d),
+                cidr,
+            } => {
                 assert_eq!(d.literal().as_deref(), Some("foo:bar/baz.example.com"));
                 assert_eq!(*cidr, DualCidr::default());
             }
@@ -446,7 +518,11 @@ mod tests {
         let table: &[(&str, &str, &str)] = &[
             // §4.6.1 / §12: terms are mechanisms or name=value modifiers.
             ("§4.6.1", "v=spf1 foo", "neither a mechanism"),
-            ("§4.6.1", "v=spf1 -redirect=x.example", "neither a mechanism"),
+            (
+                "§4.6.1",
+                "v=spf1 -redirect=x.example",
+                "neither a mechanism",
+            ),
             ("§4.6.1", "v=spf1 1x=y", "neither a mechanism"),
             ("§4.6.1", "v=spf1 ip4", "address is needed"),
             ("§12", "v=spf1 foo=%", "lone %"),
@@ -476,13 +552,21 @@ mod tests {
             ("§5.6", "v=spf1 ip6:192.0.2.1", "IPv6"),
             ("§5.6", "v=spf1 ip6:2001:db8::/x", "prefix length"),
             // §6: each of redirect and exp at most once.
-            ("§6", "v=spf1 redirect=a.example redirect=b.example", "more than once"),
+            (
+                "§6",
+                "v=spf1 redirect=a.example redirect=b.example",
+                "more than once",
+            ),
             ("§6", "v=spf1 exp=a.example EXP=b.example", "more than once"),
             ("§6.1", "v=spf1 redirect=", "missing"),
             // §7.1: domain-end and macros.
             ("§7.1", "v=spf1 include:localhost", "fully qualified"),
             ("§7.1", "v=spf1 a:foo.example.123", "top label"),
-            ("§7.1", "v=spf1 exists:%{x}.example.com", "unknown macro letter"),
+            (
+                "§7.1",
+                "v=spf1 exists:%{x}.example.com",
+                "unknown macro letter",
+            ),
             ("§7.2", "v=spf1 exists:%{t}.example.com", "§7.2"),
             ("§7.3", "v=spf1 exists:%{d0}.example.com", "zero parts"),
             ("§7.1", "v=spf1 a:mail.example.com\0", "U+0000"),
@@ -492,7 +576,11 @@ mod tests {
             let sentence = err.to_string();
             assert!(sentence.contains(why), "{section} {text}: {sentence}");
             // The error names the offending term.
-            assert!(text.split(' ').any(|term| term == err.term), "{section} {text}: {:?}", err.term);
+            assert!(
+                text.split(' ').any(|term| term == err.term),
+                "{section} {text}: {:?}",
+                err.term
+            );
         }
     }
 
@@ -500,6 +588,8 @@ mod tests {
     fn the_first_bad_term_is_named() {
         let err = parse("v=spf1 a ip4:1.2.3 mx").unwrap_err();
         assert_eq!(err.term, "ip4:1.2.3");
-        assert!(err.to_string().starts_with("the term \"ip4:1.2.3\" is not valid:"));
+        assert!(err
+            .to_string()
+            .starts_with("the term \"ip4:1.2.3\" is not valid:"));
     }
 }
