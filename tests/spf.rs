@@ -21,6 +21,7 @@ fn example_zone() -> Zone {
         .map(|n| format!("include:i{n}.example.com"))
         .collect();
     let mut zone = Zone::new("example.com")
+        .txt("inc-exp.example.com", "v=spf1 include:exp.example.com ~all")
         .txt("pass.example.com", "v=spf1 ip4:192.0.2.0/24 -all")
         .txt("softfail.example.com", "v=spf1 ip4:192.0.2.1 ~all")
         .txt("neutral.example.com", "v=spf1 ?all")
@@ -454,6 +455,25 @@ async fn exp_explains_a_fail_with_macros_and_nothing_else() {
     assert_eq!(missing.result, SpfResult::Fail);
     assert_eq!(missing.explanation, None);
     assert_eq!(missing.trace.last().unwrap().outcome, TraceOutcome::Ignored);
+
+    // The exp= of an included record is not used, not even fetched (§6.2).
+    let included = evaluate(
+        &resolver,
+        "198.51.100.1",
+        "inc-exp.example.com",
+        "jane@example.com",
+    )
+    .await;
+    assert_eq!(included.result, SpfResult::Softfail);
+    assert_eq!(included.explanation, None);
+    assert!(
+        included
+            .trace
+            .iter()
+            .all(|step| !step.term.starts_with("exp=")),
+        "{:#?}",
+        included.trace
+    );
 
     // A softfail is not explained.
     let soft = evaluate(

@@ -61,7 +61,7 @@ pub async fn check_host(resolver: &DnsResolver, query: &SpfQuery) -> Evaluation 
         trace: Vec::new(),
         ptr_cache: None,
     };
-    let mut outcome = evaluator.check_host_at(domain, 0).await;
+    let mut outcome = evaluator.check_host_at(domain, 0, false).await;
     if evaluator.timed_out {
         outcome = Outcome::error(
             SpfResult::Temperror,
@@ -105,7 +105,9 @@ fn sender_parts(sender: &str, helo: &str) -> (String, String) {
     (local.to_string(), domain.to_string())
 }
 
-/// §5: "an IPv4-mapped IPv6 address ... is treated as IPv4" (RFC 4291 §2.5.5.2 form).
+/// An IPv4-mapped IPv6 client (RFC 4291 §2.5.5.2) is an IPv4 client: RFC 7208 §5 asks
+/// implementations to check A records for it, and RFC 4408 §5 said it plainly ("MUST
+/// still be considered an IPv4 address").
 fn client_ip(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
@@ -251,8 +253,14 @@ struct Evaluator<'a> {
 
 impl<'a> Evaluator<'a> {
     /// `check_host(<ip>, domain, <sender>)`: one record evaluated, with its includes and
-    /// redirect evaluated recursively. Boxed, since it calls itself.
-    fn check_host_at(&mut self, domain: String, depth: usize) -> BoxFuture<'_, Outcome> {
+    /// redirect evaluated recursively. `included` is true inside an include, where no
+    /// explanation is used (§6.2). Boxed, since it calls itself.
+    fn check_host_at(
+        &mut self,
+        domain: String,
+        depth: usize,
+        included: bool,
+    ) -> BoxFuture<'_, Outcome> {
         async move {
             // §4.3: a malformed domain has no policy.
             if let Err(why) = check_domain(&domain) {
@@ -275,7 +283,7 @@ impl<'a> Evaluator<'a> {
                 }
             };
             self.prefetch(&record).await;
-            match self.evaluate_record(&record, &domain, depth).await {
+            match self.evaluate_record(&record, &domain, depth, included).await {
                 Ok(outcome) => outcome,
                 Err(abort) => Outcome::error(abort.result, abort.reason),
             }
@@ -368,6 +376,7 @@ impl<'a> Evaluator<'a> {
         record: &Record,
         domain: &str,
         depth: usize,
+        included: bool,
     ) -> Result<Outcome, Abort> {
         for directive in &record.directives {
             let step = self.step(depth, domain, &directive.text, TraceOutcome::NoMatch, "");
@@ -400,8 +409,10 @@ impl<'a> Evaluator<'a> {
                 "\"{}\" in the SPF record of {domain} matched ({detail}), so the result is {result}",
                 directive.text
             );
-            // §6.2: an explanation only for a fail, from this record's exp=.
-            let explanation = if result == SpfResult::Fail {
+            // §6.2: an explanation only for a fail, from this record's exp=; "during
+            // recursion into an include mechanism, an exp modifier from the
+            // <target-name> MUST NOT be used" (so it is not even fetched).
+            let explanation = if result == SpfResult::Fail && !included {
                 self.explain(record, domain, depth).await
             } else {
                 None
@@ -416,7 +427,7 @@ impl<'a> Evaluator<'a> {
         // §6.1: "Any redirect modifier MUST be ignored if there is an all mechanism
         // anywhere in the record" (all always matches, so this is only for clarity).
         if let (Some((spec, text)), false) = (&record.redirect, record.has_all()) {
-            return self.redirect(spec, text, domain, depth).await;
+            return self.redirect(spec, text, domain, depth, included).await;
         }
         // §4.7: no match and no redirect: neutral.
         Ok(Outcome::error(
@@ -432,6 +443,7 @@ impl<'a> Evaluator<'a> {
         text: &str,
         domain: &str,
         depth: usize,
+        included: bool,
     ) -> Result<Outcome, Abort> {
         let step = self.step(depth, domain, text, TraceOutcome::Followed, "");
         if let Err(abort) = self.count_lookup(text, domain, step) {
@@ -450,7 +462,9 @@ impl<'a> Evaluator<'a> {
             TraceOutcome::Followed,
             &format!("the SPF record of {target} decides"),
         );
-        let inner = self.check_host_at(target.clone(), depth + 1).await;
+        let inner = self
+            .check_host_at(target.clone(), depth + 1, included)
+            .await;
         if inner.result == SpfResult::None {
             // §6.1: "if no SPF record is found ... the result is a permerror rather than none".
             let reason = format!("\"{text}\" in {domain} points to {target}, which has no SPF record ({}), so receivers return permerror (RFC 7208 §6.1)", inner.cause());
@@ -528,7 +542,7 @@ impl<'a> Evaluator<'a> {
         if let Err(why) = check_domain(&target) {
             return Err(permerror(format!("\"{term}\" in {domain} names {target:?}, which is not a valid domain ({why}), so receivers return permerror (RFC 7208 §5.2)")));
         }
-        let inner = self.check_host_at(target.clone(), depth + 1).await;
+        let inner = self.check_host_at(target.clone(), depth + 1, true).await;
         match inner.result {
             SpfResult::Pass => Ok(Match::Yes(format!("the SPF record of {target} passes"))),
             SpfResult::Fail | SpfResult::Softfail | SpfResult::Neutral => Ok(Match::No(format!(

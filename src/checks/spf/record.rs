@@ -592,4 +592,21 @@ mod tests {
             .to_string()
             .starts_with("the term \"ip4:1.2.3\" is not valid:"));
     }
+
+    proptest::proptest! {
+        /// Records are untrusted text from DNS: parsing never panics, and an error
+        /// always names a term of the record.
+        #[test]
+        fn parsing_never_panics(tail in "[ -~\u{0}-\u{1f}\u{80}-\u{10ffff}]{0,120}") {
+            let text = format!("v=spf1 {tail}");
+            if let Err(err) = parse(&text) {
+                proptest::prop_assert!(text.split(' ').any(|term| term == err.term));
+            }
+        }
+
+        #[test]
+        fn terms_of_spf_characters_never_panic(tail in "[a-z0-9:/.%{}_+~?=-]{0,80}( [a-z0-9:/.%{}_+~?=-]{0,40}){0,4}") {
+            let _ = parse(&format!("v=spf1 {tail}"));
+        }
+    }
 }
