@@ -28,6 +28,7 @@ pub mod resolver;
 pub mod services;
 pub mod settings;
 pub mod smtp;
+pub mod spf;
 pub mod tls;
 pub mod transcript;
 

@@ -13,3 +13,4 @@ mod dispatch;
 mod mx;
 mod resolver;
 mod smtp;
+mod spf;
