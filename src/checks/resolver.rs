@@ -171,6 +171,31 @@ impl DnsResolver {
         .await
     }
 
+    /// The `SRV` records of a name (RFC 2782), in the order the server gave them.
+    pub async fn srv(&self, name: &str) -> DnsAnswer<SrvData> {
+        self.lookup(name, RecordType::SRV, |data| match data {
+            RData::SRV(srv) => Some(SrvData {
+                priority: srv.priority(),
+                weight: srv.weight(),
+                port: srv.port(),
+                target: host_text(srv.target()),
+            }),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The target of a name's `CNAME` record, when the name is an alias. A DKIM
+    /// selector delegated to the provider is a CNAME, and whether it is one matters
+    /// even when the name it points to has no key.
+    pub async fn cname(&self, name: &str) -> DnsAnswer<String> {
+        self.lookup(name, RecordType::CNAME, |data| match data {
+            RData::CNAME(target) => Some(host_text(&target.0)),
+            _ => None,
+        })
+        .await
+    }
+
     /// Looks `name` up (always as an absolute name) and keeps the records `pick` takes.
     async fn lookup<T>(
         &self,
@@ -192,7 +217,9 @@ impl DnsResolver {
         let mut aliases = Vec::new();
         let mut ttl = u32::MAX;
         for record in lookup.records() {
-            if let RData::CNAME(target) = record.data() {
+            // Asked for the CNAME itself, the CNAME is the record, not a step on the way.
+            let alias = record_type != RecordType::CNAME;
+            if let (RData::CNAME(target), true) = (record.data(), alias) {
                 aliases.push(Alias {
                     name: host_text(record.name()),
                     target: host_text(&target.0),
@@ -290,6 +317,16 @@ pub struct MxData {
     pub preference: u16,
     /// The mail host, lower case without the trailing dot; `.` for a null MX (RFC 7505).
     pub exchange: String,
+}
+
+/// One `SRV` record (RFC 2782): where a service of a domain is offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvData {
+    pub priority: u16,
+    pub weight: u16,
+    pub port: u16,
+    /// The host, lower case without the trailing dot; `.` means "not offered".
+    pub target: String,
 }
 
 /// Why a query has no usable answer. `Display` is a sentence for people.

@@ -10,6 +10,12 @@
 //! query is bounded in time. Both fetch the records of one level of the tree at once:
 //! a `/domain` check costs about one DNS round trip per level, not one per record.
 //!
+//! As a check (`check spf`, `/spf`) it has the house shape: [`SpfRequest::from_input`],
+//! [`run`], the verdict rules (`verdict`) and [`SpfReport`]; `/domain` uses
+//! [`check_host`] and [`lint`] directly.
+//!
+//! - `request`: what the user typed, as sender, client address and HELO name.
+//! - `report`, `verdict`: the report and what a receiver concludes from it.
 //! - [`record`]: one record's text parsed into terms.
 //! - [`macros`]: macro strings (§7) parsed and expanded.
 //! - [`eval`]: `check_host()` itself (§4, §5, §6).
@@ -19,6 +25,9 @@ pub mod eval;
 pub mod lint;
 pub mod macros;
 pub mod record;
+mod report;
+mod request;
+mod verdict;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -26,8 +35,19 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::checks::resolver::DnsResolver;
+use crate::checks::{Progress, Services};
 
 pub use lint::{Lint, LintFinding, Severity};
+pub use report::SpfReport;
+pub use request::{SpfRequest, SpfRequestError};
+
+/// Runs `check spf`: one `check_host()` for the request. Its work is bounded by the
+/// RFC's own limits (10 DNS-querying terms, 2 void lookups, 20 seconds) and by the
+/// resolver's deadline on every lookup; the client address is never contacted.
+pub async fn run(services: &Services, request: &SpfRequest, _progress: &Progress) -> SpfReport {
+    let evaluation = check_host(&services.resolver, &request.query()).await;
+    SpfReport::new(request, evaluation)
+}
 
 /// The result of `check_host()` (RFC 7208 §2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
