@@ -10,6 +10,7 @@ mod cli;
 mod discord;
 mod discord_checks;
 mod dispatch;
+mod domain;
 mod mx;
 mod resolver;
 mod smtp;

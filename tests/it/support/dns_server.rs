@@ -27,7 +27,7 @@ use echoterra_bot::checks::Services;
 use echoterra_bot::config::Config;
 use hickory_server::authority::{Catalog as DnsCatalog, MessageResponseBuilder, ZoneType};
 use hickory_server::proto::op::{Header, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, PTR, SOA, TXT};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_server::proto::xfer::Protocol;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
@@ -141,6 +141,16 @@ impl Zone {
     /// A `PTR` record: `owner` (a reverse name, see [`reverse_name`]) points to `target`.
     pub fn ptr(self, owner: &str, target: &str) -> Zone {
         self.record(owner, RData::PTR(PTR(name(target))))
+    }
+
+    /// An `SRV` record (RFC 2782); a target of `.` says the service is not offered.
+    pub fn srv(self, owner: &str, priority: u16, weight: u16, port: u16, target: &str) -> Zone {
+        let target = if target == "." {
+            Name::root()
+        } else {
+            name(target)
+        };
+        self.record(owner, RData::SRV(SRV::new(priority, weight, port, target)))
     }
 
     pub fn cname(self, owner: &str, target: &str) -> Zone {
