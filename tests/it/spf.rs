@@ -726,3 +726,129 @@ async fn check_host_prefetches_include_targets_concurrently() {
         );
     }
 }
+
+/// `check spf` as a check: the request from what a user types, the report, the
+/// verdict, and the binary's output and exit code.
+#[tokio::test]
+async fn check_spf_runs_as_a_check_with_verdict_json_and_exit_code() {
+    use echoterra_bot::checks::spf::SpfRequest;
+    use echoterra_bot::checks::{self, Details, Progress, Request};
+    use echoterra_bot::render::{self, discord::limits, Format};
+    use echoterra_bot::values::Verdict;
+
+    let dns = start().await;
+    let services = dns.services();
+    // (sender, client, verdict, result)
+    let cases = [
+        ("jane@pass.example.com", "192.0.2.10", Verdict::Ok, "pass"),
+        (
+            "pass.example.com",
+            "198.51.100.1",
+            Verdict::Critical,
+            "fail",
+        ),
+        (
+            "softfail.example.com",
+            "198.51.100.1",
+            Verdict::Warning,
+            "softfail",
+        ),
+        (
+            "nothing.example.com",
+            "198.51.100.1",
+            Verdict::Warning,
+            "none",
+        ),
+        (
+            "two.example.com",
+            "198.51.100.1",
+            Verdict::Critical,
+            "permerror",
+        ),
+        (
+            "spf.broken.example",
+            "198.51.100.1",
+            Verdict::Unknown,
+            "temperror",
+        ),
+    ];
+    for (sender, ip, verdict, result) in cases {
+        let request = SpfRequest::from_input(sender, ip, None).unwrap();
+        let report = checks::run(&services, &Request::Spf(request), &Progress::none()).await;
+        assert_eq!(report.verdict, verdict, "{sender}: {}", report.summary);
+        assert!(
+            report.summary.contains(&format!("SPF {result}")),
+            "{}",
+            report.summary
+        );
+        let Details::Spf(details) = &report.details else {
+            panic!("not an SPF report")
+        };
+        assert_eq!(details.result.as_str(), result);
+        let message = render::discord::report_message(&report);
+        assert_eq!(limits::violations(&message), Vec::<String>::new());
+        let json: serde_json::Value =
+            serde_json::from_str(&render::render(&report, Format::Json)).unwrap();
+        assert_eq!(json["check"], "spf");
+        assert_eq!(json["result"], result);
+        assert!(json["trace"].is_array() && json["dns_lookups"].is_number());
+        assert!(json["void_lookups"].is_number());
+    }
+
+    let server = dns.addr().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    // The DNS server runs on this test's runtime: wait for the binary without blocking it.
+    let run = |args: &[&str]| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("DNS_SERVERS", &server)
+            .output()
+    };
+    let output = run(&[
+        "check",
+        "spf",
+        "jane@exp.example.com",
+        "--ip",
+        "198.51.100.1",
+    ])
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.starts_with(
+            "SPF CRITICAL: 198.51.100.1 may not send mail as exp.example.com: SPF fail"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Explanation: "), "{stdout}");
+    assert!(stdout.contains("Terms evaluated:"), "{stdout}");
+    let output = run(&[
+        "check",
+        "spf",
+        "pass.example.com",
+        "--ip",
+        "192.0.2.10",
+        "--format",
+        "json",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["result"], "pass");
+    assert_eq!(json["sender"], "postmaster@pass.example.com");
+    let output = run(&[
+        "check",
+        "spf",
+        "pass.example.com",
+        "--ip",
+        "mail.example.com",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not an IP address"));
+}

@@ -41,7 +41,7 @@ impl CheckReport for SpfReport {
             ),
             SpfResult::Temperror => (
                 Verdict::Unknown,
-                "SPF could not be evaluated: temperror, a DNS failure; receivers defer the mail and try again later".to_string(),
+                format!("SPF for {domain} could not be evaluated: SPF temperror, a DNS failure, so receivers defer the mail and try again later"),
             ),
         };
         Conclusion {
