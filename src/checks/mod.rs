@@ -26,6 +26,7 @@ pub mod mx;
 pub mod progress;
 pub mod report;
 pub mod resolver;
+pub mod reverse_dns;
 pub mod services;
 pub mod settings;
 pub mod smtp;
