@@ -27,7 +27,7 @@ pub fn render(report: &DomainReport, out: &mut String) {
             part.summary
         );
     }
-    for part in &report.parts {
+    for part in report.parts.iter().filter(|part| !part.findings.is_empty()) {
         let _ = writeln!(out, "\n{}:", part.part.label());
         for finding in &part.findings {
             let _ = writeln!(out, "  {:8}  {}", level(finding), finding.text);
