@@ -89,7 +89,10 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
             format!("Our outgoing addresses could not be read from the SPF record of {include} ({problem}), so whether {name} authorises them was not evaluated."),
         )),
     }
-    let publish = fixed_record(&root, &include, &facts.recommended, all_pass)
+    // What the domain publishes is unknown when its lookup failed: nothing to mend.
+    let publish = (!lint.root_failed)
+        .then(|| fixed_record(&root, &include, &facts.recommended, all_pass))
+        .flatten()
         .map(|value| vec![DnsRecord::new(name, "TXT", value)])
         .unwrap_or_default();
     let all_well = format!(

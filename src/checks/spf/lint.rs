@@ -48,6 +48,9 @@ pub struct Lint {
     pub void_lookups: usize,
     /// Most severe first.
     pub findings: Vec<LintFinding>,
+    /// The domain's own TXT records could not be looked up (a DNS failure): what it
+    /// publishes is unknown, not missing.
+    pub root_failed: bool,
 }
 
 /// More records than this is no tree a receiver could evaluate (10 lookups at most).
@@ -116,6 +119,7 @@ pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
             dns_terms: 0,
             void_lookups: 0,
             findings: Vec::new(),
+            root_failed: false,
         },
         planned: 1,
     };
@@ -207,6 +211,7 @@ impl Linter {
         let texts = match answer {
             DnsAnswer::Records(found) => found.records,
             DnsAnswer::Failed(failure) => {
+                self.lint.root_failed |= node.via.is_none();
                 self.find(
                     Severity::Warning,
                     format!("the TXT lookup of {domain} failed ({failure}): until it answers, receivers return temperror (RFC 7208 §4.4)"),
