@@ -46,7 +46,7 @@ impl ReverseDns {
     pub fn with_greeting(mut self, greeting_host: Option<&str>) -> ReverseDns {
         self.matches_greeting = greeting_host.map(|host| {
             let host = host.trim_end_matches('.').to_ascii_lowercase();
-            self.ptr.iter().any(|name| *name == host)
+            self.ptr.contains(&host)
         });
         self
     }
