@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 
 use crate::catalog::Catalog;
 use crate::checks::blacklist::BlacklistRequest;
+use crate::checks::domain::DomainRequest;
 use crate::checks::mx::MxRequest;
 use crate::checks::settings::{SettingsInputError, SettingsRequest};
 use crate::checks::smtp::SmtpRequest;
+use crate::checks::spf::SpfRequest;
 use crate::checks::{self, Progress, Request, Services};
 use crate::config::Config;
 use crate::render::{self, Format};
@@ -23,7 +25,7 @@ const EXIT_USAGE: u8 = 3;
 #[command(
     name = "echoterra-bot",
     version,
-    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP test and blocklist check, in Discord and in the terminal"
+    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP test, blocklist check, domain setup and SPF, in Discord and in the terminal"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -82,6 +84,22 @@ enum CheckCommand {
         /// The port (default 587; only 25, 465, 587 and 2525 unless ALLOW_PRIVATE_TARGETS=true).
         #[arg(long)]
         port: Option<i64>,
+    },
+    /// The domain's whole mail setup: MX, SPF, DKIM, DMARC, autoconfig, MTA-STS, with the records to publish.
+    Domain {
+        /// A domain such as example.com (or an email address, whose domain is checked).
+        domain: String,
+    },
+    /// SPF (RFC 7208 check_host()): what a receiver concludes for mail from this sender and address.
+    Spf {
+        /// The sender address (jane@example.com), a domain (checked as postmaster@domain), or <> with --helo.
+        sender: String,
+        /// The IP address of the server that sends the mail.
+        #[arg(long)]
+        ip: String,
+        /// The name the server gives in HELO/EHLO.
+        #[arg(long)]
+        helo: Option<String>,
     },
 }
 
@@ -219,6 +237,14 @@ fn parse_request(
         )
         .map(Request::Smtp)
         .map_err(|err| err.to_string()),
+        CheckCommand::Domain { domain } => DomainRequest::from_input(&domain)
+            .map(Request::Domain)
+            .map_err(|err| err.to_string()),
+        CheckCommand::Spf { sender, ip, helo } => {
+            SpfRequest::from_input(&sender, &ip, helo.as_deref())
+                .map(Request::Spf)
+                .map_err(|err| err.to_string())
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod blacklist;
 mod defaults;
+mod domain;
 mod mx;
 mod settings;
 mod smtp;
@@ -25,6 +26,7 @@ pub use blacklist::{
 pub use defaults::{
     Defaults, DiscordDefaults, DnsDefaults, LimitDefaults, RateLimitDefaults, StaffPermissions,
 };
+pub use domain::{DkimFacts, DkimSelector, DmarcFacts, DomainCatalog, SpfFacts, SrvFact};
 pub use mx::MxCatalog;
 pub use settings::{Colour, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};
@@ -37,6 +39,7 @@ pub struct Catalog {
     pub smtp: SmtpCatalog,
     pub blacklist: BlacklistCatalog,
     pub defaults: Defaults,
+    pub domain: DomainCatalog,
 }
 
 /// A catalogue file that could not be used.
@@ -108,6 +111,7 @@ impl Catalog {
             smtp: load_file(dir)?,
             blacklist: load_file(dir)?,
             defaults: load_file(dir)?,
+            domain: load_file(dir)?,
         })
     }
 }

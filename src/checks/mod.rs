@@ -22,14 +22,17 @@
 
 pub mod address_policy;
 pub mod blacklist;
+pub mod domain;
 pub mod mx;
 pub mod progress;
 pub mod report;
 pub mod resolver;
+pub mod reverse_dns;
 pub mod services;
 pub mod settings;
 pub mod slots;
 pub mod smtp;
+pub mod spf;
 pub mod tls;
 pub mod transcript;
 
@@ -44,6 +47,8 @@ pub enum Request {
     Smtp(smtp::SmtpRequest),
     Blacklist(blacklist::BlacklistRequest),
     Mx(mx::MxRequest),
+    Domain(domain::DomainRequest),
+    Spf(spf::SpfRequest),
 }
 
 impl Request {
@@ -54,6 +59,8 @@ impl Request {
             Request::Smtp(_) => "smtp",
             Request::Blacklist(_) => "blacklist",
             Request::Mx(_) => "mx",
+            Request::Domain(_) => "domain",
+            Request::Spf(_) => "spf",
         }
     }
 
@@ -64,6 +71,8 @@ impl Request {
             Request::Smtp(request) => request.target(),
             Request::Blacklist(request) => request.target.to_string(),
             Request::Mx(request) => request.domain.as_str().to_string(),
+            Request::Domain(request) => request.domain.as_str().to_string(),
+            Request::Spf(request) => request.domain.as_str().to_string(),
         }
     }
 
@@ -80,6 +89,13 @@ impl Request {
             Request::Blacklist(request) => {
                 format!("Checking {} on blocklists", request.target)
             }
+            Request::Domain(request) => {
+                format!("Checking the mail setup of {}", request.domain.to_unicode())
+            }
+            Request::Spf(request) => format!(
+                "Evaluating the SPF policy of {} for {}",
+                request.domain, request.ip
+            ),
         }
     }
 }
@@ -96,5 +112,9 @@ pub async fn run(services: &Services, request: &Request, progress: &Progress) ->
             Report::new(target, blacklist::run(services, request, progress).await)
         }
         Request::Mx(request) => Report::new(target, mx::run(services, request, progress).await),
+        Request::Domain(request) => {
+            Report::new(target, domain::run(services, request, progress).await)
+        }
+        Request::Spf(request) => Report::new(target, spf::run(services, request, progress).await),
     }
 }

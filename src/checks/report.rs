@@ -10,9 +10,11 @@
 use serde::Serialize;
 
 use super::blacklist::BlacklistReport;
+use super::domain::DomainReport;
 use super::mx::MxReport;
 use super::settings::SettingsReport;
 use super::smtp::SmtpReport;
+use super::spf::SpfReport;
 use crate::values::Verdict;
 
 /// A check's own report: it says how the check ended by the check's verdict rules.
@@ -86,6 +88,8 @@ pub enum Details {
     Smtp(Box<SmtpReport>),
     Blacklist(BlacklistReport),
     Mx(MxReport),
+    Domain(DomainReport),
+    Spf(SpfReport),
 }
 
 impl Details {
@@ -96,6 +100,8 @@ impl Details {
             Details::Smtp(_) => "smtp",
             Details::Blacklist(_) => "blacklist",
             Details::Mx(_) => "mx",
+            Details::Domain(_) => "domain",
+            Details::Spf(_) => "spf",
         }
     }
 }
@@ -121,5 +127,17 @@ impl From<BlacklistReport> for Details {
 impl From<MxReport> for Details {
     fn from(report: MxReport) -> Details {
         Details::Mx(report)
+    }
+}
+
+impl From<DomainReport> for Details {
+    fn from(report: DomainReport) -> Details {
+        Details::Domain(report)
+    }
+}
+
+impl From<SpfReport> for Details {
+    fn from(report: SpfReport) -> Details {
+        Details::Spf(report)
     }
 }

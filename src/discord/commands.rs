@@ -128,7 +128,56 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
             .max_length(300),
         )
         .add_option(private_option());
-    vec![mx, smtp, blacklist]
+    vec![mx, smtp, blacklist, domain(), spf(catalog)]
+}
+
+/// `/domain`: anyone may check a domain's whole mail setup.
+fn domain() -> CreateCommand {
+    for_everyone(CreateCommand::new("domain"))
+        .description("Is a domain set up for our mail? MX, SPF, DKIM, DMARC, autoconfig")
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "domain",
+                "Your domain, e.g. example.com (or an email address)",
+            )
+            .required(true)
+            .max_length(300),
+        )
+        .add_option(private_option())
+}
+
+/// `/spf`: staff evaluate SPF for a sender and an address, like a receiver would.
+fn spf(catalog: &Catalog) -> CreateCommand {
+    for_staff(CreateCommand::new("spf"), catalog)
+        .description("Staff: what does a receiver conclude from SPF for this sender and IP?")
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "domain",
+                "The sender's domain or address, e.g. example.com or jane@example.com",
+            )
+            .required(true)
+            .max_length(320),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "ip",
+                "The IP address of the server that sends the mail",
+            )
+            .required(true)
+            .max_length(64),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "helo",
+                "The name the server gives in HELO/EHLO (optional)",
+            )
+            .max_length(300),
+        )
+        .add_option(private_option())
 }
 
 /// The staff permission bits of the catalogue, as serenity's type.

@@ -8,16 +8,18 @@ use super::response::{Live, Response};
 use super::staff::Standing;
 use super::Bot;
 use crate::checks::blacklist::BlacklistRequest;
+use crate::checks::domain::DomainRequest;
 use crate::checks::mx::MxRequest;
 use crate::checks::settings::SettingsRequest;
 use crate::checks::smtp::SmtpRequest;
+use crate::checks::spf::SpfRequest;
 use crate::checks::{self, Progress, Request};
 use crate::render::discord::escape;
 use crate::render::discord::{progress_title, report_message, SettingsButton};
 use crate::wording::capitalise;
 
 /// The commands users can type, for the "unknown command" message.
-const KNOWN: &str = "/settings, /mx, /smtp and /blacklist";
+const KNOWN: &str = "/settings, /mx, /smtp, /domain, /blacklist and /spf";
 
 /// Decides the answer to one interaction.
 pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
@@ -29,6 +31,8 @@ pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
                 "mx" => mx_command(bot, incoming, &options),
                 "smtp" => smtp_command(bot, incoming, &options),
                 "blacklist" => blacklist_command(bot, incoming, &options),
+                "domain" => domain_command(bot, incoming, &options),
+                "spf" => spf_command(bot, incoming, &options),
                 other => Response::error(
                     "Unknown command",
                     format!("This bot does not know /{other}. It answers {KNOWN}."),
@@ -160,6 +164,42 @@ fn staff_gate(bot: &Bot, incoming: &Incoming, why: &str) -> Option<Response> {
             "Staff commands are not set up on this bot: its operator has not named the staff's server (STAFF_GUILD_IDS).",
         )),
     }
+}
+
+fn domain_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
+    match parse_domain(options) {
+        Ok((request, private)) => deferred_check(bot, incoming, Request::Domain(request), private),
+        Err(problem) => Response::error("Can't check that domain", problem),
+    }
+}
+
+fn parse_domain(options: &Options) -> Result<(DomainRequest, bool), String> {
+    let request =
+        DomainRequest::from_input(options.required_string("domain")?).map_err(sentence)?;
+    Ok((request, options.flag("private")?))
+}
+
+fn spf_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
+    // The same gate as /blacklist: Discord hides the command from non-staff, but the
+    // payload is what counts.
+    let why = "The SPF evaluation is for staff. To check your own domain's setup, including SPF, run /domain.";
+    if let Some(refusal) = staff_gate(bot, incoming, why) {
+        return refusal;
+    }
+    match parse_spf(options) {
+        Ok((request, private)) => deferred_check(bot, incoming, Request::Spf(request), private),
+        Err(problem) => Response::error("Can't evaluate SPF for that", problem),
+    }
+}
+
+fn parse_spf(options: &Options) -> Result<(SpfRequest, bool), String> {
+    let request = SpfRequest::from_input(
+        options.required_string("domain")?,
+        options.required_string("ip")?,
+        options.string("helo")?,
+    )
+    .map_err(sentence)?;
+    Ok((request, options.flag("private")?))
 }
 
 /// A check's input error as a reply sentence: the checks write clauses ("that looks

@@ -51,14 +51,23 @@ fn with_smtp_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
 }
 
 /// A config as the environment gives it: the test CA in `TLS_EXTRA_CA` and private
-/// targets allowed (the servers are on loopback).
+/// targets allowed (the servers are on loopback). DNS goes to a closed port on
+/// loopback (the reverse lookup of the server's address fails at once): a test that
+/// needs DNS sets its own server, and no query ever leaves the machine.
 fn config(ca: Option<&Path>) -> Config {
     Config::from_lookup(|name| match name {
+        "DNS_SERVERS" => Some(closed_loopback_port()),
         "ALLOW_PRIVATE_TARGETS" => Some("true".to_string()),
         "TLS_EXTRA_CA" => ca.map(|path| path.display().to_string()),
         _ => None,
     })
     .expect("config")
+}
+
+/// `127.0.0.1:<port>` where nothing listens.
+fn closed_loopback_port() -> String {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.local_addr().expect("address").to_string()
 }
 
 /// Runs the check against 127.0.0.1 on `server`'s port.
@@ -611,6 +620,19 @@ async fn a_host_name_is_resolved_through_the_shared_resolver() {
     assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
     assert!(step(&smtp, StepName::Resolve).detail.contains("127.0.0.1"));
     assert_eq!(smtp.address, Some(format!("127.0.0.1:{}", server.port())));
+    // Reverse DNS, looked up beside the dialogue. The resolver answers for loopback
+    // itself (RFC 6761: 127.0.0.1 is localhost, and back); the server greets as
+    // test.smtp.invalid.
+    let rdns = smtp.reverse_dns.as_ref().expect("reverse DNS");
+    assert_eq!(rdns.ptr, ["localhost"]);
+    assert!(rdns.forward_confirmed);
+    assert_eq!(rdns.matches_greeting, Some(false));
+    let json: serde_json::Value =
+        serde_json::from_str(&render::render(&report, Format::Json)).unwrap();
+    assert_eq!(json["reverse_dns"]["ptr"][0], "localhost");
+    assert_eq!(json["reverse_dns"]["forward_confirmed"], true);
+    let text = render::render(&report, Format::Text);
+    assert!(text.contains("Reverse DNS: 127.0.0.1 → localhost (forward-confirmed, differs from the greeting's host name)"), "{text}");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use std::net::Ipv6Addr;
 
 use serde::{Serialize, Serializer};
 
+use crate::checks::reverse_dns::ReverseDns;
 use crate::checks::tls::TlsReport;
 use crate::checks::transcript::{Party, TranscriptLine};
 use crate::values::Verdict;
@@ -206,6 +207,9 @@ pub struct SmtpReport {
     pub extensions: Vec<String>,
     /// The SIZE limit in bytes, when the server declares one.
     pub size_limit: Option<u64>,
+    /// The reverse DNS of the address connected to: its PTR names, whether they lead
+    /// back (FCrDNS) and match the greeting. `None` when no connection was made.
+    pub reverse_dns: Option<ReverseDns>,
     /// Server lines, our commands and notes, in order. Nothing secret is ever sent.
     pub transcript: Vec<TranscriptLine>,
     /// Whether this tested the provider's own server (whose username rule is known).
@@ -220,6 +224,16 @@ impl SmtpReport {
             Ok(ip) => format!("[{ip}]:{}", self.port),
             Err(_) => format!("{}:{}", self.host, self.port),
         }
+    }
+
+    /// What the reverse DNS means for the verdict: receivers judge it on servers that
+    /// send to other servers, i.e. on port 25; on a submission port it is shown for
+    /// information only (mail apps do not care).
+    pub fn reverse_dns_problem(&self) -> Option<String> {
+        if self.port != 25 {
+            return None;
+        }
+        self.reverse_dns.as_ref().and_then(ReverseDns::problem)
     }
 
     /// The SIZE limit as people read it (`36.7 MB`), for "how big may attachments be".

@@ -1,11 +1,13 @@
 //! Reports as Discord messages: embeds and buttons, always within Discord's limits.
 
 mod blacklist;
+mod domain;
 pub mod limits;
 pub mod message;
 mod mx;
 mod settings;
 mod smtp;
+mod spf;
 
 pub use message::{ActionRow, Button, ButtonStyle, Embed, Field, File, Footer, Message};
 pub use settings::{settings_custom_id, SettingsButton};
@@ -30,6 +32,8 @@ pub fn report_message(report: &Report) -> Message {
         Details::Smtp(details) => smtp::message(report, details),
         Details::Blacklist(details) => blacklist::message(report, details),
         Details::Mx(details) => mx::message(report, details),
+        Details::Domain(details) => domain::message(report, details),
+        Details::Spf(details) => spf::message(report, details),
     };
     limits::fit(message)
 }
@@ -74,7 +78,8 @@ const BAR: usize = 20;
 pub fn progress_title(check: &str, activity: &str) -> String {
     let icon = match check {
         "smtp" => "📤",
-        "mx" | "blacklist" => "🔎",
+        "mx" | "blacklist" | "domain" => "🔎",
+        "spf" => "🛡️",
         _ => "⏳",
     };
     format!("{icon} {activity}…")

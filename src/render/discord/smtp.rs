@@ -57,6 +57,13 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
             embed = embed.field("📜 Certificate", value, false);
         }
     }
+    if let Some(rdns) = &details.reverse_dns {
+        let mut value = escape(&rdns.describe());
+        if let Some(problem) = details.reverse_dns_problem() {
+            value.push_str(&format!("\n⚠️ {}", escape(&problem)));
+        }
+        embed = embed.field("🔁 Reverse DNS", value, false);
+    }
     if !details.auth_mechanisms.is_empty() {
         embed = embed.field(
             "🔑 Login (AUTH)",
@@ -133,6 +140,13 @@ mod tests {
             auth_mechanisms: vec![long.clone(); 20],
             extensions: Vec::new(),
             size_limit: Some(10_000_000),
+            reverse_dns: Some(crate::checks::reverse_dns::ReverseDns {
+                address: "203.0.113.5".parse().unwrap(),
+                ptr: vec![long.clone(); 10],
+                forward_confirmed: false,
+                matches_greeting: Some(false),
+                failure: None,
+            }),
             transcript: vec![
                 TranscriptLine {
                     millis: 1,

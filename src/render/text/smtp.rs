@@ -21,6 +21,12 @@ pub fn render(report: &SmtpReport, out: &mut String) {
         report.port,
         report.security.label()
     );
+    if let Some(rdns) = &report.reverse_dns {
+        let _ = writeln!(out, "Reverse DNS: {}", rdns.describe());
+        if let Some(problem) = report.reverse_dns_problem() {
+            let _ = writeln!(out, "  ! {problem}");
+        }
+    }
     let _ = writeln!(out, "\nSteps:");
     let width = report
         .steps

@@ -27,7 +27,9 @@ mod secure;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use futures::future::Either;
 use rustls::RootCertStore;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -38,9 +40,14 @@ use super::extensions::Extensions;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
 use crate::checks::resolver::DnsResolver;
+use crate::checks::reverse_dns::{self, ReverseDns};
 use crate::checks::slots::ServerSlots;
 use crate::checks::tls::TlsReport;
+use crate::checks::transcript::{Party, TranscriptLine};
 use crate::checks::{Progress, Services};
+
+/// How long the reverse DNS lookup may go on after the dialogue has ended.
+const REVERSE_DNS_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs every step that can run and builds the report.
 pub(super) async fn run(
@@ -67,6 +74,7 @@ pub(super) async fn run(
     let mut log = Log::new(security, started, progress.clone());
     let found = test.run(&mut log, &services.resolver).await;
     let (steps, transcript) = log.finish();
+    let greeting = greeting_host(&transcript);
     SmtpReport {
         host: request.host.to_string(),
         port: request.port,
@@ -80,9 +88,20 @@ pub(super) async fn run(
             .extensions
             .map(|extensions| extensions.keywords)
             .unwrap_or_default(),
+        reverse_dns: found
+            .reverse_dns
+            .map(|rdns| rdns.with_greeting(greeting.as_deref())),
         transcript,
         provider_host: request.is_provider_host(catalog),
     }
+}
+
+/// The host name a server greets with: the first word after `220` of its first line.
+fn greeting_host(transcript: &[TranscriptLine]) -> Option<String> {
+    let line = transcript.iter().find(|line| line.from == Party::Server)?;
+    let rest = line.text.strip_prefix("220")?;
+    let rest = rest.strip_prefix(['-', ' '])?;
+    rest.split_whitespace().next().map(str::to_string)
 }
 
 /// What is tested: fixed before the first step.
@@ -108,6 +127,8 @@ struct Found {
     extensions: Option<Extensions>,
     /// The AUTH mechanisms offered after TLS, or in plain text when TLS never came.
     auth_mechanisms: Vec<String>,
+    /// The reverse DNS of the address connected to, looked up during the dialogue.
+    reverse_dns: Option<ReverseDns>,
 }
 
 /// Why a flow stopped early, and whether the connection can still be closed politely.
@@ -131,12 +152,32 @@ impl Test<'_> {
         let Some((tcp, address)) = self.connect(log, &addresses).await else {
             return Found::default();
         };
-        let found = match self.security {
-            Security::Starttls => self.starttls_flow(log, tcp, address).await,
-            Security::Implicit => self.implicit_flow(log, tcp, address).await,
+        let flow = async {
+            match self.security {
+                Security::Starttls => self.starttls_flow(log, tcp, address).await,
+                Security::Implicit => self.implicit_flow(log, tcp, address).await,
+            }
         };
+        // Reverse DNS runs beside the dialogue, never before it: once the dialogue
+        // ends it gets a short grace, never the rest of the test's deadline.
+        let ip = address.ip();
+        let reverse = Box::pin(tokio::time::timeout_at(
+            self.deadline,
+            reverse_dns::look_up(resolver, ip),
+        ));
+        let (found, reverse) = match futures::future::select(Box::pin(flow), reverse).await {
+            Either::Left((found, reverse)) => {
+                let reverse = tokio::time::timeout(REVERSE_DNS_GRACE, reverse).await;
+                (found, reverse.ok().and_then(Result::ok))
+            }
+            Either::Right((reverse, flow)) => (flow.await, reverse.ok()),
+        };
+        let reverse = reverse.unwrap_or_else(|| {
+            ReverseDns::failed(ip, "it did not answer within the test's time limit")
+        });
         Found {
             address: Some(address),
+            reverse_dns: Some(reverse),
             ..found
         }
     }
@@ -170,10 +211,10 @@ impl Test<'_> {
         };
         let (extensions, auth_mechanisms) = after_tls.unwrap_or((extensions, plain_auth));
         Found {
-            address: None,
             tls,
             extensions: Some(extensions),
             auth_mechanisms,
+            ..Found::default()
         }
     }
 
