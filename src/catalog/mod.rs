@@ -13,6 +13,7 @@ mod defaults;
 mod mx;
 mod settings;
 mod smtp;
+mod timeouts;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub use defaults::{Defaults, DiscordDefaults, DnsDefaults, RateLimitDefaults, St
 pub use mx::MxCatalog;
 pub use settings::{Colour, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};
+pub use timeouts::ServerTimeouts;
 
 /// Everything the operator configures, validated.
 #[derive(Debug, Clone)]

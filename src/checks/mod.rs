@@ -17,11 +17,13 @@
 //! Shared by the checks: [`services`] (the catalogue, the configuration, the
 //! resolver and the TLS roots, built once), [`resolver`] (the one DNS resolver),
 //! [`address_policy`] (which addresses may be probed), [`tls`] (handshake and
-//! certificate judgement), [`progress`] (live progress of long checks).
+//! certificate judgement), [`progress`] (live progress of long checks), [`probe`]
+//! (what the server tests share: target, steps, clock, connect, TLS steps, lines).
 
 pub mod address_policy;
 pub mod blacklist;
 pub mod mx;
+pub mod probe;
 pub mod progress;
 pub mod report;
 pub mod resolver;

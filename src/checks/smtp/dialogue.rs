@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
+use crate::checks::probe::{LineError, Lines};
 use crate::checks::tls::Io;
 use crate::checks::transcript::{Party, Transcript};
 use crate::wording::{seconds, shorten};
@@ -96,19 +96,13 @@ impl ReadError {
 
 /// An SMTP conversation over one connection.
 pub struct Dialogue {
-    io: Box<dyn Io>,
-    /// Bytes received but not yet consumed as lines.
-    buffer: Vec<u8>,
-    /// Bytes of the reply being read, for reporting a reply that never completes.
-    received: usize,
+    lines: Lines,
 }
 
 impl Dialogue {
     pub fn new(io: Box<dyn Io>) -> Self {
         Dialogue {
-            io,
-            buffer: Vec::new(),
-            received: 0,
+            lines: Lines::new(io, MAX_LINE),
         }
     }
 
@@ -118,17 +112,16 @@ impl Dialogue {
         limit: Duration,
         transcript: &mut Transcript,
     ) -> Result<Reply, ReadError> {
-        self.received = 0;
+        self.lines.start_answer();
         match tokio::time::timeout(limit, self.read_reply_unbounded(transcript)).await {
             Ok(result) => result,
             Err(_) => {
-                if !self.buffer.is_empty() {
-                    let partial = String::from_utf8_lossy(&self.buffer).into_owned();
+                if let Some(partial) = self.lines.pending() {
                     transcript.push(Party::Server, format!("{partial} (incomplete)"));
                 }
                 transcript.note(format!("no complete answer within {}", seconds(limit)));
                 Err(ReadError::Timeout {
-                    received: self.received,
+                    received: self.lines.received(),
                 })
             }
         }
@@ -143,11 +136,7 @@ impl Dialogue {
     ) -> Result<Reply, ReadError> {
         let started = Instant::now();
         transcript.push(Party::Client, line);
-        let write = async {
-            self.io.write_all(format!("{line}\r\n").as_bytes()).await?;
-            self.io.flush().await
-        };
-        match tokio::time::timeout(limit, write).await {
+        match tokio::time::timeout(limit, self.lines.write_line(line)).await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => return Err(ReadError::Io(err.to_string())),
             Err(_) => return Err(ReadError::Timeout { received: 0 }),
@@ -160,7 +149,7 @@ impl Dialogue {
     /// server had sent beyond its last reply. Those bytes are dropped: anything sent
     /// before the handshake must not count as protected (RFC 3207 §4.2).
     pub fn into_io(self) -> (Box<dyn Io>, usize) {
-        (self.io, self.buffer.len())
+        self.lines.into_io()
     }
 
     async fn read_reply_unbounded(
@@ -170,7 +159,11 @@ impl Dialogue {
         let mut code = None;
         let mut lines = Vec::new();
         loop {
-            let line = self.read_line().await?;
+            let line = self.lines.read_line().await.map_err(|err| match err {
+                LineError::Closed { received } => ReadError::Closed { received },
+                LineError::TooLong => ReadError::LineTooLong,
+                LineError::Io(err) => ReadError::Io(err),
+            })?;
             transcript.push(Party::Server, line.clone());
             let (line_code, last, text) = parse_line(&line)?;
             match code {
@@ -190,39 +183,6 @@ impl Dialogue {
             if lines.len() >= MAX_LINES {
                 return Err(ReadError::TooManyLines);
             }
-        }
-    }
-
-    /// One line without its line ending (CRLF, or a bare LF as some servers send).
-    async fn read_line(&mut self) -> Result<String, ReadError> {
-        loop {
-            if let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
-                let mut line: Vec<u8> = self.buffer.drain(..=end).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                if line.len() > MAX_LINE {
-                    return Err(ReadError::LineTooLong);
-                }
-                return Ok(String::from_utf8_lossy(&line).into_owned());
-            }
-            if self.buffer.len() > MAX_LINE {
-                return Err(ReadError::LineTooLong);
-            }
-            let mut chunk = [0u8; 1024];
-            let read = self
-                .io
-                .read(&mut chunk)
-                .await
-                .map_err(|err| ReadError::Io(err.to_string()))?;
-            if read == 0 {
-                return Err(ReadError::Closed {
-                    received: self.received,
-                });
-            }
-            self.received += read;
-            self.buffer.extend_from_slice(&chunk[..read]);
         }
     }
 }
