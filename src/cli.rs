@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 
 use crate::catalog::Catalog;
 use crate::checks::blacklist::BlacklistRequest;
+use crate::checks::imap::ImapRequest;
 use crate::checks::mx::MxRequest;
+use crate::checks::pop3::Pop3Request;
 use crate::checks::settings::{SettingsInputError, SettingsRequest};
 use crate::checks::smtp::SmtpRequest;
 use crate::checks::{self, Progress, Request, Services};
@@ -70,6 +72,22 @@ enum CheckCommand {
         /// The server to test (default: the provider's, from commands/smtp.toml); host or host:port.
         host: Option<String>,
         /// The port (default 587; only 25, 465, 587 and 2525 unless ALLOW_PRIVATE_TARGETS=true).
+        #[arg(long)]
+        port: Option<i64>,
+    },
+    /// IMAP test: is the incoming server reachable, is TLS and its certificate good, can mail apps log in?
+    Imap {
+        /// The server to test (default: the provider's, from commands/mailbox.toml); host or host:port.
+        host: Option<String>,
+        /// The port (default 993; only 993 and 143 unless ALLOW_PRIVATE_TARGETS=true).
+        #[arg(long)]
+        port: Option<i64>,
+    },
+    /// POP3 test: is the incoming server reachable, is TLS and its certificate good, can mail apps log in?
+    Pop3 {
+        /// The server to test (default: the provider's, from commands/mailbox.toml); host or host:port.
+        host: Option<String>,
+        /// The port (default 995; only 995 and 110 unless ALLOW_PRIVATE_TARGETS=true).
         #[arg(long)]
         port: Option<i64>,
     },
@@ -166,6 +184,22 @@ fn parse_request(
             config.allow_private_targets,
         )
         .map(Request::Smtp)
+        .map_err(|err| err.to_string()),
+        CheckCommand::Imap { host, port } => ImapRequest::from_input(
+            host.as_deref(),
+            port,
+            &catalog.mailbox,
+            config.allow_private_targets,
+        )
+        .map(Request::Imap)
+        .map_err(|err| err.to_string()),
+        CheckCommand::Pop3 { host, port } => Pop3Request::from_input(
+            host.as_deref(),
+            port,
+            &catalog.mailbox,
+            config.allow_private_targets,
+        )
+        .map(Request::Pop3)
         .map_err(|err| err.to_string()),
     }
 }

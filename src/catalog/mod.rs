@@ -10,6 +10,7 @@
 
 mod blacklist;
 mod defaults;
+mod mailbox;
 mod mx;
 mod settings;
 mod smtp;
@@ -22,6 +23,7 @@ use serde::de::DeserializeOwned;
 
 pub use blacklist::{BlacklistCatalog, ReturnCode, Tier, Zone};
 pub use defaults::{Defaults, DiscordDefaults, DnsDefaults, RateLimitDefaults, StaffPermissions};
+pub use mailbox::{MailboxCatalog, MailboxPorts};
 pub use mx::MxCatalog;
 pub use settings::{Colour, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};
@@ -33,6 +35,7 @@ pub struct Catalog {
     pub settings: SettingsCatalog,
     pub mx: MxCatalog,
     pub smtp: SmtpCatalog,
+    pub mailbox: MailboxCatalog,
     pub blacklist: BlacklistCatalog,
     pub defaults: Defaults,
 }
@@ -60,6 +63,8 @@ pub(crate) struct Invalid {
     pub span: Option<Range<usize>>,
     /// The key the problem is about, used to find the line when there is no span.
     pub key: Option<&'static str>,
+    /// The table holding `key`, when the same key is in several tables.
+    pub table: Option<&'static str>,
     pub message: String,
 }
 
@@ -68,7 +73,20 @@ impl Invalid {
         Invalid {
             span: None,
             key: Some(key),
+            table: None,
             message: message.into(),
+        }
+    }
+
+    /// A problem with `key` of the table `[table]`.
+    pub(crate) fn at_table_key(
+        table: &'static str,
+        key: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Invalid {
+            table: Some(table),
+            ..Invalid::at_key(key, message)
         }
     }
 
@@ -76,6 +94,7 @@ impl Invalid {
         Invalid {
             span: Some(span),
             key: None,
+            table: None,
             message: message.into(),
         }
     }
@@ -104,6 +123,7 @@ impl Catalog {
             settings: load_file(dir)?,
             mx: load_file(dir)?,
             smtp: load_file(dir)?,
+            mailbox: load_file(dir)?,
             blacklist: load_file(dir)?,
             defaults: load_file(dir)?,
         })
@@ -141,7 +161,7 @@ pub(crate) fn parse<T: CatalogFile>(file: &Path, text: &str) -> Result<T, Catalo
     value.validate().map_err(|problem| {
         let line = match (&problem.span, problem.key) {
             (Some(span), _) => line_of(text, span.start),
-            (None, Some(key)) => line_of_key(text, key).unwrap_or(1),
+            (None, Some(key)) => line_of_key(text, problem.table, key).unwrap_or(1),
             (None, None) => 1,
         };
         invalid(line, problem.message)
@@ -159,15 +179,24 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The first line that assigns `key` (`key = ...`), for problems found after parsing.
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
+/// The first line that assigns `key` (`key = ...`), after the header `[table]` when
+/// given, for problems found after parsing.
+fn line_of_key(text: &str, table: Option<&str>, key: &str) -> Option<usize> {
+    let start = match table {
+        None => 0,
+        Some(table) => text
+            .lines()
+            .position(|line| line.trim() == format!("[{table}]"))?,
+    };
     text.lines()
-        .position(|line| {
+        .enumerate()
+        .skip(start)
+        .find(|(_, line)| {
             line.trim_start()
                 .strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
-        .map(|index| index + 1)
+        .map(|(index, _)| index + 1)
 }
 
 #[cfg(test)]

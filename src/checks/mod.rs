@@ -18,11 +18,15 @@
 //! resolver and the TLS roots, built once), [`resolver`] (the one DNS resolver),
 //! [`address_policy`] (which addresses may be probed), [`tls`] (handshake and
 //! certificate judgement), [`progress`] (live progress of long checks), [`probe`]
-//! (what the server tests share: target, steps, clock, connect, TLS steps, lines).
+//! (what the server tests share: target, steps, clock, connect, TLS steps, lines),
+//! [`mailbox`] (the engine of the incoming-server tests, `imap` and `pop3`).
 
 pub mod address_policy;
 pub mod blacklist;
+pub mod imap;
+pub mod mailbox;
 pub mod mx;
+pub mod pop3;
 pub mod probe;
 pub mod progress;
 pub mod report;
@@ -44,6 +48,8 @@ pub enum Request {
     Smtp(smtp::SmtpRequest),
     Blacklist(blacklist::BlacklistRequest),
     Mx(mx::MxRequest),
+    Imap(imap::ImapRequest),
+    Pop3(pop3::Pop3Request),
 }
 
 impl Request {
@@ -54,6 +60,8 @@ impl Request {
             Request::Smtp(_) => "smtp",
             Request::Blacklist(_) => "blacklist",
             Request::Mx(_) => "mx",
+            Request::Imap(_) => "imap",
+            Request::Pop3(_) => "pop3",
         }
     }
 
@@ -64,6 +72,8 @@ impl Request {
             Request::Smtp(request) => request.target(),
             Request::Blacklist(request) => request.target.to_string(),
             Request::Mx(request) => request.domain.as_str().to_string(),
+            Request::Imap(request) => request.target(),
+            Request::Pop3(request) => request.target(),
         }
     }
 
@@ -80,6 +90,8 @@ impl Request {
             Request::Blacklist(request) => {
                 format!("Checking {} on blocklists", request.target)
             }
+            Request::Imap(request) => format!("Testing IMAP on {}", request.target()),
+            Request::Pop3(request) => format!("Testing POP3 on {}", request.target()),
         }
     }
 }
@@ -96,5 +108,7 @@ pub async fn run(services: &Services, request: &Request, progress: &Progress) ->
             Report::new(target, blacklist::run(services, request, progress).await)
         }
         Request::Mx(request) => Report::new(target, mx::run(services, request, progress).await),
+        Request::Imap(request) => Report::new(target, imap::run(services, request, progress).await),
+        Request::Pop3(request) => Report::new(target, pop3::run(services, request, progress).await),
     }
 }

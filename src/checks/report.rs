@@ -10,7 +10,9 @@
 use serde::Serialize;
 
 use super::blacklist::BlacklistReport;
+use super::imap::ImapReport;
 use super::mx::MxReport;
+use super::pop3::Pop3Report;
 use super::settings::SettingsReport;
 use super::smtp::SmtpReport;
 use crate::values::Verdict;
@@ -86,6 +88,9 @@ pub enum Details {
     Smtp(Box<SmtpReport>),
     Blacklist(BlacklistReport),
     Mx(MxReport),
+    /// Boxed, as SMTP's: steps, TLS, capabilities and the transcript.
+    Imap(Box<ImapReport>),
+    Pop3(Box<Pop3Report>),
 }
 
 impl Details {
@@ -96,6 +101,8 @@ impl Details {
             Details::Smtp(_) => "smtp",
             Details::Blacklist(_) => "blacklist",
             Details::Mx(_) => "mx",
+            Details::Imap(_) => "imap",
+            Details::Pop3(_) => "pop3",
         }
     }
 }
@@ -121,5 +128,17 @@ impl From<BlacklistReport> for Details {
 impl From<MxReport> for Details {
     fn from(report: MxReport) -> Details {
         Details::Mx(report)
+    }
+}
+
+impl From<ImapReport> for Details {
+    fn from(report: ImapReport) -> Details {
+        Details::Imap(Box::new(report))
+    }
+}
+
+impl From<Pop3Report> for Details {
+    fn from(report: Pop3Report) -> Details {
+        Details::Pop3(Box::new(report))
     }
 }

@@ -5,9 +5,13 @@
 //! `max_line` bytes long, so a server that sends an endless line cannot hold the
 //! check's memory. Timing is the caller's: it wraps a whole answer in its timeout.
 
+use std::time::Duration;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::checks::tls::Io;
+use crate::checks::transcript::{Party, Transcript};
+use crate::wording::seconds;
 
 /// Why no line was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +50,15 @@ impl Lines {
         self.received = 0;
     }
 
-    /// Bytes received since the answer started.
-    pub fn received(&self) -> usize {
+    /// An answer did not complete within `limit`: notes in the transcript what had
+    /// arrived without a line end, and returns how many bytes of the answer came.
+    pub fn timed_out(&self, limit: Duration, transcript: &mut Transcript) -> usize {
+        if !self.buffer.is_empty() {
+            let partial = String::from_utf8_lossy(&self.buffer).into_owned();
+            transcript.push(Party::Server, format!("{partial} (incomplete)"));
+        }
+        transcript.note(format!("no complete answer within {}", seconds(limit)));
         self.received
-    }
-
-    /// What arrived without a line end yet, for the transcript of a cut answer.
-    pub fn pending(&self) -> Option<String> {
-        (!self.buffer.is_empty()).then(|| String::from_utf8_lossy(&self.buffer).into_owned())
     }
 
     /// One line without its line ending.

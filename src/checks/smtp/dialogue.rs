@@ -115,15 +115,9 @@ impl Dialogue {
         self.lines.start_answer();
         match tokio::time::timeout(limit, self.read_reply_unbounded(transcript)).await {
             Ok(result) => result,
-            Err(_) => {
-                if let Some(partial) = self.lines.pending() {
-                    transcript.push(Party::Server, format!("{partial} (incomplete)"));
-                }
-                transcript.note(format!("no complete answer within {}", seconds(limit)));
-                Err(ReadError::Timeout {
-                    received: self.lines.received(),
-                })
-            }
+            Err(_) => Err(ReadError::Timeout {
+                received: self.lines.timed_out(limit, transcript),
+            }),
         }
     }
 

@@ -2,8 +2,10 @@
 
 mod blacklist;
 pub mod limits;
+mod mailbox;
 pub mod message;
 mod mx;
+mod probe;
 mod settings;
 mod smtp;
 
@@ -30,6 +32,8 @@ pub fn report_message(report: &Report) -> Message {
         Details::Smtp(details) => smtp::message(report, details),
         Details::Blacklist(details) => blacklist::message(report, details),
         Details::Mx(details) => mx::message(report, details),
+        Details::Imap(details) => mailbox::message(report, details),
+        Details::Pop3(details) => mailbox::message(report, details),
     };
     limits::fit(message)
 }
@@ -74,6 +78,7 @@ const BAR: usize = 20;
 pub fn progress_title(check: &str, activity: &str) -> String {
     let icon = match check {
         "smtp" => "📤",
+        "imap" | "pop3" => "📥",
         "mx" | "blacklist" => "🔎",
         _ => "⏳",
     };

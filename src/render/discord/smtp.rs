@@ -2,61 +2,23 @@
 //! and certificate summary, the verdict sentence, and the full transcript attached
 //! as a text file.
 
-use super::message::{Embed, File, Message};
-use super::{code, escape, verdict_colour};
+use super::message::{Embed, Message};
+use super::{escape, probe, verdict_colour};
 use crate::checks::smtp::SmtpReport;
 use crate::checks::Report;
-use crate::wording::days_left;
-use crate::wording::shorten;
 
 /// The name of the attached transcript.
 pub const TRANSCRIPT_FILE: &str = "smtp-transcript.txt";
 
-/// A step's detail is cut to this many characters so nine steps fit a description.
-const STEP_DETAIL: usize = 380;
-
 pub fn message(report: &Report, details: &SmtpReport) -> Message {
-    let mut description = format!(
-        "{} **{}**\n",
-        report.verdict.emoji(),
-        escape(&report.summary)
-    );
-    for step in &details.steps {
-        description.push_str(&format!(
-            "\n{} **{}** · {} ms — {}",
-            step.status().emoji(),
-            step.name.label(),
-            step.millis,
-            escape(&shorten(&step.detail, STEP_DETAIL))
-        ));
-    }
     let mut embed = Embed::new(format!(
         "📤 SMTP test · {} ({})",
         report.target,
         details.security.label()
     ))
-    .description(description)
+    .description(probe::steps_description(report, &details.steps))
     .color(verdict_colour(report.verdict));
-    if let Some(tls) = &details.tls {
-        if let (Some(version), Some(cipher)) = (&tls.version, &tls.cipher) {
-            embed = embed.field("🔒 TLS", format!("{version}\n{}", code(cipher)), true);
-        }
-        if let Some(cert) = &tls.certificate {
-            let mut value = format!(
-                "**Issuer:** {}\n**Names:** {}\n**Expires:** {} ({})",
-                escape(&cert.issuer),
-                escape(&cert.names.join(", ")),
-                cert.not_after.get(..10).unwrap_or(&cert.not_after),
-                days_left(cert.days_left)
-            );
-            if let Some(problem) = &cert.problem {
-                value.push_str(&format!("\n❌ {}", escape(problem)));
-            } else {
-                value.push_str("\n✅ trusted by standard mail apps");
-            }
-            embed = embed.field("📜 Certificate", value, false);
-        }
-    }
+    embed = probe::tls_fields(embed, details.tls.as_ref());
     if !details.auth_mechanisms.is_empty() {
         embed = embed.field(
             "🔑 Login (AUTH)",
@@ -67,18 +29,11 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
     if let Some(size) = details.size_limit_text() {
         embed = embed.field("📎 Largest message", size, true);
     }
-    let mut files = Vec::new();
-    if !details.transcript.is_empty() {
-        files.push(File {
-            name: TRANSCRIPT_FILE.to_string(),
-            bytes: details.transcript_text().into_bytes(),
-        });
-    }
-    let footer = if files.is_empty() {
-        "The test never sends a password or mail.".to_string()
-    } else {
-        format!("Full conversation in {TRANSCRIPT_FILE}. The test never sends a password or mail.")
-    };
+    let (files, footer) = probe::transcript(
+        TRANSCRIPT_FILE,
+        details.transcript_text(),
+        "The test never sends a password or mail.",
+    );
     Message {
         embeds: vec![embed.footer(footer)],
         files,

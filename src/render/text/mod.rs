@@ -1,7 +1,9 @@
 //! Reports as plain text for a terminal: a headline with the verdict, then the details.
 
 mod blacklist;
+mod mailbox;
 mod mx;
+mod probe;
 mod settings;
 mod smtp;
 
@@ -19,6 +21,8 @@ pub fn render(report: &Report) -> String {
         Details::Smtp(details) => smtp::render(details, &mut out),
         Details::Blacklist(details) => blacklist::render(details, &mut out),
         Details::Mx(details) => mx::render(details, &mut out),
+        Details::Imap(details) => mailbox::render(details, &mut out),
+        Details::Pop3(details) => mailbox::render(details, &mut out),
     }
     out
 }
