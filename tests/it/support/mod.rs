@@ -3,4 +3,7 @@
 pub mod bot_process;
 pub mod dns_server;
 pub mod fake_discord;
+pub mod mailbox_check;
+pub mod mailbox_server;
+pub mod pki;
 pub mod smtp_server;
