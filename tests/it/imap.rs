@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use crate::support::bot_process::run_check;
 use crate::support::mailbox_check::{
-    assert_never_logged_in, check_port, check_server, cli, config, status, step, TOTAL,
+    assert_never_logged_in, check_port, check_server, config, status, step, TOTAL,
 };
 use crate::support::mailbox_server::{Greeting, Protocol, Script, TestMailbox};
 use crate::support::pki::{TestPki, Validity};
@@ -567,7 +568,7 @@ async fn the_command_line_gives_the_verdict_as_exit_code() {
     // on another port is tested with STARTTLS.
     let healthy = healthy(&pki, false).await;
     let port = healthy.port().to_string();
-    let (code, stdout, stderr) = cli("imap", &["127.0.0.1", "--port", &port], &env).await;
+    let (code, stdout, stderr) = run_check("imap", &["127.0.0.1", "--port", &port], &env).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.starts_with("IMAP OK: "), "{stdout}");
     assert!(stdout.contains("[ok  ] STARTTLS"), "{stdout}");
@@ -576,13 +577,13 @@ async fn the_command_line_gives_the_verdict_as_exit_code() {
     script.mechanisms = vec!["XOAUTH2".into()];
     let warned = TestMailbox::start(script).await;
     let target = format!("127.0.0.1:{}", warned.port());
-    let (code, stdout, _) = cli("imap", &[&target], &env).await;
+    let (code, stdout, _) = run_check("imap", &[&target], &env).await;
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.starts_with("IMAP WARNING: "), "{stdout}");
 
     let refusing = TestMailbox::start(Script::greeting(Protocol::Imap, Greeting::Refused)).await;
     let target = format!("127.0.0.1:{}", refusing.port());
-    let (code, stdout, _) = cli("imap", &[&target, "--format", "json"], &env).await;
+    let (code, stdout, _) = run_check("imap", &[&target, "--format", "json"], &env).await;
     assert_eq!(code, 2, "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["check"], "imap");
@@ -591,13 +592,13 @@ async fn the_command_line_gives_the_verdict_as_exit_code() {
     assert_eq!(json["steps"][2]["status"], "failed");
 
     // Without ALLOW_PRIVATE_TARGETS neither the port nor the address is accepted.
-    let (code, _, stderr) = cli("imap", &["imap.example.com", "--port", "995"], &[]).await;
+    let (code, _, stderr) = run_check("imap", &["imap.example.com", "--port", "995"], &[]).await;
     assert_eq!(code, 3);
     assert!(
         stderr.contains("port 995 is not an IMAP port: the bot tests only ports 993 and 143"),
         "{stderr}"
     );
-    let (code, _, stderr) = cli("imap", &["127.0.0.1"], &[]).await;
+    let (code, _, stderr) = run_check("imap", &["127.0.0.1"], &[]).await;
     assert_eq!(code, 3);
     assert!(stderr.contains("only public mail servers"), "{stderr}");
 }

@@ -2,9 +2,10 @@
 //! speak real POP3 and real TLS, healthy and broken in the ways customers meet, and
 //! against an IMAP server where POP3 was expected.
 
+use crate::support::bot_process::run_check;
 use crate::support::dns_server::{TestDns, Zone};
 use crate::support::mailbox_check::{
-    assert_never_logged_in, check, check_port, check_server, cli, config, status, step,
+    assert_never_logged_in, check, check_port, check_server, config, status, step,
     with_mailbox_settings,
 };
 use crate::support::mailbox_server::{Greeting, Protocol, Script, TestMailbox};
@@ -264,7 +265,7 @@ async fn the_command_line_gives_the_verdict_as_exit_code() {
     ];
     let server = healthy(&pki, false).await;
     let port = server.port().to_string();
-    let (code, stdout, stderr) = cli("pop3", &["127.0.0.1", "--port", &port], &env).await;
+    let (code, stdout, stderr) = run_check("pop3", &["127.0.0.1", "--port", &port], &env).await;
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.starts_with("POP3 OK: "), "{stdout}");
     assert!(stdout.contains("[ok  ] STLS"), "{stdout}");
@@ -275,25 +276,26 @@ async fn the_command_line_gives_the_verdict_as_exit_code() {
     ))
     .await;
     let target = format!("127.0.0.1:{}", expiring.port());
-    let (code, stdout, _) = cli("pop3", &[&target], &env).await;
+    let (code, stdout, _) = run_check("pop3", &[&target], &env).await;
     assert_eq!(code, 1, "{stdout}");
 
     let mut script = Script::starttls(Protocol::Pop3, pki.leaf(&["127.0.0.1"], Validity::Current));
     script.login_before_tls = true;
     let clear_text = TestMailbox::start(script).await;
     let target = format!("127.0.0.1:{}", clear_text.port());
-    let (code, stdout, _) = cli("pop3", &[&target, "--format", "json"], &env).await;
+    let (code, stdout, _) = run_check("pop3", &[&target, "--format", "json"], &env).await;
     assert_eq!(code, 2, "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["verdict"], "critical");
     assert_eq!(json["steps"][3]["name"], "capa");
     assert_eq!(json["steps"][3]["status"], "failed");
 
-    let (code, stdout, _) = cli("pop3", &["missing.example.test", "--port", &port], &env).await;
+    let (code, stdout, _) =
+        run_check("pop3", &["missing.example.test", "--port", &port], &env).await;
     assert_eq!(code, 3, "{stdout}");
     assert!(stdout.starts_with("POP3 UNKNOWN: "), "{stdout}");
 
-    let (code, _, stderr) = cli("pop3", &["pop.example.com", "--port", "993"], &[]).await;
+    let (code, _, stderr) = run_check("pop3", &["pop.example.com", "--port", "993"], &[]).await;
     assert_eq!(code, 3);
     assert!(stderr.contains("port 993 is not a POP3 port"), "{stderr}");
 }

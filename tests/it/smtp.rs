@@ -699,19 +699,7 @@ async fn an_unreadable_tls_extra_ca_stops_start_up() {
 
 /// Runs `echoterra-bot check smtp ...` with only the given environment.
 async fn cli(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"));
-    command.args(["check", "smtp"]).args(args).env_clear();
-    // Run where no .env can be picked up.
-    command.current_dir(std::env::temp_dir());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().await.expect("run the binary");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    crate::support::bot_process::run_check("smtp", args, env).await
 }
 
 #[tokio::test]

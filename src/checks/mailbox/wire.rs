@@ -12,10 +12,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::dialect::{Command, Framing};
-use crate::checks::probe::{LineError, Lines};
+use crate::checks::probe::{describe_closed, describe_timeout, LineError, Lines};
 use crate::checks::tls::Io;
 use crate::checks::transcript::{Party, Transcript};
-use crate::wording::seconds;
 
 /// The longest line accepted, in bytes: what RFC 7162 §4 asks IMAP clients to
 /// accept; a long CAPABILITY line is a few hundred.
@@ -49,17 +48,8 @@ impl ReadError {
     /// the server should be (`an IMAP server`).
     pub fn describe(&self, waited: Duration, expected: &str) -> String {
         match self {
-            ReadError::Timeout { received: 0 } => {
-                format!("no answer within {}", seconds(waited))
-            }
-            ReadError::Timeout { received } => format!(
-                "only {received} bytes of the answer arrived within {} (the server sends very slowly, byte by byte)",
-                seconds(waited)
-            ),
-            ReadError::Closed { received: 0 } => "the server closed the connection".to_string(),
-            ReadError::Closed { .. } => {
-                "the server closed the connection in the middle of its answer".to_string()
-            }
+            ReadError::Timeout { received } => describe_timeout(*received, waited),
+            ReadError::Closed { received } => describe_closed(*received).to_string(),
             ReadError::LineTooLong => format!(
                 "the server sent a line longer than {MAX_LINE} bytes, more than the test reads (garbage, or not {expected})"
             ),

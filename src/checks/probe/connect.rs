@@ -1,9 +1,10 @@
 //! Getting a connection: resolve the host (A and AAAA), check every address against
 //! the address policy, and connect to the checked addresses in turn.
 //!
-//! [`Probe::dial`] is the one place a server test opens a TCP connection (the first
-//! one, and a second one to try TLS on a silent port), so a limit on concurrent
-//! connections per host and port wraps that one call.
+//! [`Probe::reach`] is how a test gets its connection; [`Probe::dial`] is the one
+//! place a server test opens a TCP connection (the first one, and a second one to try
+//! TLS on a silent port), so a limit on concurrent connections per host and port
+//! wraps that one call.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -20,9 +21,21 @@ use crate::checks::resolver::{DnsAnswer, DnsResolver};
 use crate::values::Verdict;
 
 impl Probe<'_> {
+    /// Resolves the host and connects to the first checked address that answers:
+    /// the connection and the address it went to. The resolve and connect steps are
+    /// recorded either way.
+    pub async fn reach<N: StepKind>(
+        &self,
+        log: &mut Log<N>,
+        resolver: &DnsResolver,
+    ) -> Option<(TcpStream, SocketAddr)> {
+        let addresses = self.resolve(log, resolver).await?;
+        self.connect(log, &addresses).await
+    }
+
     /// The A and AAAA addresses of the host, every one of them checked by the address
     /// policy; an IP address typed by the user is used as it is (and checked too).
-    pub async fn resolve<N: StepKind>(
+    async fn resolve<N: StepKind>(
         &self,
         log: &mut Log<N>,
         resolver: &DnsResolver,
@@ -123,7 +136,7 @@ impl Probe<'_> {
 
     /// Connects to the checked addresses in turn until one answers; the connection
     /// and the address it went to.
-    pub async fn connect<N: StepKind>(
+    async fn connect<N: StepKind>(
         &self,
         log: &mut Log<N>,
         addresses: &[IpAddr],

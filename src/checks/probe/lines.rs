@@ -24,6 +24,27 @@ pub enum LineError {
     Io(String),
 }
 
+/// An answer that did not complete within `waited`, of which `received` bytes came.
+pub fn describe_timeout(received: usize, waited: Duration) -> String {
+    if received == 0 {
+        format!("no answer within {}", seconds(waited))
+    } else {
+        format!(
+            "only {received} bytes of the answer arrived within {} (the server sends very slowly, byte by byte)",
+            seconds(waited)
+        )
+    }
+}
+
+/// The server closed the connection after `received` bytes of an answer.
+pub fn describe_closed(received: usize) -> &'static str {
+    if received == 0 {
+        "the server closed the connection"
+    } else {
+        "the server closed the connection in the middle of its answer"
+    }
+}
+
 /// A connection read as lines.
 pub struct Lines {
     io: Box<dyn Io>,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use rustls::RootCertStore;
 
-pub use lines::{LineError, Lines};
+pub use lines::{describe_closed, describe_timeout, LineError, Lines};
 pub use log::{Clock, Log};
 pub use step::{conclude, Step, StepKind, StepStatus};
 pub use target::{PortRules, Security, ServerHost, TargetError};

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::checks::probe::{LineError, Lines};
+use crate::checks::probe::{describe_closed, describe_timeout, LineError, Lines};
 use crate::checks::tls::Io;
 use crate::checks::transcript::{Party, Transcript};
-use crate::wording::{seconds, shorten};
+use crate::wording::shorten;
 
 /// The longest reply line accepted, in bytes. RFC 5321 §4.5.3.1.5 allows 512 with the
 /// CRLF; real servers stay within, so four times that is generous.
@@ -68,17 +68,8 @@ impl ReadError {
     /// What happened, in words a support person can pass on.
     pub fn describe(&self, waited: Duration) -> String {
         match self {
-            ReadError::Timeout { received: 0 } => {
-                format!("no answer within {}", seconds(waited))
-            }
-            ReadError::Timeout { received } => format!(
-                "only {received} bytes of the answer arrived within {} (the server sends very slowly, byte by byte)",
-                seconds(waited)
-            ),
-            ReadError::Closed { received: 0 } => "the server closed the connection".to_string(),
-            ReadError::Closed { .. } => {
-                "the server closed the connection in the middle of its answer".to_string()
-            }
+            ReadError::Timeout { received } => describe_timeout(*received, waited),
+            ReadError::Closed { received } => describe_closed(*received).to_string(),
             ReadError::LineTooLong => format!(
                 "the server sent a line longer than {MAX_LINE} bytes (garbage, or not an SMTP server)"
             ),

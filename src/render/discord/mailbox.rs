@@ -53,8 +53,8 @@ mod tests {
     use crate::checks::mailbox::{Step, StepName};
     use crate::checks::pop3::Pop3;
     use crate::checks::probe::Security;
-    use crate::checks::tls::{CertificateReport, TlsReport};
     use crate::checks::transcript::{Party, TranscriptLine};
+    use crate::render::discord::probe::hostile_tls;
     use crate::render::discord::{limits, report_message};
     use crate::values::Verdict;
 
@@ -77,21 +77,7 @@ mod tests {
             security: Security::Starttls,
             address: Some("203.0.113.5:143".into()),
             steps,
-            tls: Some(TlsReport {
-                version: Some("TLS 1.3".into()),
-                cipher: Some(long.clone()),
-                certificate: Some(CertificateReport {
-                    subject: long.clone(),
-                    issuer: long.clone(),
-                    not_before: "2026-01-01T00:00:00Z".into(),
-                    not_after: "2027-01-01T00:00:00Z".into(),
-                    days_left: 36,
-                    names: vec![long.clone(); 50],
-                    valid: false,
-                    problem: Some(long.clone()),
-                    problems: Vec::new(),
-                }),
-            }),
+            tls: Some(hostile_tls(&long)),
             capabilities: vec![long.clone(); 100],
             auth_mechanisms: vec![long.clone(); 20],
             login: vec![long.clone(); 20],

@@ -72,3 +72,25 @@ pub fn transcript(name: &str, text: String, promise: &str) -> (Vec<File>, String
         format!("Full conversation in {name}. {promise}"),
     )
 }
+
+/// A TLS session as large as a hostile server can make it, for the limits tests of
+/// every server test's message.
+#[cfg(test)]
+pub(super) fn hostile_tls(long: &str) -> TlsReport {
+    use crate::checks::tls::CertificateReport;
+    TlsReport {
+        version: Some("TLS 1.3".into()),
+        cipher: Some(long.to_string()),
+        certificate: Some(CertificateReport {
+            subject: long.to_string(),
+            issuer: long.to_string(),
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2027-01-01T00:00:00Z".into(),
+            days_left: 36,
+            names: vec![long.to_string(); 50],
+            valid: false,
+            problem: Some(long.to_string()),
+            problems: Vec::new(),
+        }),
+    }
+}

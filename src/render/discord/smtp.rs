@@ -45,9 +45,9 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
 mod tests {
     use super::*;
     use crate::checks::smtp::{Security, Step, StepName};
-    use crate::checks::tls::{CertificateReport, TlsReport};
     use crate::checks::transcript::{Party, TranscriptLine};
     use crate::checks::Details;
+    use crate::render::discord::probe::hostile_tls;
     use crate::render::discord::{limits, report_message};
     use crate::values::Verdict;
 
@@ -70,21 +70,7 @@ mod tests {
             security: Security::Starttls,
             address: Some("203.0.113.5:587".into()),
             steps,
-            tls: Some(TlsReport {
-                version: Some("TLS 1.3".into()),
-                cipher: Some(long.clone()),
-                certificate: Some(CertificateReport {
-                    subject: long.clone(),
-                    issuer: long.clone(),
-                    not_before: "2026-01-01T00:00:00Z".into(),
-                    not_after: "2027-01-01T00:00:00Z".into(),
-                    days_left: 36,
-                    names: vec![long.clone(); 50],
-                    valid: false,
-                    problem: Some(long.clone()),
-                    problems: Vec::new(),
-                }),
-            }),
+            tls: Some(hostile_tls(&long)),
             auth_mechanisms: vec![long.clone(); 20],
             extensions: Vec::new(),
             size_limit: Some(10_000_000),

@@ -148,23 +148,6 @@ pub fn assert_never_logged_in(commands: &[String]) {
     }
 }
 
-/// Runs `echoterra-bot check <protocol> ...` with only the given environment.
-pub async fn cli(protocol: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"));
-    command.args(["check", protocol]).args(args).env_clear();
-    // Run where no .env can be picked up.
-    command.current_dir(std::env::temp_dir());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().await.expect("run the binary");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 /// `commands/mailbox.toml` with `port` as both protocols' default, allowed and (when
 /// `implicit`) TLS-from-the-first-byte port, and short timeouts; for `COMMANDS_DIR`.
 pub fn mailbox_toml(host: &str, port: u16, implicit: bool) -> String {

@@ -11,15 +11,14 @@
 //! The server stops when the `TestMailbox` is dropped. It records every command it
 //! receives, so a test can check the bot never tried to log in.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
+use super::listener::Listener;
 use super::pki::Identity;
 
 /// How long a silent server holds a connection: longer than any test waits.
@@ -118,61 +117,34 @@ impl Script {
     }
 }
 
-/// A running test IMAP or POP3 server.
+/// A running test IMAP or POP3 server; it stops when dropped.
 pub struct TestMailbox {
-    addr: SocketAddr,
+    listener: Listener,
     commands: Arc<Mutex<Vec<String>>>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for TestMailbox {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl TestMailbox {
     /// Listens on an ephemeral port of 127.0.0.1 and serves every connection.
     pub async fn start(script: Script) -> TestMailbox {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
         let commands = Arc::new(Mutex::new(Vec::new()));
         let acceptor = script.identity.as_ref().map(|identity| identity.acceptor());
         let script = Arc::new(script);
         let log = commands.clone();
-        let task = tokio::spawn(async move {
-            let mut connections = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
-                let connection = tokio::spawn(async move {
-                    serve(stream, &script, acceptor, &log).await;
-                });
-                connections.push(AbortOnDrop(connection));
-            }
-        });
-        TestMailbox {
-            addr,
-            commands,
-            task,
-        }
+        let listener = Listener::start(move |stream| {
+            let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
+            async move { serve(stream, &script, acceptor, &log).await }
+        })
+        .await;
+        TestMailbox { listener, commands }
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.listener.port()
     }
 
     /// Every command line received, in order, on every connection.
     pub fn commands(&self) -> Vec<String> {
         self.commands.lock().unwrap().clone()
-    }
-}
-
-/// Stops a connection's task when the server (and its accept loop) stops.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
@@ -182,7 +154,6 @@ async fn serve(
     acceptor: Option<TlsAcceptor>,
     log: &Mutex<Vec<String>>,
 ) {
-    let _ = stream.set_nodelay(true);
     if script.implicit_tls {
         let Some(acceptor) = acceptor else { return };
         if let Ok(mut tls) = acceptor.accept(stream).await {

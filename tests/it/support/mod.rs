@@ -3,6 +3,7 @@
 pub mod bot_process;
 pub mod dns_server;
 pub mod fake_discord;
+pub mod listener;
 pub mod mailbox_check;
 pub mod mailbox_server;
 pub mod pki;

@@ -10,15 +10,14 @@
 //! The server stops when the `TestSmtp` is dropped. It records every command it
 //! receives, so a test can check the bot never sent credentials or mail.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
+use super::listener::Listener;
 pub use super::pki::{Identity, TestPki, Validity};
 
 /// How long a silent server holds a connection: longer than any test waits.
@@ -100,60 +99,34 @@ impl Script {
     }
 }
 
-/// A running test SMTP server.
+/// A running test SMTP server; it stops when dropped.
 pub struct TestSmtp {
-    addr: SocketAddr,
+    listener: Listener,
     commands: Arc<Mutex<Vec<String>>>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for TestSmtp {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl TestSmtp {
     /// Listens on an ephemeral port of 127.0.0.1 and serves every connection.
     pub async fn start(script: Script) -> TestSmtp {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
         let commands = Arc::new(Mutex::new(Vec::new()));
         let acceptor = script.identity.as_ref().map(|identity| identity.acceptor());
         let script = Arc::new(script);
         let log = commands.clone();
-        let task = tokio::spawn(async move {
-            let mut connections = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
-                connections.push(AbortOnDrop(tokio::spawn(async move {
-                    serve(stream, &script, acceptor, &log).await;
-                })));
-            }
-        });
-        TestSmtp {
-            addr,
-            commands,
-            task,
-        }
+        let listener = Listener::start(move |stream| {
+            let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
+            async move { serve(stream, &script, acceptor, &log).await }
+        })
+        .await;
+        TestSmtp { listener, commands }
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.port()
+        self.listener.port()
     }
 
     /// Every command line received, in order, on every connection.
     pub fn commands(&self) -> Vec<String> {
         self.commands.lock().unwrap().clone()
-    }
-}
-
-/// Stops a connection's task when the server (and its accept loop) stops.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
@@ -163,8 +136,6 @@ async fn serve(
     acceptor: Option<TlsAcceptor>,
     log: &Mutex<Vec<String>>,
 ) {
-    // Replies are small writes; Nagle's algorithm would hold them back.
-    let _ = stream.set_nodelay(true);
     if script.implicit_tls {
         let Some(acceptor) = acceptor else { return };
         if script.abort_handshake {

@@ -121,10 +121,7 @@ enum Halt {
 impl Test<'_> {
     /// Resolves, connects, and runs the flow for the port's security.
     async fn run(&self, log: &mut Log, resolver: &DnsResolver) -> Found {
-        let Some(addresses) = self.probe.resolve(log, resolver).await else {
-            return Found::default();
-        };
-        let Some((tcp, address)) = self.probe.connect(log, &addresses).await else {
+        let Some((tcp, address)) = self.probe.reach(log, resolver).await else {
             return Found::default();
         };
         let found = match self.probe.security {
