@@ -1,12 +1,70 @@
-//! The accept loop every test server shares: an ephemeral port of 127.0.0.1, each
-//! connection served in its own task, and everything stopped when the [`Listener`]
-//! is dropped (the accept loop and every connection still open).
+//! What every test server shares: the accept loop on an ephemeral port of 127.0.0.1,
+//! each connection served in its own task, everything stopped when the server is
+//! dropped (the accept loop and every connection still open); and, for the mail
+//! servers, a [`TestServer`] that follows a script and records every command line.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use super::pki::Identity;
+
+/// The command lines a server received, on every connection, in order.
+pub type CommandLog = Arc<Mutex<Vec<String>>>;
+
+/// How a scripted mail server serves one connection.
+pub trait Behaviour: Send + Sync + Sized + 'static {
+    /// The certificate, when the script gets to TLS.
+    fn identity(&self) -> Option<&Identity>;
+
+    /// Serves one connection as the script says, noting every command line in `log`.
+    fn serve(
+        stream: TcpStream,
+        script: Arc<Self>,
+        acceptor: Option<TlsAcceptor>,
+        log: CommandLog,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+/// A running scripted server; it stops when dropped.
+pub struct TestServer<S> {
+    listener: Listener,
+    commands: CommandLog,
+    script: PhantomData<S>,
+}
+
+impl<S: Behaviour> TestServer<S> {
+    /// Listens on an ephemeral port of 127.0.0.1 and serves every connection.
+    pub async fn start(script: S) -> TestServer<S> {
+        let commands = CommandLog::default();
+        let acceptor = script.identity().map(Identity::acceptor);
+        let script = Arc::new(script);
+        let log = commands.clone();
+        let listener = Listener::start(move |stream| {
+            S::serve(stream, script.clone(), acceptor.clone(), log.clone())
+        })
+        .await;
+        TestServer {
+            listener,
+            commands,
+            script: PhantomData,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.port()
+    }
+
+    /// Every command line received, in order, on every connection.
+    pub fn commands(&self) -> Vec<String> {
+        self.commands.lock().unwrap().clone()
+    }
+}
 
 /// A running accept loop.
 pub struct Listener {

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use echoterra_bot::catalog::{Catalog, ServerTimeouts};
+use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::imap::Imap;
 use echoterra_bot::checks::mailbox::{Dialect, MailboxReport, MailboxRequest, Step, StepName};
 use echoterra_bot::checks::pop3::Pop3;
@@ -13,6 +13,7 @@ use echoterra_bot::checks::probe::StepStatus;
 use echoterra_bot::checks::{self, Details, Progress, Report, Request, Services};
 use echoterra_bot::config::Config;
 
+use super::catalogs::short_timeouts;
 use super::mailbox_server::TestMailbox;
 use super::pki::TestPki;
 
@@ -60,14 +61,7 @@ pub fn catalog(port: u16, implicit: bool) -> Catalog {
 
 pub fn with_mailbox_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
     let mailbox = &mut catalog.mailbox;
-    mailbox.timeouts = ServerTimeouts {
-        resolve_ms: 2000,
-        connect_ms: 2000,
-        greeting_ms: 1500,
-        command_ms: 2000,
-        tls_ms: 2000,
-        total_ms: TOTAL.as_millis() as u64,
-    };
+    mailbox.timeouts = short_timeouts(TOTAL);
     for ports in [&mut mailbox.imap, &mut mailbox.pop3] {
         ports.implicit_tls_ports = if implicit { vec![port] } else { vec![] };
     }

@@ -1,6 +1,7 @@
 //! Real servers on loopback that the tests run the bot against.
 
 pub mod bot_process;
+pub mod catalogs;
 pub mod dns_server;
 pub mod fake_discord;
 pub mod listener;

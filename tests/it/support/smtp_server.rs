@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::listener::Listener;
+use super::listener::{Behaviour, CommandLog, TestServer};
 pub use super::pki::{Identity, TestPki, Validity};
 
 /// How long a silent server holds a connection: longer than any test waits.
@@ -100,33 +100,20 @@ impl Script {
 }
 
 /// A running test SMTP server; it stops when dropped.
-pub struct TestSmtp {
-    listener: Listener,
-    commands: Arc<Mutex<Vec<String>>>,
-}
+pub type TestSmtp = TestServer<Script>;
 
-impl TestSmtp {
-    /// Listens on an ephemeral port of 127.0.0.1 and serves every connection.
-    pub async fn start(script: Script) -> TestSmtp {
-        let commands = Arc::new(Mutex::new(Vec::new()));
-        let acceptor = script.identity.as_ref().map(|identity| identity.acceptor());
-        let script = Arc::new(script);
-        let log = commands.clone();
-        let listener = Listener::start(move |stream| {
-            let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
-            async move { serve(stream, &script, acceptor, &log).await }
-        })
-        .await;
-        TestSmtp { listener, commands }
+impl Behaviour for Script {
+    fn identity(&self) -> Option<&Identity> {
+        self.identity.as_deref()
     }
 
-    pub fn port(&self) -> u16 {
-        self.listener.port()
-    }
-
-    /// Every command line received, in order, on every connection.
-    pub fn commands(&self) -> Vec<String> {
-        self.commands.lock().unwrap().clone()
+    async fn serve(
+        stream: TcpStream,
+        script: Arc<Script>,
+        acceptor: Option<TlsAcceptor>,
+        log: CommandLog,
+    ) {
+        serve(stream, &script, acceptor, &log).await
     }
 }
 
