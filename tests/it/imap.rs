@@ -213,7 +213,7 @@ async fn an_smtp_server_on_993_is_named_from_its_220() {
     let greeting = step(&imap, StepName::Greeting);
     assert!(
         greeting.detail.starts_with(
-            "This is an SMTP server (for sending mail) (it greeted with \"220 test.smtp.invalid ESMTP ready\"), not an IMAP server"
+            "This is an SMTP server (it greeted with \"220 test.smtp.invalid ESMTP ready\"), not an IMAP server"
         ),
         "{}",
         greeting.detail

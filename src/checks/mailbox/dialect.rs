@@ -133,10 +133,10 @@ impl ServerKind {
         }
     }
 
-    /// `an SMTP server (for sending mail)`.
+    /// `an SMTP server`.
     pub fn describe(self) -> &'static str {
         match self {
-            ServerKind::Smtp => "an SMTP server (for sending mail)",
+            ServerKind::Smtp => "an SMTP server",
             ServerKind::Imap => "an IMAP server",
             ServerKind::Pop3 => "a POP3 server",
             ServerKind::Http => "a web (HTTP) server",

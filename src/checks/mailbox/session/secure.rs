@@ -92,7 +92,8 @@ impl<D: Dialect> Test<'_, D> {
             .await
         {
             Ok(answer) => match D::completed(&answer, &tag) {
-                Ok(()) => shorten(&answer.join(" "), 200),
+                // IMAP's `* BYE` comes first; the tagged `OK` says it is done.
+                Ok(()) => shorten(answer.last().map(String::as_str).unwrap_or_default(), 200),
                 Err(refusal) => format!("answered {} (harmless)", quoted(&refusal)),
             },
             Err(err) => format!(
