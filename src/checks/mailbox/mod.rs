@@ -35,7 +35,6 @@ pub use dialect::{Command, Dialect, Framing, Greeting, ServerKind};
 pub use report::{MailboxReport, Step, StepName};
 pub use request::{MailboxInputError, MailboxRequest};
 pub use verdict::conclusion;
-pub use wire::{MAX_ANSWER, MAX_LINE, MAX_LINES};
 
 use crate::checks::{Progress, Services};
 

@@ -116,8 +116,9 @@ pub struct MailboxReport<D> {
     pub capabilities: Vec<String>,
     /// The SASL mechanisms offered after TLS (or, without TLS, in plain text).
     pub auth_mechanisms: Vec<String>,
-    /// How a mail app can log in with a password after TLS: the protocol's own
-    /// command (`LOGIN`, `USER/PASS`) and password mechanisms (`PLAIN`, …).
+    /// How a mail app can log in with a password after TLS (or, without TLS, in
+    /// plain text): the protocol's own command (`LOGIN`, `USER/PASS`) and password
+    /// mechanisms (`PLAIN`, …).
     pub login: Vec<String>,
     /// Server lines, our commands and notes, in order. Nothing secret is ever sent.
     pub transcript: Vec<TranscriptLine>,

@@ -135,7 +135,7 @@ impl Connection {
         let mut lines: Vec<String> = Vec::new();
         let mut bytes = 0;
         loop {
-            let line = self.lines.read_line().await?;
+            let line = printable(self.lines.read_line().await?);
             transcript.push(Party::Server, line.clone());
             bytes += line.len() + 2;
             let last = match framing {
@@ -166,6 +166,24 @@ impl Connection {
             }
         }
     }
+}
+
+/// A server line with its control characters escaped (`\u{1b}`), so that what the
+/// server sent reaches a terminal or Discord as text, never as a control sequence:
+/// the steps' details, the capabilities and the transcript all come from here.
+fn printable(line: String) -> String {
+    if !line.chars().any(|c| c.is_control() && c != '\t') {
+        return line;
+    }
+    line.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -215,6 +233,14 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(refused, ["-ERR no CAPA"]);
+    }
+
+    #[tokio::test]
+    async fn control_characters_arrive_escaped() {
+        let answer = read_from(Framing::Line, b"* OK \x1b[31mred\x07\tready\r\n".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(answer, ["* OK \\u{1b}[31mred\\u{7}\tready"]);
     }
 
     #[tokio::test]

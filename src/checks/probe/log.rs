@@ -57,13 +57,6 @@ impl<N: StepKind> Log<N> {
         self.steps[index] = step;
     }
 
-    /// Whether the step `name` has run.
-    pub fn has_run(&self, name: N) -> bool {
-        self.steps
-            .iter()
-            .any(|step| step.name == name && step.verdict.is_some())
-    }
-
     /// A line of the transcript that is not a protocol line.
     pub fn note(&mut self, text: impl Into<String>) {
         self.transcript.note(text);
