@@ -10,7 +10,9 @@ use clap::{Parser, Subcommand};
 use crate::catalog::Catalog;
 use crate::checks::blacklist::BlacklistRequest;
 use crate::checks::domain::DomainRequest;
+use crate::checks::imap::ImapRequest;
 use crate::checks::mx::MxRequest;
+use crate::checks::pop3::Pop3Request;
 use crate::checks::settings::{SettingsInputError, SettingsRequest};
 use crate::checks::smtp::SmtpRequest;
 use crate::checks::spf::SpfRequest;
@@ -100,6 +102,22 @@ enum CheckCommand {
         /// The name the server gives in HELO/EHLO.
         #[arg(long)]
         helo: Option<String>,
+    },
+    /// IMAP test: is the incoming server reachable, is TLS and its certificate good, can mail apps log in?
+    Imap {
+        /// The server to test (default: the provider's, from commands/mailbox.toml); host or host:port.
+        host: Option<String>,
+        /// The port (default 993; only 993 and 143 unless ALLOW_PRIVATE_TARGETS=true).
+        #[arg(long)]
+        port: Option<i64>,
+    },
+    /// POP3 test: is the incoming server reachable, is TLS and its certificate good, can mail apps log in?
+    Pop3 {
+        /// The server to test (default: the provider's, from commands/mailbox.toml); host or host:port.
+        host: Option<String>,
+        /// The port (default 995; only 995 and 110 unless ALLOW_PRIVATE_TARGETS=true).
+        #[arg(long)]
+        port: Option<i64>,
     },
 }
 
@@ -245,6 +263,22 @@ fn parse_request(
                 .map(Request::Spf)
                 .map_err(|err| err.to_string())
         }
+        CheckCommand::Imap { host, port } => ImapRequest::from_input(
+            host.as_deref(),
+            port,
+            &catalog.mailbox,
+            config.allow_private_targets,
+        )
+        .map(Request::Imap)
+        .map_err(|err| err.to_string()),
+        CheckCommand::Pop3 { host, port } => Pop3Request::from_input(
+            host.as_deref(),
+            port,
+            &catalog.mailbox,
+            config.allow_private_targets,
+        )
+        .map(Request::Pop3)
+        .map_err(|err| err.to_string()),
     }
 }
 

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::blacklist::BlacklistReport;
 use super::domain::DomainReport;
+use super::imap::ImapReport;
 use super::mx::MxReport;
+use super::pop3::Pop3Report;
 use super::settings::SettingsReport;
 use super::smtp::SmtpReport;
 use super::spf::SpfReport;
@@ -90,6 +92,9 @@ pub enum Details {
     Mx(MxReport),
     Domain(DomainReport),
     Spf(SpfReport),
+    /// Boxed, as SMTP's: steps, TLS, capabilities and the transcript.
+    Imap(Box<ImapReport>),
+    Pop3(Box<Pop3Report>),
 }
 
 impl Details {
@@ -102,6 +107,8 @@ impl Details {
             Details::Mx(_) => "mx",
             Details::Domain(_) => "domain",
             Details::Spf(_) => "spf",
+            Details::Imap(_) => "imap",
+            Details::Pop3(_) => "pop3",
         }
     }
 }
@@ -139,5 +146,17 @@ impl From<DomainReport> for Details {
 impl From<SpfReport> for Details {
     fn from(report: SpfReport) -> Details {
         Details::Spf(report)
+    }
+}
+
+impl From<ImapReport> for Details {
+    fn from(report: ImapReport) -> Details {
+        Details::Imap(Box::new(report))
+    }
+}
+
+impl From<Pop3Report> for Details {
+    fn from(report: Pop3Report) -> Details {
+        Details::Pop3(Box::new(report))
     }
 }

@@ -17,6 +17,7 @@ pub fn definitions(catalog: &Catalog) -> Vec<CreateCommand> {
     vec![settings()]
         .into_iter()
         .chain(network_commands(catalog))
+        .chain(mailbox_commands(catalog))
         .collect()
 }
 
@@ -178,6 +179,53 @@ fn spf(catalog: &Catalog) -> CreateCommand {
             .max_length(300),
         )
         .add_option(private_option())
+}
+
+/// `/imap` and `/pop3`: the incoming-server tests, with the options of `/smtp`.
+fn mailbox_commands(catalog: &Catalog) -> Vec<CreateCommand> {
+    let mailbox = &catalog.mailbox;
+    let command = |name: &str, description: &str, ports: &crate::catalog::MailboxPorts| {
+        let allowed: Vec<String> = ports.allowed_ports.iter().map(u16::to_string).collect();
+        for_everyone(CreateCommand::new(name))
+            .description(description)
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "host",
+                    format!(
+                        "Mail server to test (default {}; other servers: staff only)",
+                        mailbox.host
+                    ),
+                )
+                .max_length(300),
+            )
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::Integer,
+                    "port",
+                    format!(
+                        "Port (default {}); allowed: {}",
+                        ports.port,
+                        allowed.join(", ")
+                    ),
+                )
+                .min_int_value(1)
+                .max_int_value(65535),
+            )
+            .add_option(private_option())
+    };
+    vec![
+        command(
+            "imap",
+            "Test the incoming mail server (IMAP): connection, TLS, certificate, login offered",
+            &mailbox.imap,
+        ),
+        command(
+            "pop3",
+            "Test the incoming mail server (POP3): connection, TLS, certificate, login offered",
+            &mailbox.pop3,
+        ),
+    ]
 }
 
 /// The staff permission bits of the catalogue, as serenity's type.

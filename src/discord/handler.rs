@@ -9,6 +9,7 @@ use super::staff::Standing;
 use super::Bot;
 use crate::checks::blacklist::BlacklistRequest;
 use crate::checks::domain::DomainRequest;
+use crate::checks::mailbox::{Dialect, MailboxRequest};
 use crate::checks::mx::MxRequest;
 use crate::checks::settings::SettingsRequest;
 use crate::checks::smtp::SmtpRequest;
@@ -19,7 +20,7 @@ use crate::render::discord::{progress_title, report_message, SettingsButton};
 use crate::wording::capitalise;
 
 /// The commands users can type, for the "unknown command" message.
-const KNOWN: &str = "/settings, /mx, /smtp, /domain, /blacklist and /spf";
+const KNOWN: &str = "/settings, /mx, /smtp, /imap, /pop3, /domain, /blacklist and /spf";
 
 /// Decides the answer to one interaction.
 pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
@@ -33,6 +34,8 @@ pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
                 "blacklist" => blacklist_command(bot, incoming, &options),
                 "domain" => domain_command(bot, incoming, &options),
                 "spf" => spf_command(bot, incoming, &options),
+                "imap" => mailbox_command(bot, incoming, &options, Request::Imap),
+                "pop3" => mailbox_command(bot, incoming, &options, Request::Pop3),
                 other => Response::error(
                     "Unknown command",
                     format!("This bot does not know /{other}. It answers {KNOWN}."),
@@ -125,6 +128,48 @@ fn parse_smtp(bot: &Bot, options: &Options) -> Result<(SmtpRequest, bool), Strin
         options.string("host")?,
         options.integer("port")?,
         &bot.services.catalog.smtp,
+        bot.services.config.allow_private_targets,
+    )
+    .map_err(sentence)?;
+    Ok((request, options.flag("private")?))
+}
+
+/// `/imap` and `/pop3`, gated as `/smtp`: the provider's host for anyone, other hosts
+/// for staff.
+fn mailbox_command<D: Dialect>(
+    bot: &Bot,
+    incoming: &Incoming,
+    options: &Options,
+    into_request: fn(MailboxRequest<D>) -> Request,
+) -> Response {
+    let catalog = &bot.services.catalog;
+    let (request, private) = match parse_mailbox::<D>(bot, options) {
+        Ok(parsed) => parsed,
+        Err(problem) => {
+            return Response::error(&format!("Can't run that {} test", D::NAME), problem)
+        }
+    };
+    if !request.is_provider_host(&catalog.mailbox) {
+        let why = format!(
+            "Testing another mail server is for staff. Run /{} without a host to test {}.",
+            D::CHECK,
+            catalog.mailbox.host
+        );
+        if let Some(refusal) = staff_gate(bot, incoming, &why) {
+            return refusal;
+        }
+    }
+    deferred_check(bot, incoming, into_request(request), private)
+}
+
+fn parse_mailbox<D: Dialect>(
+    bot: &Bot,
+    options: &Options,
+) -> Result<(MailboxRequest<D>, bool), String> {
+    let request = MailboxRequest::<D>::from_input(
+        options.string("host")?,
+        options.integer("port")?,
+        &bot.services.catalog.mailbox,
         bot.services.config.allow_private_targets,
     )
     .map_err(sentence)?;

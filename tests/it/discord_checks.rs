@@ -7,6 +7,8 @@ use std::time::Duration;
 use crate::support::bot_process::BotProcess;
 use crate::support::dns_server::{Fault, TestDns, Zone};
 use crate::support::fake_discord::{FakeDiscord, Recorded, GUILD_ID, TOKEN};
+use crate::support::mailbox_check::mailbox_toml;
+use crate::support::mailbox_server::{self, Protocol, TestMailbox};
 use crate::support::smtp_server::{Script, TestPki, TestSmtp, Validity};
 use serde_json::{json, Value};
 
@@ -161,7 +163,16 @@ async fn mx_is_deferred_then_answered_with_the_verdict() {
         .collect();
     assert_eq!(
         names,
-        ["settings", "mx", "smtp", "blacklist", "domain", "spf"]
+        [
+            "settings",
+            "mx",
+            "smtp",
+            "blacklist",
+            "domain",
+            "spf",
+            "imap",
+            "pop3"
+        ]
     );
     for staff_only in ["blacklist", "spf"] {
         let command = registered
@@ -427,4 +438,83 @@ async fn spf_is_for_staff_and_refused_to_others() {
     let responses = fake.wait_responses(&token, 1).await;
     assert_eq!(responses[0].body()["data"]["flags"], 64);
     assert!(embed_text(responses[0].body()).contains("is not an IP address"));
+}
+
+/// Waits for a deferred interaction's edit whose embed says `marker` (the report's
+/// title, which no progress line has).
+async fn edit_with(fake: &FakeDiscord, token: &str, marker: &str) -> Vec<Recorded> {
+    fake.wait_for_responses(token, Duration::from_secs(30), |responses| {
+        responses.iter().any(|response| {
+            matches!(response, Recorded::Edit { .. })
+                && embed_text(response.body()).contains(marker)
+        })
+    })
+    .await
+    .unwrap_or_else(|| panic!("{token}: no {marker} edit: {:#?}", fake.responses(token)))
+}
+
+#[tokio::test]
+async fn imap_and_pop3_test_the_provider_for_anyone_and_other_hosts_for_staff() {
+    let dns = dns().await;
+    let pki = TestPki::new();
+    let server = TestMailbox::start(mailbox_server::Script::implicit(
+        Protocol::Imap,
+        pki.leaf(&["mail.echoterra.test"], Validity::Current),
+    ))
+    .await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    std::fs::write(
+        commands.path().join("mailbox.toml"),
+        mailbox_toml("mail.echoterra.test", server.port(), true),
+    )
+    .unwrap();
+    let (fake, _bot) = start_with(
+        &dns,
+        commands.path(),
+        &[("TLS_EXTRA_CA", pki.ca_path().display().to_string())],
+    )
+    .await;
+
+    // Anyone may test the provider's own server.
+    let token = fake.send_command("imap", json!([]), 0);
+    let responses = edit_with(&fake, &token, "IMAP test").await;
+    assert!(is_deferral(&responses[0]), "deferred at once");
+    let last = responses.last().unwrap();
+    let text = embed_text(last.body());
+    assert!(text.contains("Your incoming mail server works"), "{text}");
+    assert!(text.contains("✅"), "{text}");
+    let files = last.files();
+    assert_eq!(files.len(), 1, "the transcript is attached");
+    assert_eq!(files[0].0, "imap-transcript.txt");
+    let transcript = String::from_utf8_lossy(&files[0].1);
+    assert!(transcript.contains("C: a1 CAPABILITY"), "{transcript}");
+    assert_eq!(
+        last.body()["attachments"][0]["filename"],
+        "imap-transcript.txt"
+    );
+
+    // Another host needs staff; staff may (nothing listens there: still an answer).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let other_host = json!([{"name": "host", "type": 3, "value": "127.0.0.1"}, {"name": "port", "type": 4, "value": port}]);
+    let token = fake.send_command("pop3", other_host.clone(), 0);
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+    let refusal = embed_text(responses[0].body());
+    assert!(refusal.contains("Run /pop3 without a host"), "{refusal}");
+    let token = fake.send_command("pop3", other_host, STAFF);
+    let responses = edit_with(&fake, &token, "POP3 test").await;
+    assert!(is_deferral(&responses[0]));
+    let text = embed_text(responses.last().unwrap().body());
+    assert!(text.contains("nothing is listening"), "{text}");
+
+    // Bad input is refused at once, privately, with what is accepted.
+    let bad = json!([{"name": "host", "type": 3, "value": "https://mail.echoterra.test/"}]);
+    let token = fake.send_command("imap", bad, STAFF);
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["type"], 4);
+    let text = embed_text(responses[0].body());
+    assert!(text.contains("Can't run that IMAP test"), "{text}");
 }

@@ -4,6 +4,7 @@
 //! Each server gets a catalogue with short timeouts so the suite stays fast; the test
 //! CA reaches the check through `TLS_EXTRA_CA`, as in a private deployment.
 
+use crate::support::catalogs::short_timeouts;
 use crate::support::dns_server;
 use crate::support::smtp_server;
 
@@ -11,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use dns_server::{TestDns, Zone};
-use echoterra_bot::catalog::{Catalog, SmtpTimeouts};
+use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::smtp::{
     Security, SmtpInputError, SmtpReport, SmtpRequest, StepName, StepStatus,
 };
@@ -38,14 +39,7 @@ fn catalog(port: u16, implicit: bool) -> Catalog {
 
 fn with_smtp_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
     let smtp = &mut catalog.smtp;
-    smtp.timeouts = SmtpTimeouts {
-        resolve_ms: 2000,
-        connect_ms: 2000,
-        greeting_ms: 1500,
-        command_ms: 2000,
-        tls_ms: 2000,
-        total_ms: TOTAL.as_millis() as u64,
-    };
+    smtp.timeouts = short_timeouts(TOTAL);
     smtp.implicit_tls_ports = if implicit { vec![port] } else { vec![] };
     smtp.submission_ports = vec![port];
 }
@@ -721,19 +715,7 @@ async fn an_unreadable_tls_extra_ca_stops_start_up() {
 
 /// Runs `echoterra-bot check smtp ...` with only the given environment.
 async fn cli(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"));
-    command.args(["check", "smtp"]).args(args).env_clear();
-    // Run where no .env can be picked up.
-    command.current_dir(std::env::temp_dir());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().await.expect("run the binary");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    crate::support::bot_process::run_check("smtp", args, env).await
 }
 
 #[tokio::test]

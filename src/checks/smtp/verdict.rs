@@ -3,6 +3,7 @@
 //! username", or the first thing that stops mail apps from sending.
 
 use super::{Security, SmtpReport, Step};
+use crate::checks::probe;
 use crate::checks::{CheckReport, Conclusion};
 use crate::values::Verdict;
 
@@ -41,27 +42,7 @@ struct Context<'a> {
 
 /// The worst step decides the verdict; the first step with that verdict explains it.
 fn conclude(steps: &[Step], context: &Context<'_>) -> Conclusion {
-    let verdict = steps
-        .iter()
-        .map(Step::impact)
-        .fold(Verdict::Ok, Verdict::worst);
-    let first_with = |verdict: Verdict| {
-        steps
-            .iter()
-            .find(|step| step.impact() == verdict)
-            .map(|step| step.detail.clone())
-            .unwrap_or_default()
-    };
-    let summary = match verdict {
-        Verdict::Ok => format!("{}.", works(context)),
-        Verdict::Warning => format!(
-            "{}, with a warning: {}",
-            works(context),
-            first_with(verdict)
-        ),
-        Verdict::Critical | Verdict::Unknown => first_with(verdict),
-    };
-    Conclusion { verdict, summary }
+    probe::conclude(steps, &works(context))
 }
 
 /// "Your outgoing server works: connect with port 587, STARTTLS, full email address
@@ -88,6 +69,7 @@ fn works(context: &Context<'_>) -> String {
 mod tests {
     use super::*;
     use crate::checks::smtp::{StepName, StepStatus};
+    use crate::values::Verdict;
 
     /// A step that ran, checked to show `status` for its verdict `impact`.
     fn step(name: StepName, status: StepStatus, impact: Verdict, detail: &str) -> Step {

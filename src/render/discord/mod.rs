@@ -3,8 +3,10 @@
 mod blacklist;
 mod domain;
 pub mod limits;
+mod mailbox;
 pub mod message;
 mod mx;
+mod probe;
 mod settings;
 mod smtp;
 mod spf;
@@ -34,6 +36,8 @@ pub fn report_message(report: &Report) -> Message {
         Details::Mx(details) => mx::message(report, details),
         Details::Domain(details) => domain::message(report, details),
         Details::Spf(details) => spf::message(report, details),
+        Details::Imap(details) => mailbox::message(report, details),
+        Details::Pop3(details) => mailbox::message(report, details),
     };
     limits::fit(message)
 }
@@ -78,6 +82,7 @@ const BAR: usize = 20;
 pub fn progress_title(check: &str, activity: &str) -> String {
     let icon = match check {
         "smtp" => "📤",
+        "imap" | "pop3" => "📥",
         "mx" | "blacklist" | "domain" => "🔎",
         "spf" => "🛡️",
         _ => "⏳",

@@ -2,7 +2,9 @@
 
 mod blacklist;
 mod domain;
+mod mailbox;
 mod mx;
+mod probe;
 mod settings;
 mod smtp;
 mod spf;
@@ -23,6 +25,8 @@ pub fn render(report: &Report) -> String {
         Details::Mx(details) => mx::render(details, &mut out),
         Details::Domain(details) => domain::render(details, &mut out),
         Details::Spf(details) => spf::render(details, &mut out),
+        Details::Imap(details) => mailbox::render(details, &mut out),
+        Details::Pop3(details) => mailbox::render(details, &mut out),
     }
     out
 }
