@@ -10,6 +10,14 @@
 //!
 //! Run: `cargo bench --bench hostile_ehlo`.
 
+// The integration tests' SMTP server (and what it is built on); the bench uses only
+// part of them.
+#[allow(dead_code)]
+#[path = "../tests/it/support/listener.rs"]
+mod listener;
+#[allow(dead_code)]
+#[path = "../tests/it/support/pki.rs"]
+mod pki;
 #[allow(dead_code)]
 #[path = "../tests/it/support/smtp_server.rs"]
 mod smtp_server;

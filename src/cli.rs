@@ -10,9 +10,13 @@ use clap::{Parser, Subcommand};
 
 use crate::catalog::Catalog;
 use crate::checks::blacklist::BlacklistRequest;
+use crate::checks::domain::DomainRequest;
+use crate::checks::imap::ImapRequest;
 use crate::checks::mx::MxRequest;
+use crate::checks::pop3::Pop3Request;
 use crate::checks::settings::{SettingsInputError, SettingsRequest};
 use crate::checks::smtp::SmtpRequest;
+use crate::checks::spf::SpfRequest;
 use crate::checks::{self, Details, Progress, Request, Services};
 use crate::config::Config;
 use crate::render::{self, Format};
@@ -24,7 +28,7 @@ const EXIT_USAGE: u8 = 3;
 #[command(
     name = "echoterra-bot",
     version,
-    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP test and blocklist check, in Discord and in the terminal"
+    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP test, blocklist check, domain setup and SPF, in Discord and in the terminal"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -86,6 +90,38 @@ enum CheckCommand {
         /// The server to test (default: the provider's, from commands/smtp.toml); host or host:port.
         host: Option<String>,
         /// The port (default 587; only 25, 465, 587 and 2525 unless ALLOW_PRIVATE_TARGETS=true).
+        #[arg(long)]
+        port: Option<i64>,
+    },
+    /// The domain's whole mail setup: MX, SPF, DKIM, DMARC, autoconfig, MTA-STS, with the records to publish.
+    Domain {
+        /// A domain such as example.com (or an email address, whose domain is checked).
+        domain: String,
+    },
+    /// SPF (RFC 7208 check_host()): what a receiver concludes for mail from this sender and address.
+    Spf {
+        /// The sender address (jane@example.com), a domain (checked as postmaster@domain), or <> with --helo.
+        sender: String,
+        /// The IP address of the server that sends the mail.
+        #[arg(long)]
+        ip: String,
+        /// The name the server gives in HELO/EHLO.
+        #[arg(long)]
+        helo: Option<String>,
+    },
+    /// IMAP test: is the incoming server reachable, is TLS and its certificate good, can mail apps log in?
+    Imap {
+        /// The server to test (default: the provider's, from commands/mailbox.toml); host or host:port.
+        host: Option<String>,
+        /// The port (default 993; only 993 and 143 unless ALLOW_PRIVATE_TARGETS=true).
+        #[arg(long)]
+        port: Option<i64>,
+    },
+    /// POP3 test: is the incoming server reachable, is TLS and its certificate good, can mail apps log in?
+    Pop3 {
+        /// The server to test (default: the provider's, from commands/mailbox.toml); host or host:port.
+        host: Option<String>,
+        /// The port (default 995; only 995 and 110 unless ALLOW_PRIVATE_TARGETS=true).
         #[arg(long)]
         port: Option<i64>,
     },
@@ -238,6 +274,30 @@ fn parse_request(
             config.allow_private_targets,
         )
         .map(Request::Smtp)
+        .map_err(|err| err.to_string()),
+        CheckCommand::Domain { domain } => DomainRequest::from_input(&domain)
+            .map(Request::Domain)
+            .map_err(|err| err.to_string()),
+        CheckCommand::Spf { sender, ip, helo } => {
+            SpfRequest::from_input(&sender, &ip, helo.as_deref())
+                .map(Request::Spf)
+                .map_err(|err| err.to_string())
+        }
+        CheckCommand::Imap { host, port } => ImapRequest::from_input(
+            host.as_deref(),
+            port,
+            &catalog.mailbox,
+            config.allow_private_targets,
+        )
+        .map(Request::Imap)
+        .map_err(|err| err.to_string()),
+        CheckCommand::Pop3 { host, port } => Pop3Request::from_input(
+            host.as_deref(),
+            port,
+            &catalog.mailbox,
+            config.allow_private_targets,
+        )
+        .map(Request::Pop3)
         .map_err(|err| err.to_string()),
     }
 }

@@ -29,7 +29,8 @@ pub struct Config {
     pub dns_servers: Option<Vec<SocketAddr>>,
     /// `TLS_EXTRA_CA`: a PEM file of extra trusted roots for the SMTP test.
     pub tls_extra_ca: Option<PathBuf>,
-    /// `ALLOW_PRIVATE_TARGETS`: allow probing private addresses and any port.
+    /// `ALLOW_PRIVATE_TARGETS`: allow probing private addresses and any port, and count
+    /// a private or loopback mail host as reachable in `/mx` and `/domain` (a lab).
     pub allow_private_targets: bool,
     /// `SPAMHAUS_DQS_KEY`: query Spamhaus through its Data Query Service.
     pub spamhaus_dqs_key: Option<Secret>,

@@ -10,9 +10,12 @@
 
 mod blacklist;
 mod defaults;
+mod domain;
+mod mailbox;
 mod mx;
 mod settings;
 mod smtp;
+mod timeouts;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -25,9 +28,12 @@ pub use blacklist::{
 pub use defaults::{
     Defaults, DiscordDefaults, DnsDefaults, LimitDefaults, RateLimitDefaults, StaffPermissions,
 };
+pub use domain::{DkimFacts, DkimSelector, DmarcFacts, DomainCatalog, SpfFacts, SrvFact};
+pub use mailbox::{MailboxCatalog, MailboxPorts};
 pub use mx::MxCatalog;
 pub use settings::{Colour, Encryption, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};
+pub use timeouts::ServerTimeouts;
 
 /// Everything the operator configures, validated.
 #[derive(Debug, Clone)]
@@ -35,8 +41,10 @@ pub struct Catalog {
     pub settings: SettingsCatalog,
     pub mx: MxCatalog,
     pub smtp: SmtpCatalog,
+    pub mailbox: MailboxCatalog,
     pub blacklist: BlacklistCatalog,
     pub defaults: Defaults,
+    pub domain: DomainCatalog,
 }
 
 /// A catalogue file that could not be used.
@@ -62,6 +70,8 @@ pub(crate) struct Invalid {
     pub span: Option<Range<usize>>,
     /// The key the problem is about, used to find the line when there is no span.
     pub key: Option<&'static str>,
+    /// The table holding `key`, when the same key is in several tables.
+    pub table: Option<&'static str>,
     pub message: String,
 }
 
@@ -70,7 +80,20 @@ impl Invalid {
         Invalid {
             span: None,
             key: Some(key),
+            table: None,
             message: message.into(),
+        }
+    }
+
+    /// A problem with `key` of the table `[table]`.
+    pub(crate) fn at_table_key(
+        table: &'static str,
+        key: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Invalid {
+            table: Some(table),
+            ..Invalid::at_key(key, message)
         }
     }
 
@@ -78,6 +101,7 @@ impl Invalid {
         Invalid {
             span: Some(span),
             key: None,
+            table: None,
             message: message.into(),
         }
     }
@@ -106,8 +130,10 @@ impl Catalog {
             settings: load_file(dir)?,
             mx: load_file(dir)?,
             smtp: load_file(dir)?,
+            mailbox: load_file(dir)?,
             blacklist: load_file(dir)?,
             defaults: load_file(dir)?,
+            domain: load_file(dir)?,
         })
     }
 }
@@ -143,7 +169,7 @@ pub(crate) fn parse<T: CatalogFile>(file: &Path, text: &str) -> Result<T, Catalo
     value.validate().map_err(|problem| {
         let line = match (&problem.span, problem.key) {
             (Some(span), _) => line_of(text, span.start),
-            (None, Some(key)) => line_of_key(text, key).unwrap_or(1),
+            (None, Some(key)) => line_of_key(text, problem.table, key).unwrap_or(1),
             (None, None) => 1,
         };
         invalid(line, problem.message)
@@ -161,15 +187,24 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The first line that assigns `key` (`key = ...`), for problems found after parsing.
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
+/// The first line that assigns `key` (`key = ...`), after the header `[table]` when
+/// given, for problems found after parsing.
+fn line_of_key(text: &str, table: Option<&str>, key: &str) -> Option<usize> {
+    let start = match table {
+        None => 0,
+        Some(table) => text
+            .lines()
+            .position(|line| line.trim() == format!("[{table}]"))?,
+    };
     text.lines()
-        .position(|line| {
+        .enumerate()
+        .skip(start)
+        .find(|(_, line)| {
             line.trim_start()
                 .strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
-        .map(|index| index + 1)
+        .map(|(index, _)| index + 1)
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! `commands/smtp.toml`: what `/smtp` tests by default, where it may connect, and its timeouts.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 
+pub use super::timeouts::ServerTimeouts as SmtpTimeouts;
 use super::{CatalogFile, Invalid};
 use crate::values::domain::DomainName;
 
@@ -36,39 +35,6 @@ fn default_submission_ports() -> Vec<u16> {
     vec![465, 587]
 }
 
-/// Per-step timeouts and the deadline of the whole test, in milliseconds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpTimeouts {
-    pub resolve_ms: u64,
-    pub connect_ms: u64,
-    pub greeting_ms: u64,
-    pub command_ms: u64,
-    pub tls_ms: u64,
-    pub total_ms: u64,
-}
-
-impl SmtpTimeouts {
-    pub fn resolve(&self) -> Duration {
-        Duration::from_millis(self.resolve_ms)
-    }
-    pub fn connect(&self) -> Duration {
-        Duration::from_millis(self.connect_ms)
-    }
-    pub fn greeting(&self) -> Duration {
-        Duration::from_millis(self.greeting_ms)
-    }
-    pub fn command(&self) -> Duration {
-        Duration::from_millis(self.command_ms)
-    }
-    pub fn tls(&self) -> Duration {
-        Duration::from_millis(self.tls_ms)
-    }
-    pub fn total(&self) -> Duration {
-        Duration::from_millis(self.total_ms)
-    }
-}
-
 impl CatalogFile for SmtpCatalog {
     const NAME: &'static str = "smtp.toml";
     const EMBEDDED: &'static str = include_str!("../../commands/smtp.toml");
@@ -96,20 +62,7 @@ impl CatalogFile for SmtpCatalog {
                 format!("port {} is not among allowed_ports", self.port),
             ));
         }
-        let t = &self.timeouts;
-        let steps = [
-            t.resolve_ms,
-            t.connect_ms,
-            t.greeting_ms,
-            t.command_ms,
-            t.tls_ms,
-        ];
-        if steps.contains(&0) || t.total_ms == 0 || t.total_ms > 600_000 {
-            return Err(Invalid::at_key(
-                "total_ms",
-                "timeouts must be at least 1 ms, and total_ms at most 600000",
-            ));
-        }
+        self.timeouts.validate()?;
         if self.expiry_warning_days < 0 {
             return Err(Invalid::at_key(
                 "expiry_warning_days",

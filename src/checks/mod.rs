@@ -18,18 +18,27 @@
 //! resolver and the TLS roots, built once), [`resolver`] (the one DNS resolver),
 //! [`address_policy`] (which addresses may be probed), [`slots`] (turns at one
 //! server), [`tls`] (handshake and certificate judgement), [`transcript`],
-//! [`progress`] (live progress of long checks).
+//! [`progress`] (live progress of long checks), [`probe`] (what the server tests
+//! share: target, steps, clock, connect, TLS steps, lines), [`mailbox`] (the engine
+//! of the incoming-server tests, `imap` and `pop3`).
 
 pub mod address_policy;
 pub mod blacklist;
+pub mod domain;
+pub mod imap;
+pub mod mailbox;
 pub mod mx;
+pub mod pop3;
+pub mod probe;
 pub mod progress;
 pub mod report;
 pub mod resolver;
+pub mod reverse_dns;
 pub mod services;
 pub mod settings;
 pub mod slots;
 pub mod smtp;
+pub mod spf;
 pub mod tls;
 pub mod transcript;
 
@@ -44,6 +53,10 @@ pub enum Request {
     Smtp(smtp::SmtpRequest),
     Blacklist(blacklist::BlacklistRequest),
     Mx(mx::MxRequest),
+    Domain(domain::DomainRequest),
+    Spf(spf::SpfRequest),
+    Imap(imap::ImapRequest),
+    Pop3(pop3::Pop3Request),
 }
 
 impl Request {
@@ -54,6 +67,10 @@ impl Request {
             Request::Smtp(_) => "smtp",
             Request::Blacklist(_) => "blacklist",
             Request::Mx(_) => "mx",
+            Request::Domain(_) => "domain",
+            Request::Spf(_) => "spf",
+            Request::Imap(_) => "imap",
+            Request::Pop3(_) => "pop3",
         }
     }
 
@@ -64,6 +81,10 @@ impl Request {
             Request::Smtp(request) => request.target(),
             Request::Blacklist(request) => request.target.to_string(),
             Request::Mx(request) => request.domain.as_str().to_string(),
+            Request::Domain(request) => request.domain.as_str().to_string(),
+            Request::Spf(request) => request.domain.as_str().to_string(),
+            Request::Imap(request) => request.target(),
+            Request::Pop3(request) => request.target(),
         }
     }
 
@@ -80,6 +101,15 @@ impl Request {
             Request::Blacklist(request) => {
                 format!("Checking {} on blocklists", request.target)
             }
+            Request::Domain(request) => {
+                format!("Checking the mail setup of {}", request.domain.to_unicode())
+            }
+            Request::Spf(request) => format!(
+                "Evaluating the SPF policy of {} for {}",
+                request.domain, request.ip
+            ),
+            Request::Imap(request) => format!("Testing IMAP on {}", request.target()),
+            Request::Pop3(request) => format!("Testing POP3 on {}", request.target()),
         }
     }
 }
@@ -96,5 +126,11 @@ pub async fn run(services: &Services, request: &Request, progress: &Progress) ->
             Report::new(target, blacklist::run(services, request, progress).await)
         }
         Request::Mx(request) => Report::new(target, mx::run(services, request, progress).await),
+        Request::Domain(request) => {
+            Report::new(target, domain::run(services, request, progress).await)
+        }
+        Request::Spf(request) => Report::new(target, spf::run(services, request, progress).await),
+        Request::Imap(request) => Report::new(target, imap::run(services, request, progress).await),
+        Request::Pop3(request) => Report::new(target, pop3::run(services, request, progress).await),
     }
 }

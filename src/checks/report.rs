@@ -10,9 +10,13 @@
 use serde::Serialize;
 
 use super::blacklist::BlacklistReport;
+use super::domain::DomainReport;
+use super::imap::ImapReport;
 use super::mx::MxReport;
+use super::pop3::Pop3Report;
 use super::settings::SettingsReport;
 use super::smtp::SmtpReport;
+use super::spf::SpfReport;
 use crate::values::Verdict;
 
 /// A check's own report: it says how the check ended by the check's verdict rules.
@@ -86,6 +90,11 @@ pub enum Details {
     Smtp(Box<SmtpReport>),
     Blacklist(BlacklistReport),
     Mx(MxReport),
+    Domain(DomainReport),
+    Spf(SpfReport),
+    /// Boxed, as SMTP's: steps, TLS, capabilities and the transcript.
+    Imap(Box<ImapReport>),
+    Pop3(Box<Pop3Report>),
 }
 
 impl Details {
@@ -96,6 +105,10 @@ impl Details {
             Details::Smtp(_) => "smtp",
             Details::Blacklist(_) => "blacklist",
             Details::Mx(_) => "mx",
+            Details::Domain(_) => "domain",
+            Details::Spf(_) => "spf",
+            Details::Imap(_) => "imap",
+            Details::Pop3(_) => "pop3",
         }
     }
 }
@@ -121,5 +134,29 @@ impl From<BlacklistReport> for Details {
 impl From<MxReport> for Details {
     fn from(report: MxReport) -> Details {
         Details::Mx(report)
+    }
+}
+
+impl From<DomainReport> for Details {
+    fn from(report: DomainReport) -> Details {
+        Details::Domain(report)
+    }
+}
+
+impl From<SpfReport> for Details {
+    fn from(report: SpfReport) -> Details {
+        Details::Spf(report)
+    }
+}
+
+impl From<ImapReport> for Details {
+    fn from(report: ImapReport) -> Details {
+        Details::Imap(Box::new(report))
+    }
+}
+
+impl From<Pop3Report> for Details {
+    fn from(report: Pop3Report) -> Details {
+        Details::Pop3(Box::new(report))
     }
 }

@@ -12,7 +12,7 @@
 //! lookup can outlive [`DnsResolver::deadline`].
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
@@ -32,6 +32,11 @@ use crate::catalog::{DnsDefaults, LimitDefaults};
 /// Answers are cached no longer than this, so a customer who fixed a record and asks
 /// again soon sees the fix as soon as the authoritative servers do.
 const MAX_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Answers the cache holds. hickory's default (32) is too small for one SPF evaluation:
+/// it prefetches a whole level of `include:` records at once and reads them back later,
+/// and a large include tree with its address lookups would evict them before then.
+const CACHE_SIZE: usize = 1024;
 
 /// How the shared resolver is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +118,7 @@ impl DnsResolver {
         options.edns0 = true;
         options.positive_max_ttl = Some(MAX_CACHE_TTL);
         options.negative_max_ttl = Some(MAX_CACHE_TTL);
+        options.cache_size = CACHE_SIZE;
         // Every name we query is absolute; the search list must never apply.
         options.ndots = 0;
         let inner = builder.build();
@@ -175,6 +181,41 @@ impl DnsResolver {
         .await
     }
 
+    /// The names of the `PTR` records of an address (looked up at its `in-addr.arpa` or
+    /// `ip6.arpa` name), lower case without the trailing dot.
+    pub async fn ptr(&self, ip: IpAddr) -> DnsAnswer<String> {
+        self.lookup(&reverse_name(ip), RecordType::PTR, |data| match data {
+            RData::PTR(ptr) => Some(host_text(&ptr.0)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The `SRV` records of a name (RFC 2782), in the order the server gave them.
+    pub async fn srv(&self, name: &str) -> DnsAnswer<SrvData> {
+        self.lookup(name, RecordType::SRV, |data| match data {
+            RData::SRV(srv) => Some(SrvData {
+                priority: srv.priority(),
+                weight: srv.weight(),
+                port: srv.port(),
+                target: host_text(srv.target()),
+            }),
+            _ => None,
+        })
+        .await
+    }
+
+    /// The target of a name's `CNAME` record, when the name is an alias. A DKIM
+    /// selector delegated to the provider is a CNAME, and whether it is one matters
+    /// even when the name it points to has no key.
+    pub async fn cname(&self, name: &str) -> DnsAnswer<String> {
+        self.lookup(name, RecordType::CNAME, |data| match data {
+            RData::CNAME(target) => Some(host_text(&target.0)),
+            _ => None,
+        })
+        .await
+    }
+
     /// Looks `name` up (always as an absolute name) and keeps the records `pick` takes.
     async fn lookup<T>(
         &self,
@@ -201,7 +242,9 @@ impl DnsResolver {
         let mut aliases = Vec::new();
         let mut ttl = u32::MAX;
         for record in lookup.records() {
-            if let RData::CNAME(target) = record.data() {
+            // Asked for the CNAME itself, the CNAME is the record, not a step on the way.
+            let alias = record_type != RecordType::CNAME;
+            if let (RData::CNAME(target), true) = (record.data(), alias) {
                 aliases.push(Alias {
                     name: host_text(record.name()),
                     target: host_text(&target.0),
@@ -232,6 +275,25 @@ fn absolute_name(name: &str) -> Option<Name> {
     let mut parsed = Name::from_ascii(name).ok()?;
     parsed.set_fqdn(true);
     Some(parsed)
+}
+
+/// The reverse-mapping name of an address (RFC 1035 §3.5, RFC 3596 §2.5), without the
+/// trailing dot: `3.2.0.192.in-addr.arpa`, or 32 nibbles then `ip6.arpa`.
+pub fn reverse_name(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(v6) => {
+            let mut name = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                name.push_str(&format!("{:x}.{:x}.", byte & 0x0f, byte >> 4));
+            }
+            name.push_str("ip6.arpa");
+            name
+        }
+    }
 }
 
 /// A host name as people read it: lower case, no trailing dot; the root stays `.`.
@@ -280,6 +342,16 @@ pub struct MxData {
     pub preference: u16,
     /// The mail host, lower case without the trailing dot; `.` for a null MX (RFC 7505).
     pub exchange: String,
+}
+
+/// One `SRV` record (RFC 2782): where a service of a domain is offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvData {
+    pub priority: u16,
+    pub weight: u16,
+    pub port: u16,
+    /// The host, lower case without the trailing dot; `.` means "not offered".
+    pub target: String,
 }
 
 /// Why a query has no usable answer. `Display` is a sentence for people.
@@ -355,6 +427,18 @@ mod tests {
         assert_eq!(name.to_ascii(), "Example.COM.");
         assert!(absolute_name("example.com.").unwrap().is_fqdn());
         assert_eq!(absolute_name("  "), None);
+    }
+
+    #[test]
+    fn reverse_names_follow_rfc_1035_and_3596() {
+        assert_eq!(
+            reverse_name("192.0.2.3".parse().unwrap()),
+            "3.2.0.192.in-addr.arpa"
+        );
+        assert_eq!(
+            reverse_name("2001:db8::cb01".parse().unwrap()),
+            "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+        );
     }
 
     #[test]

@@ -82,6 +82,21 @@ impl Transcript {
     }
 }
 
+/// The transcript as a text file (attached in Discord): one line each, with its time
+/// and who wrote it (`S:` server, `C:` the bot, `--` a note).
+pub fn as_text(lines: &[TranscriptLine]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let who = match line.from {
+            Party::Server => "S:",
+            Party::Client => "C:",
+            Party::Note => "--",
+        };
+        out.push_str(&format!("[{:>6} ms] {who} {}\n", line.millis, line.text));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

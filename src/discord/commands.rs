@@ -18,6 +18,7 @@ pub fn definitions(catalog: &Catalog, allow_private_targets: bool) -> Vec<Create
     vec![settings()]
         .into_iter()
         .chain(network_commands(catalog, allow_private_targets))
+        .chain(mailbox_commands(catalog, allow_private_targets))
         .collect()
 }
 
@@ -48,31 +49,55 @@ fn private_option() -> CreateCommandOption {
 /// typed; any number when private targets are allowed (tests, private installs).
 fn port_option(catalog: &Catalog, allow_private_targets: bool) -> CreateCommandOption {
     let smtp = &catalog.smtp;
-    let option = CreateCommandOption::new(
-        CommandOptionType::Integer,
-        "port",
-        format!("Port (default {})", smtp.port),
-    );
-    if allow_private_targets {
-        return option.min_int_value(1).max_int_value(65535);
-    }
-    smtp.allowed_ports
-        .iter()
-        .take(25)
-        .fold(option, |option, &port| {
-            let security = if smtp.implicit_tls_ports.contains(&port) {
+    let ports = Ports {
+        default: smtp.port,
+        allowed: &smtp.allowed_ports,
+        implicit_tls: &smtp.implicit_tls_ports,
+        for_mail_apps: &smtp.submission_ports,
+    };
+    ports.option(allow_private_targets)
+}
+
+/// A server test's ports, as the catalogue has them.
+struct Ports<'a> {
+    default: u16,
+    allowed: &'a [u16],
+    implicit_tls: &'a [u16],
+    /// The ports a mail app uses (SMTP submission), named as such.
+    for_mail_apps: &'a [u16],
+}
+
+impl Ports<'_> {
+    /// The `port` option: the allowed ports as choices ("587 (STARTTLS, for mail
+    /// apps, default)"), or any number from 1 to 65535 with private targets allowed.
+    fn option(&self, allow_private_targets: bool) -> CreateCommandOption {
+        let option = CreateCommandOption::new(
+            CommandOptionType::Integer,
+            "port",
+            format!("Port (default {})", self.default),
+        );
+        if allow_private_targets {
+            return option.min_int_value(1).max_int_value(65535);
+        }
+        self.allowed.iter().take(25).fold(option, |option, &port| {
+            let security = if self.implicit_tls.contains(&port) {
                 "SSL/TLS"
             } else {
                 "STARTTLS"
             };
-            let role = if smtp.submission_ports.contains(&port) {
+            let role = if self.for_mail_apps.contains(&port) {
                 ", for mail apps"
             } else {
                 ""
             };
-            let default = if port == smtp.port { ", default" } else { "" };
+            let default = if port == self.default {
+                ", default"
+            } else {
+                ""
+            };
             option.add_int_choice(format!("{port} ({security}{role}{default})"), port.into())
         })
+    }
 }
 
 fn settings() -> CreateCommand {
@@ -157,7 +182,98 @@ fn network_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<Creat
             .max_length(300),
         )
         .add_option(private_option());
-    vec![mx, smtp, blacklist]
+    vec![mx, smtp, blacklist, domain(), spf(catalog)]
+}
+
+/// `/domain`: anyone may check a domain's whole mail setup.
+fn domain() -> CreateCommand {
+    for_everyone(CreateCommand::new("domain"))
+        .description("Is a domain set up for our mail? MX, SPF, DKIM, DMARC, autoconfig")
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "domain",
+                "Your domain, e.g. example.com (or an email address)",
+            )
+            .required(true)
+            .max_length(300)
+            // Suggests the user's own last checked domains.
+            .set_autocomplete(true),
+        )
+        .add_option(private_option())
+}
+
+/// `/spf`: staff evaluate SPF for a sender and an address, like a receiver would.
+fn spf(catalog: &Catalog) -> CreateCommand {
+    for_staff(CreateCommand::new("spf"), catalog)
+        .description("Staff: what does a receiver conclude from SPF for this sender and IP?")
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "domain",
+                "The sender's domain or address, e.g. example.com or jane@example.com",
+            )
+            .required(true)
+            .max_length(320),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "ip",
+                "The IP address of the server that sends the mail",
+            )
+            .required(true)
+            .max_length(64),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "helo",
+                "The name the server gives in HELO/EHLO (optional)",
+            )
+            .max_length(300),
+        )
+        .add_option(private_option())
+}
+
+/// `/imap` and `/pop3`: the incoming-server tests, with the options of `/smtp`.
+fn mailbox_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
+    let mailbox = &catalog.mailbox;
+    let command = |name: &str, description: &str, ports: &crate::catalog::MailboxPorts| {
+        let ports = Ports {
+            default: ports.port,
+            allowed: &ports.allowed_ports,
+            implicit_tls: &ports.implicit_tls_ports,
+            for_mail_apps: &[],
+        };
+        for_everyone(CreateCommand::new(name))
+            .description(description)
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "host",
+                    format!(
+                        "Mail server to test (default {}; other servers: staff only)",
+                        mailbox.host
+                    ),
+                )
+                .max_length(300),
+            )
+            .add_option(ports.option(allow_private_targets))
+            .add_option(private_option())
+    };
+    vec![
+        command(
+            "imap",
+            "Test the incoming mail server (IMAP): connection, TLS, certificate, login offered",
+            &mailbox.imap,
+        ),
+        command(
+            "pop3",
+            "Test the incoming mail server (POP3): connection, TLS, certificate, login offered",
+            &mailbox.pop3,
+        ),
+    ]
 }
 
 /// The staff permission bits of the catalogue, as serenity's type.
@@ -294,6 +410,10 @@ mod tests {
         let catalog = Catalog::embedded().unwrap();
         let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
         assert_eq!(option(&json, "mx", "domain")["autocomplete"], true);
+        assert_eq!(option(&json, "domain", "domain")["autocomplete"], true);
+        let imap = option(&json, "imap", "port");
+        assert_eq!(imap["choices"][0]["name"], "993 (SSL/TLS, default)");
+        assert_eq!(imap["choices"][1]["name"], "143 (STARTTLS)");
         let profile = option(&json, "settings", "profile");
         let values: Vec<&str> = profile["choices"]
             .as_array()

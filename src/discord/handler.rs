@@ -11,9 +11,12 @@ use super::response::{Live, Response};
 use super::staff::Standing;
 use super::Bot;
 use crate::checks::blacklist::BlacklistRequest;
+use crate::checks::domain::DomainRequest;
+use crate::checks::mailbox::{Dialect, MailboxRequest};
 use crate::checks::mx::MxRequest;
 use crate::checks::settings::SettingsRequest;
 use crate::checks::smtp::SmtpRequest;
+use crate::checks::spf::SpfRequest;
 use crate::checks::{self, Progress, Request};
 use crate::render::discord::{
     escape, limits, progress_title, report_message, report_message_for, Audience, ButtonAction,
@@ -23,7 +26,7 @@ use crate::values::Protocol;
 use crate::wording::capitalise;
 
 /// The commands users can type, for the "unknown command" message.
-const KNOWN: &str = "/settings, /mx, /smtp and /blacklist";
+const KNOWN: &str = "/settings, /mx, /smtp, /imap, /pop3, /domain, /blacklist and /spf";
 
 /// Decides the answer to one interaction.
 pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
@@ -35,6 +38,10 @@ pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
                 "mx" => mx_command(bot, incoming, &options),
                 "smtp" => smtp_command(bot, incoming, &options),
                 "blacklist" => blacklist_command(bot, incoming, &options),
+                "domain" => domain_command(bot, incoming, &options),
+                "spf" => spf_command(bot, incoming, &options),
+                "imap" => mailbox_command(bot, incoming, &options, Request::Imap),
+                "pop3" => mailbox_command(bot, incoming, &options, Request::Pop3),
                 other => Response::error(
                     "Unknown command",
                     format!("This bot does not know /{other}. It answers {KNOWN}."),
@@ -140,12 +147,28 @@ fn run_button(
         CheckInput::Mx { domain } => mx_check(bot, incoming, &domain, private),
         CheckInput::Smtp { target } => smtp_check(bot, incoming, target.as_deref(), None, private),
         CheckInput::Blacklist { target } => blacklist_check(bot, incoming, &target, private),
-        // `/domain` (issue 11): `CheckInput::Domain { domain } => domain_check(…)`.
+        CheckInput::Domain { domain } => domain_check(bot, incoming, &domain, private),
+        CheckInput::Imap { target } => mailbox_check(
+            bot,
+            incoming,
+            target.as_deref(),
+            None,
+            private,
+            Request::Imap,
+        ),
+        CheckInput::Pop3 { target } => mailbox_check(
+            bot,
+            incoming,
+            target.as_deref(),
+            None,
+            private,
+            Request::Pop3,
+        ),
     }
 }
 
-/// Suggestions while a user types an option: for `/mx domain:`, their own last
-/// checked domains (never anyone else's).
+/// Suggestions while a user types an option: for `/mx domain:` and `/domain
+/// domain:`, their own last checked domains (never anyone else's).
 fn autocomplete(
     bot: &Bot,
     incoming: &Incoming,
@@ -154,9 +177,7 @@ fn autocomplete(
     typed: &str,
 ) -> Response {
     let mut choices = match (command, option) {
-        ("mx", "domain") => bot.recent.suggest(incoming.user_id, typed),
-        // `/domain domain:` (issue 11) gets the same: add ("domain", "domain") here,
-        // `.set_autocomplete(true)` on its option, and remember its domains.
+        ("mx" | "domain", "domain") => bot.recent.suggest(incoming.user_id, typed),
         _ => Vec::new(),
     };
     choices.truncate(limits::CHOICES);
@@ -239,6 +260,62 @@ fn smtp_check(
     deferred_check(bot, incoming, Request::Smtp(request), private)
 }
 
+/// `/imap` and `/pop3`, gated as `/smtp`: the provider's host for anyone, other hosts
+/// for staff.
+fn mailbox_command<D: Dialect>(
+    bot: &Bot,
+    incoming: &Incoming,
+    options: &Options,
+    into_request: fn(MailboxRequest<D>) -> Request,
+) -> Response {
+    match parse_smtp(options) {
+        Ok((host, port, private)) => {
+            mailbox_check::<D>(bot, incoming, host, port, private, into_request)
+        }
+        Err(problem) => Response::error(
+            &format!("Can't run that {} test", D::NAME),
+            problem.to_string(),
+        ),
+    }
+}
+
+/// `/imap` or `/pop3` for `host` and `port`, from the command or a button.
+fn mailbox_check<D: Dialect>(
+    bot: &Bot,
+    incoming: &Incoming,
+    host: Option<&str>,
+    port: Option<i64>,
+    private: bool,
+    into_request: fn(MailboxRequest<D>) -> Request,
+) -> Response {
+    let catalog = &bot.services.catalog;
+    let request = match MailboxRequest::<D>::from_input(
+        host,
+        port,
+        &catalog.mailbox,
+        bot.services.config.allow_private_targets,
+    ) {
+        Ok(request) => request,
+        Err(problem) => {
+            return Response::error(
+                &format!("Can't run that {} test", D::NAME),
+                sentence(problem),
+            )
+        }
+    };
+    if !request.is_provider_host(&catalog.mailbox) {
+        let why = format!(
+            "Testing another mail server is for staff. Run /{} without a host to test {}.",
+            D::CHECK,
+            catalog.mailbox.host
+        );
+        if let Some(refusal) = staff_gate(bot, incoming, &why) {
+            return refusal;
+        }
+    }
+    deferred_check(bot, incoming, into_request(request), private)
+}
+
 fn blacklist_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
     let parsed = options
         .required_string("target")
@@ -275,6 +352,51 @@ fn staff_gate(bot: &Bot, incoming: &Incoming, why: &str) -> Option<Response> {
             "Staff commands are not set up on this bot: its operator has not named the staff's server (STAFF_GUILD_IDS).",
         )),
     }
+}
+
+fn domain_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
+    let parsed = options
+        .required_string("domain")
+        .and_then(|domain| Ok((domain, options.flag("private")?)));
+    match parsed {
+        Ok((domain, private)) => domain_check(bot, incoming, domain, private),
+        Err(problem) => Response::error("Can't check that domain", problem.to_string()),
+    }
+}
+
+/// `/domain` for `input`, from the command or a button.
+fn domain_check(bot: &Bot, incoming: &Incoming, input: &str, private: bool) -> Response {
+    match DomainRequest::from_input(input) {
+        Ok(request) => {
+            bot.recent
+                .remember(incoming.user_id, &request.domain.to_unicode());
+            deferred_check(bot, incoming, Request::Domain(request), private)
+        }
+        Err(problem) => Response::error("Can't check that domain", sentence(problem)),
+    }
+}
+
+fn spf_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
+    // The same gate as /blacklist: Discord hides the command from non-staff, but the
+    // payload is what counts.
+    let why = "The SPF evaluation is for staff. To check your own domain's setup, including SPF, run /domain.";
+    if let Some(refusal) = staff_gate(bot, incoming, why) {
+        return refusal;
+    }
+    match parse_spf(options) {
+        Ok((request, private)) => deferred_check(bot, incoming, Request::Spf(request), private),
+        Err(problem) => Response::error("Can't evaluate SPF for that", problem),
+    }
+}
+
+fn parse_spf(options: &Options) -> Result<(SpfRequest, bool), String> {
+    let request = SpfRequest::from_input(
+        options.required_string("domain")?,
+        options.required_string("ip")?,
+        options.string("helo")?,
+    )
+    .map_err(sentence)?;
+    Ok((request, options.flag("private")?))
 }
 
 /// A check's input error as a reply sentence: the checks write clauses ("that looks

@@ -300,6 +300,10 @@ async fn run_again_reruns_for_whoever_presses_it_and_autocomplete_remembers_the_
             (
                 "Test SMTP server".to_string(),
                 "v2:next:smtp:mail.echoterra.net:25".to_string()
+            ),
+            (
+                "Check whole domain".to_string(),
+                "v2:next:dom:customer.test".to_string()
             )
         ]
     );
@@ -339,6 +343,45 @@ async fn run_again_reruns_for_whoever_presses_it_and_autocomplete_remembers_the_
     assert_eq!(
         comparable_embeds(responses.last().unwrap().body()),
         comparable_embeds(&first)
+    );
+
+    // /mx → "Check whole domain": /domain for the same domain, which leads back to
+    // the MX details and runs again itself.
+    let whole = button_id(&first, "Check whole domain");
+    let token = fake.press_button_as(CUSTOMER, &whole, OnMessage::customers());
+    let responses = final_edit(&fake, &token).await;
+    assert!(!is_private(responses[0].body()));
+    let domain = responses.last().unwrap().body().clone();
+    assert!(embed_text(&domain).contains("customer.test"), "{domain}");
+    assert_eq!(
+        action_buttons(&domain),
+        [
+            (
+                "Run again".to_string(),
+                "v2:again:dom:customer.test".to_string()
+            ),
+            (
+                "Show MX details".to_string(),
+                "v2:next:mx:customer.test".to_string()
+            )
+        ]
+    );
+    let token = fake.press_button_as(
+        STRANGER,
+        &button_id(&domain, "Show MX details"),
+        OnMessage::customers(),
+    );
+    let responses = final_edit(&fake, &token).await;
+    assert!(is_private(responses[0].body()));
+    assert_eq!(
+        comparable_embeds(responses.last().unwrap().body()),
+        comparable_embeds(&first)
+    );
+    // /domain suggests the same domains as /mx.
+    let token = fake.send_autocomplete(CUSTOMER, "domain", "domain", "");
+    assert_eq!(
+        first_answer(&fake, &token).await["data"]["choices"][0]["value"],
+        "customer.test"
     );
     assert_all_sent_bodies_were_acceptable(&fake);
 }

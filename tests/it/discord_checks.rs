@@ -7,6 +7,8 @@ use std::time::Duration;
 use crate::support::bot_process::BotProcess;
 use crate::support::dns_server::{Fault, TestDns, Zone};
 use crate::support::fake_discord::{FakeDiscord, Recorded, GUILD_ID, TOKEN};
+use crate::support::mailbox_check::mailbox_toml;
+use crate::support::mailbox_server::{self, Protocol, TestMailbox};
 use crate::support::smtp_server::{Script, TestPki, TestSmtp, Validity};
 use serde_json::{json, Value};
 
@@ -63,9 +65,14 @@ pub(crate) async fn dns() -> TestDns {
         .zone(
             Zone::new("customer.test")
                 .mx("customer.test", 10, "mail.echoterra.net")
-                .a("customer.test", "203.0.113.80"),
+                .a("customer.test", "203.0.113.80")
+                .txt("customer.test", "v=spf1 ip4:203.0.113.80 -all"),
         )
-        .zone(Zone::new("echoterra.net").a("mail.echoterra.net", "185.199.108.153"))
+        .zone(
+            Zone::new("echoterra.net")
+                .a("mail.echoterra.net", "185.199.108.153")
+                .txt("spf.echoterra.net", "v=spf1 ip4:185.199.108.0/24 -all"),
+        )
         .zone(Zone::new("echoterra.test").a("mail.echoterra.test", "127.0.0.1"))
         // A domain whose mail goes to a host on this machine (for "Test SMTP server").
         .zone(Zone::new("loop.test").mx("loop.test", 10, "mail.echoterra.test"))
@@ -201,17 +208,33 @@ async fn mx_is_deferred_then_answered_with_the_verdict() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["settings", "mx", "smtp", "blacklist"]);
-    let blacklist = registered
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "blacklist")
-        .unwrap();
     assert_eq!(
-        blacklist["default_member_permissions"], "32",
-        "staff only by default"
+        names,
+        [
+            "settings",
+            "mx",
+            "smtp",
+            "blacklist",
+            "domain",
+            "spf",
+            "imap",
+            "pop3"
+        ]
     );
+    for staff_only in ["blacklist", "spf"] {
+        let command = registered
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == staff_only)
+            .unwrap();
+        assert_eq!(
+            command["default_member_permissions"], "32",
+            "{staff_only}: staff only by default"
+        );
+        // Servers only, never in DMs.
+        assert_eq!(command["contexts"], json!([0]), "{staff_only}");
+    }
 
     let token = fake.send_command(
         "mx",
@@ -375,4 +398,178 @@ async fn smtp_tests_the_provider_for_anyone_and_attaches_the_transcript() {
     let token = fake.send_command("smtp", other, 0);
     let responses = final_edit(&fake, &token).await;
     assert!(is_deferral(&responses[0]), "{responses:?}");
+}
+
+#[tokio::test]
+async fn domain_is_for_everyone_deferred_with_a_line_per_part_and_records_to_publish() {
+    let dns = dns().await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    let (fake, _bot) = start(&dns, commands.path()).await;
+    let token = fake.send_command(
+        "domain",
+        json!([{"name": "domain", "type": 3, "value": "jane@customer.test"}]),
+        0,
+    );
+    let responses = final_edit(&fake, &token).await;
+    assert!(
+        is_deferral(&responses[0]),
+        "deferred at once: {:?}",
+        responses[0]
+    );
+    let last = responses.last().unwrap().body();
+    let text = embed_text(last);
+    assert!(text.contains("Mail setup of customer.test"), "{text}");
+    for part in [
+        "**MX**",
+        "**SPF**",
+        "**DKIM**",
+        "**DMARC**",
+        "**Autoconfig**",
+        "**MTA-STS**",
+    ] {
+        assert!(text.contains(part), "{part} missing: {text}");
+    }
+    // SPF without our include under -all: critical, red, with the fixed record.
+    assert_eq!(
+        last["embeds"][0]["color"].as_u64(),
+        Some(0xE74C3C),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "customer.test.  TXT  \\\"v=spf1 ip4:203.0.113.80 include:spf.echoterra.net -all\\\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("et1._domainkey.customer.test.  CNAME  et1._domainkey.echoterra.net."),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn spf_is_for_staff_and_refused_to_others() {
+    let dns = dns().await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    let (fake, _bot) = start(&dns, commands.path()).await;
+    let options = json!([
+        {"name": "domain", "type": 3, "value": "customer.test"},
+        {"name": "ip", "type": 3, "value": "203.0.113.80"}
+    ]);
+
+    let token = fake.send_command("spf", options.clone(), 0);
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+    let refused = embed_text(responses[0].body());
+    assert!(
+        refused.contains("Staff only") && refused.contains("/domain"),
+        "{refused}"
+    );
+
+    let token = fake.send_command("spf", options, STAFF);
+    let responses = final_edit(&fake, &token).await;
+    assert!(is_deferral(&responses[0]), "deferred at once");
+    let text = embed_text(responses.last().unwrap().body());
+    assert!(
+        text.contains("SPF: customer.test from 203.0.113.80"),
+        "{text}"
+    );
+    assert!(
+        text.contains("may send mail as customer.test: SPF pass"),
+        "{text}"
+    );
+
+    // Bad input: the same sentence as the command line, privately.
+    let token = fake.send_command(
+        "spf",
+        json!([
+            {"name": "domain", "type": 3, "value": "customer.test"},
+            {"name": "ip", "type": 3, "value": "mail.customer.test"}
+        ]),
+        STAFF,
+    );
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+    assert!(embed_text(responses[0].body()).contains("is not an IP address"));
+}
+
+/// Waits for a deferred interaction's edit whose embed says `marker` (the report's
+/// title, which no progress line has).
+async fn edit_with(fake: &FakeDiscord, token: &str, marker: &str) -> Vec<Recorded> {
+    fake.wait_for_responses(token, Duration::from_secs(30), |responses| {
+        responses.iter().any(|response| {
+            matches!(response, Recorded::Edit { .. })
+                && embed_text(response.body()).contains(marker)
+        })
+    })
+    .await
+    .unwrap_or_else(|| panic!("{token}: no {marker} edit: {:#?}", fake.responses(token)))
+}
+
+#[tokio::test]
+async fn imap_and_pop3_test_the_provider_for_anyone_and_other_hosts_for_staff() {
+    let dns = dns().await;
+    let pki = TestPki::new();
+    let server = TestMailbox::start(mailbox_server::Script::implicit(
+        Protocol::Imap,
+        pki.leaf(&["mail.echoterra.test"], Validity::Current),
+    ))
+    .await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    std::fs::write(
+        commands.path().join("mailbox.toml"),
+        mailbox_toml("mail.echoterra.test", server.port(), true),
+    )
+    .unwrap();
+    let (fake, _bot) = start_with(
+        &dns,
+        commands.path(),
+        &[("TLS_EXTRA_CA", pki.ca_path().display().to_string())],
+    )
+    .await;
+
+    // Anyone may test the provider's own server.
+    let token = fake.send_command("imap", json!([]), 0);
+    let responses = edit_with(&fake, &token, "IMAP test").await;
+    assert!(is_deferral(&responses[0]), "deferred at once");
+    let last = responses.last().unwrap();
+    let text = embed_text(last.body());
+    assert!(text.contains("Your incoming mail server works"), "{text}");
+    assert!(text.contains("✅"), "{text}");
+    let files = last.files();
+    assert_eq!(files.len(), 1, "the transcript is attached");
+    assert_eq!(files[0].0, "imap-transcript.txt");
+    let transcript = String::from_utf8_lossy(&files[0].1);
+    assert!(transcript.contains("C: a1 CAPABILITY"), "{transcript}");
+    assert_eq!(
+        last.body()["attachments"][0]["filename"],
+        "imap-transcript.txt"
+    );
+
+    // Another host needs staff; staff may (nothing listens there: still an answer).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let other_host = json!([{"name": "host", "type": 3, "value": "127.0.0.1"}, {"name": "port", "type": 4, "value": port}]);
+    let token = fake.send_command("pop3", other_host.clone(), 0);
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+    let refusal = embed_text(responses[0].body());
+    assert!(refusal.contains("Run /pop3 without a host"), "{refusal}");
+    let token = fake.send_command("pop3", other_host, STAFF);
+    let responses = edit_with(&fake, &token, "POP3 test").await;
+    assert!(is_deferral(&responses[0]));
+    let text = embed_text(responses.last().unwrap().body());
+    assert!(text.contains("nothing is listening"), "{text}");
+
+    // Bad input is refused at once, privately, with what is accepted.
+    let bad = json!([{"name": "host", "type": 3, "value": "https://mail.echoterra.test/"}]);
+    let token = fake.send_command("imap", bad, STAFF);
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["type"], 4);
+    let text = embed_text(responses[0].body());
+    assert!(text.contains("Can't run that IMAP test"), "{text}");
 }

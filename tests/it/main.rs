@@ -1,7 +1,7 @@
 //! The integration tests: one test binary, a module per area, all driving the real
 //! code and the real `echoterra-bot` binary against real servers on 127.0.0.1 only
-//! (a fake Discord, an in-process DNS server, SMTP servers with real TLS; see
-//! [`support`]).
+//! (a fake Discord, an in-process DNS server, SMTP, IMAP and POP3 servers with real
+//! TLS; see [`support`]).
 
 mod support;
 
@@ -11,8 +11,12 @@ mod cli;
 mod discord;
 mod discord_checks;
 mod dispatch;
+mod domain;
+mod imap;
 mod mx;
+mod pop3;
 mod resolver;
 mod serve;
 mod smtp;
+mod spf;
 mod trust;

@@ -749,3 +749,31 @@ async fn the_command_line_exits_with_the_verdict() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("type just the domain"), "{stderr}");
 }
+
+/// Lab mode: with ALLOW_PRIVATE_TARGETS a provider host on 127.0.0.1 receives mail;
+/// without it, today's judgement stands (an address the Internet cannot reach).
+#[tokio::test]
+async fn a_loopback_provider_host_counts_as_reachable_only_in_lab_mode() {
+    let dns = TestDns::builder()
+        .zone(Zone::new("lab.example").mx("lab.example", 10, OURS))
+        .zone(Zone::new("echoterra.net").a(OURS, "127.0.0.1"))
+        .start()
+        .await;
+    let request = Request::Mx(MxRequest::from_input("lab.example").unwrap());
+    let strict = checks::run(&dns.services(), &request, &Progress::none()).await;
+    assert_eq!(strict.verdict, Verdict::Critical, "{}", strict.summary);
+    assert!(
+        strict.summary.contains("cannot receive mail"),
+        "{}",
+        strict.summary
+    );
+    let lab = Config {
+        allow_private_targets: true,
+        ..dns.config()
+    };
+    let services = Services::from_parts(dns.catalog(), lab).unwrap();
+    let report = checks::run(&services, &request, &Progress::none()).await;
+    assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
+    assert_eq!(details(&report).hosts[0].reachable, Some(true));
+    assert!(details(&report).findings.is_empty());
+}

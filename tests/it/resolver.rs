@@ -221,3 +221,37 @@ async fn queries_in_flight_are_capped_and_the_rest_wait_their_turn() {
     assert_eq!(dns.queries().len(), 12);
     assert!(dns.most_at_once() <= 3, "{} at once", dns.most_at_once());
 }
+
+/// Reverse DNS: PTR names, and whether one leads back to the address (FCrDNS).
+#[tokio::test]
+async fn reverse_dns_finds_ptr_names_and_checks_they_lead_back() {
+    use echoterra_bot::checks::reverse_dns;
+    let dns = TestDns::builder()
+        .zone(
+            Zone::new("2.0.192.in-addr.arpa")
+                .ptr(&dns_server::reverse_name("192.0.2.3"), "mail.example.com")
+                .ptr(&dns_server::reverse_name("192.0.2.4"), "mail.example.com"),
+        )
+        .zone(Zone::new("example.com").a("mail.example.com", "192.0.2.3"))
+        .zone(Zone::new("8.b.d.0.1.0.0.2.ip6.arpa").ptr(
+            &dns_server::reverse_name("2001:db8::25"),
+            "mail.example.com",
+        ))
+        .start()
+        .await;
+    let resolver = dns.services().resolver;
+    let confirmed = reverse_dns::look_up(&resolver, "192.0.2.3".parse().unwrap()).await;
+    assert_eq!(confirmed.ptr, ["mail.example.com"]);
+    assert!(confirmed.forward_confirmed);
+    assert_eq!(confirmed.problem(), None);
+    // The name exists but resolves to another address.
+    let claimed = reverse_dns::look_up(&resolver, "192.0.2.4".parse().unwrap()).await;
+    assert!(!claimed.forward_confirmed);
+    assert!(claimed.problem().unwrap().contains("does not resolve back"));
+    let v6 = reverse_dns::look_up(&resolver, "2001:db8::25".parse().unwrap()).await;
+    assert_eq!(v6.ptr, ["mail.example.com"]);
+    assert!(!v6.forward_confirmed, "mail.example.com has no AAAA");
+    let none = reverse_dns::look_up(&resolver, "192.0.2.9".parse().unwrap()).await;
+    assert!(none.ptr.is_empty() && none.failure.is_none());
+    assert!(none.problem().unwrap().contains("no reverse DNS"));
+}

@@ -4,6 +4,7 @@
 //! Each server gets a catalogue with short timeouts so the suite stays fast; the test
 //! CA reaches the check through `TLS_EXTRA_CA`, as in a private deployment.
 
+use crate::support::catalogs::short_timeouts;
 use crate::support::dns_server;
 use crate::support::smtp_server;
 
@@ -11,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use dns_server::{TestDns, Zone};
-use echoterra_bot::catalog::{Catalog, SmtpTimeouts};
+use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::smtp::{
     Security, SmtpInputError, SmtpReport, SmtpRequest, StepName, StepStatus,
 };
@@ -38,27 +39,29 @@ fn catalog(port: u16, implicit: bool) -> Catalog {
 
 fn with_smtp_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
     let smtp = &mut catalog.smtp;
-    smtp.timeouts = SmtpTimeouts {
-        resolve_ms: 2000,
-        connect_ms: 2000,
-        greeting_ms: 1500,
-        command_ms: 2000,
-        tls_ms: 2000,
-        total_ms: TOTAL.as_millis() as u64,
-    };
+    smtp.timeouts = short_timeouts(TOTAL);
     smtp.implicit_tls_ports = if implicit { vec![port] } else { vec![] };
     smtp.submission_ports = vec![port];
 }
 
 /// A config as the environment gives it: the test CA in `TLS_EXTRA_CA` and private
-/// targets allowed (the servers are on loopback).
+/// targets allowed (the servers are on loopback). DNS goes to a closed port on
+/// loopback (the reverse lookup of the server's address fails at once): a test that
+/// needs DNS sets its own server, and no query ever leaves the machine.
 fn config(ca: Option<&Path>) -> Config {
     Config::from_lookup(|name| match name {
+        "DNS_SERVERS" => Some(closed_loopback_port()),
         "ALLOW_PRIVATE_TARGETS" => Some("true".to_string()),
         "TLS_EXTRA_CA" => ca.map(|path| path.display().to_string()),
         _ => None,
     })
     .expect("config")
+}
+
+/// `127.0.0.1:<port>` where nothing listens.
+fn closed_loopback_port() -> String {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket.local_addr().expect("address").to_string()
 }
 
 /// Runs the check against 127.0.0.1 on `server`'s port.
@@ -611,6 +614,19 @@ async fn a_host_name_is_resolved_through_the_shared_resolver() {
     assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
     assert!(step(&smtp, StepName::Resolve).detail.contains("127.0.0.1"));
     assert_eq!(smtp.address, Some(format!("127.0.0.1:{}", server.port())));
+    // Reverse DNS, looked up beside the dialogue. The resolver answers for loopback
+    // itself (RFC 6761: 127.0.0.1 is localhost, and back); the server greets as
+    // test.smtp.invalid.
+    let rdns = smtp.reverse_dns.as_ref().expect("reverse DNS");
+    assert_eq!(rdns.ptr, ["localhost"]);
+    assert!(rdns.forward_confirmed);
+    assert_eq!(rdns.matches_greeting, Some(false));
+    let json: serde_json::Value =
+        serde_json::from_str(&render::render(&report, Format::Json)).unwrap();
+    assert_eq!(json["reverse_dns"]["ptr"][0], "localhost");
+    assert_eq!(json["reverse_dns"]["forward_confirmed"], true);
+    let text = render::render(&report, Format::Text);
+    assert!(text.contains("Reverse DNS: 127.0.0.1 → localhost (forward-confirmed, differs from the greeting's host name)"), "{text}");
 }
 
 #[tokio::test]
@@ -699,19 +715,7 @@ async fn an_unreadable_tls_extra_ca_stops_start_up() {
 
 /// Runs `echoterra-bot check smtp ...` with only the given environment.
 async fn cli(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"));
-    command.args(["check", "smtp"]).args(args).env_clear();
-    // Run where no .env can be picked up.
-    command.current_dir(std::env::temp_dir());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().await.expect("run the binary");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    crate::support::bot_process::run_check("smtp", args, env).await
 }
 
 #[tokio::test]

@@ -28,7 +28,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 pub use classify::Status;
-pub use report::{BlacklistReport, ErrorGroup, SkippedAddress, ZoneResult, POLICY_NOTE};
+pub use report::{
+    AddressPtr, BlacklistReport, ErrorGroup, SkippedAddress, ZoneResult, POLICY_NOTE,
+};
 pub use request::{BlacklistRequest, Target, TargetError};
 
 use self::fanout::{bounded, Job, Limits};
@@ -36,6 +38,7 @@ use self::query::{Keys, QueryName};
 use self::self_test::TestPoints;
 use crate::catalog::ZoneKey;
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::reverse_dns;
 use crate::checks::{Progress, Services};
 use crate::wording::capitalise;
 
@@ -66,6 +69,7 @@ pub async fn run(
         ipv4_only_lists: vec![],
         problem: None,
         results: vec![],
+        ptr: vec![],
     };
     match addresses(
         &services.resolver,
@@ -105,7 +109,28 @@ pub async fn run(
             request.target
         ));
     }
-    report.results = fanout::query_all(&services.resolver, &jobs, limits, &keys, progress).await;
+    // The PTR names are looked up beside the lists, within the same deadline.
+    let reverse = futures::future::join_all(
+        report
+            .addresses
+            .iter()
+            .map(|&address| reverse_dns::look_up(&services.resolver, address)),
+    );
+    let deadline = Duration::from_millis(catalog.deadline_ms);
+    let (results, reverse) = futures::join!(
+        fanout::query_all(&services.resolver, &jobs, limits, &keys, progress),
+        tokio::time::timeout(deadline, reverse)
+    );
+    report.results = results;
+    report.ptr = reverse
+        .unwrap_or_default()
+        .into_iter()
+        .map(|rdns| AddressPtr {
+            address: rdns.address,
+            names: rdns.ptr,
+            forward_confirmed: rdns.forward_confirmed,
+        })
+        .collect();
     report.tally();
     report
 }

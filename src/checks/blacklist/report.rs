@@ -32,6 +32,33 @@ pub struct BlacklistReport {
     pub problem: Option<String>,
     /// One entry per (address, zone): listed ones first, then clean, then errors.
     pub results: Vec<ZoneResult>,
+    /// The reverse DNS (PTR) names of each address checked.
+    pub ptr: Vec<AddressPtr>,
+}
+
+/// The reverse DNS of one address: what staff compare with the sending server's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressPtr {
+    pub address: IpAddr,
+    /// The PTR names; empty when there are none or the lookup failed.
+    pub names: Vec<String>,
+    /// Whether a name resolves back to the address (FCrDNS).
+    pub forward_confirmed: bool,
+}
+
+impl AddressPtr {
+    /// `203.0.113.5 → mail.example.com (forward-confirmed)`, or `… no PTR name`.
+    pub fn describe(&self) -> String {
+        if self.names.is_empty() {
+            return format!("{}: no PTR name", self.address);
+        }
+        let confirmed = if self.forward_confirmed {
+            "forward-confirmed"
+        } else {
+            "not forward-confirmed"
+        };
+        format!("{} → {} ({confirmed})", self.address, self.names.join(", "))
+    }
 }
 
 /// An address of a host name that was left out.
@@ -189,6 +216,7 @@ mod tests {
             ipv4_only_lists: vec![],
             problem: None,
             results,
+            ptr: vec![],
         };
         report.tally();
         report

@@ -10,13 +10,15 @@ use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
 use crate::values::Verdict;
 
 /// Looks up one mail host's addresses and notes what is wrong with it, each problem
-/// with its verdict.
+/// with its verdict. With `allow_private` (`ALLOW_PRIVATE_TARGETS`, a lab or a test)
+/// a private or loopback address counts as reachable.
 pub(super) async fn resolve_host(
     resolver: &DnsResolver,
     preference: u16,
     host: &str,
     domain: &str,
     provider: &str,
+    allow_private: bool,
 ) -> MxHost {
     let mut entry = MxHost {
         preference,
@@ -49,8 +51,8 @@ pub(super) async fn resolve_host(
     let public = entry
         .addresses
         .iter()
-        .any(|&ip| address_policy::is_public(ip));
-    for &ip in &entry.addresses {
+        .any(|&ip| allow_private || address_policy::is_public(ip));
+    for &ip in entry.addresses.iter().filter(|_| !allow_private) {
         if let Err(class) = address_policy::classify(ip) {
             entry.problems.push(Finding::new(
                 Verdict::Warning,

@@ -34,6 +34,7 @@ pub const MAX_HOSTS: usize = 10;
 pub async fn run(services: &Services, request: &MxRequest, _progress: &Progress) -> MxReport {
     let resolver = &services.resolver;
     let catalog = &services.catalog.mx;
+    let allow_private = services.config.allow_private_targets;
     let domain = &request.domain;
     let provider = catalog
         .provider_host
@@ -73,7 +74,15 @@ pub async fn run(services: &Services, request: &MxRequest, _progress: &Progress)
         }
         DnsAnswer::NoData => {
             report.kind = MxKind::Implicit;
-            let host = resolve_host(resolver, 0, domain.as_str(), domain.as_str(), &provider).await;
+            let host = resolve_host(
+                resolver,
+                0,
+                domain.as_str(),
+                domain.as_str(),
+                &provider,
+                allow_private,
+            )
+            .await;
             judge_implicit(&name, &provider, &host, &mut report.findings);
             report.hosts.push(host);
         }
@@ -111,6 +120,7 @@ pub async fn run(services: &Services, request: &MxRequest, _progress: &Progress)
                         &mx.exchange,
                         domain.as_str(),
                         &provider,
+                        allow_private,
                     )
                 }))
                 .await;

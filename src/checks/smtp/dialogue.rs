@@ -7,12 +7,12 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
+use crate::checks::probe::{describe_closed, describe_timeout, LineError, Lines};
 use crate::checks::tls::Io;
 use crate::checks::transcript::{Party, Transcript};
-use crate::wording::{printable, seconds, shorten};
+use crate::wording::shorten;
 
 /// The longest reply line accepted, in bytes. RFC 5321 §4.5.3.1.5 allows 512 with the
 /// CRLF; real servers stay within, so four times that is generous.
@@ -74,17 +74,8 @@ impl ReadError {
     /// What happened, in words a support person can pass on.
     pub fn describe(&self, waited: Duration) -> String {
         match self {
-            ReadError::Timeout { received: 0 } => {
-                format!("no answer within {}", seconds(waited))
-            }
-            ReadError::Timeout { received } => format!(
-                "only {received} bytes of the answer arrived within {} (the server sends very slowly, byte by byte)",
-                seconds(waited)
-            ),
-            ReadError::Closed { received: 0 } => "the server closed the connection".to_string(),
-            ReadError::Closed { .. } => {
-                "the server closed the connection in the middle of its answer".to_string()
-            }
+            ReadError::Timeout { received } => describe_timeout(*received, waited),
+            ReadError::Closed { received } => describe_closed(*received).to_string(),
             ReadError::LineTooLong => format!(
                 "the server sent a line longer than {MAX_LINE} bytes (garbage, or not an SMTP server)"
             ),
@@ -106,19 +97,13 @@ impl ReadError {
 
 /// An SMTP conversation over one connection.
 pub struct Dialogue {
-    io: Box<dyn Io>,
-    /// Bytes received but not yet consumed as lines.
-    buffer: Vec<u8>,
-    /// Bytes of the reply being read, for reporting a reply that never completes.
-    received: usize,
+    lines: Lines,
 }
 
 impl Dialogue {
     pub fn new(io: Box<dyn Io>) -> Self {
         Dialogue {
-            io,
-            buffer: Vec::new(),
-            received: 0,
+            lines: Lines::new(io, MAX_LINE),
         }
     }
 
@@ -128,19 +113,12 @@ impl Dialogue {
         limit: Duration,
         transcript: &mut Transcript,
     ) -> Result<Reply, ReadError> {
-        self.received = 0;
+        self.lines.start_answer();
         match tokio::time::timeout(limit, self.read_reply_unbounded(transcript)).await {
             Ok(result) => result,
-            Err(_) => {
-                if !self.buffer.is_empty() {
-                    let partial = printable(&String::from_utf8_lossy(&self.buffer));
-                    transcript.push(Party::Server, format!("{partial} (incomplete)"));
-                }
-                transcript.note(format!("no complete answer within {}", seconds(limit)));
-                Err(ReadError::Timeout {
-                    received: self.received,
-                })
-            }
+            Err(_) => Err(ReadError::Timeout {
+                received: self.lines.timed_out(limit, transcript),
+            }),
         }
     }
 
@@ -153,11 +131,7 @@ impl Dialogue {
     ) -> Result<Reply, ReadError> {
         let started = Instant::now();
         transcript.push(Party::Client, line);
-        let write = async {
-            self.io.write_all(format!("{line}\r\n").as_bytes()).await?;
-            self.io.flush().await
-        };
-        match tokio::time::timeout(limit, write).await {
+        match tokio::time::timeout(limit, self.lines.write_line(line)).await {
             Ok(Ok(())) => {}
             Ok(Err(err)) => return Err(ReadError::Io(err.to_string())),
             Err(_) => return Err(ReadError::Timeout { received: 0 }),
@@ -170,7 +144,7 @@ impl Dialogue {
     /// server had sent beyond its last reply. Those bytes are dropped: anything sent
     /// before the handshake must not count as protected (RFC 3207 §4.2).
     pub fn into_io(self) -> (Box<dyn Io>, usize) {
-        (self.io, self.buffer.len())
+        self.lines.into_io()
     }
 
     async fn read_reply_unbounded(
@@ -181,7 +155,11 @@ impl Dialogue {
         let mut lines = Vec::new();
         let mut size = 0;
         loop {
-            let line = self.read_line().await?;
+            let line = self.lines.read_line().await.map_err(|err| match err {
+                LineError::Closed { received } => ReadError::Closed { received },
+                LineError::TooLong => ReadError::LineTooLong,
+                LineError::Io(err) => ReadError::Io(err),
+            })?;
             size += line.len() + 2;
             if size > MAX_REPLY {
                 transcript.note(format!(
@@ -209,40 +187,6 @@ impl Dialogue {
             if lines.len() >= MAX_LINES {
                 return Err(ReadError::TooManyLines);
             }
-        }
-    }
-
-    /// One line without its line ending (CRLF, or a bare LF as some servers send).
-    async fn read_line(&mut self) -> Result<String, ReadError> {
-        loop {
-            if let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
-                let mut line: Vec<u8> = self.buffer.drain(..=end).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                if line.len() > MAX_LINE {
-                    return Err(ReadError::LineTooLong);
-                }
-                // Server text is untrusted: controls are shown escaped, everywhere.
-                return Ok(printable(&String::from_utf8_lossy(&line)));
-            }
-            if self.buffer.len() > MAX_LINE {
-                return Err(ReadError::LineTooLong);
-            }
-            let mut chunk = [0u8; 1024];
-            let read = self
-                .io
-                .read(&mut chunk)
-                .await
-                .map_err(|err| ReadError::Io(err.to_string()))?;
-            if read == 0 {
-                return Err(ReadError::Closed {
-                    received: self.received,
-                });
-            }
-            self.received += read;
-            self.buffer.extend_from_slice(&chunk[..read]);
         }
     }
 }

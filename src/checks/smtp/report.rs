@@ -1,34 +1,15 @@
 //! What the SMTP test found: the steps and their status, the TLS session, the EHLO
 //! extensions and the transcript (`details` of the report).
 
-use std::net::Ipv6Addr;
+use serde::Serialize;
 
-use serde::{Serialize, Serializer};
-
+use crate::checks::probe::{self, StepKind};
+use crate::checks::reverse_dns::ReverseDns;
 use crate::checks::tls::TlsReport;
-use crate::checks::transcript::{Party, TranscriptLine};
-use crate::values::Verdict;
+use crate::checks::transcript::{self, TranscriptLine};
 use crate::wording::megabytes;
 
-/// How TLS is started on the port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    /// Plain SMTP, then `STARTTLS` (587, 25, 2525).
-    Starttls,
-    /// TLS from the first byte (465, "SSL/TLS").
-    Implicit,
-}
-
-impl Security {
-    /// As mail apps label it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Security::Starttls => "STARTTLS",
-            Security::Implicit => "SSL/TLS",
-        }
-    }
-}
+pub use crate::checks::probe::{Security, StepStatus};
 
 /// The steps of the test, in the order they can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -109,86 +90,18 @@ impl StepName {
     }
 }
 
-/// How a step went, as shown: derived from its verdict, never stored apart from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StepStatus {
-    Ok,
-    Warning,
-    Failed,
-    /// Not run, because an earlier step failed.
-    Skipped,
-}
+impl StepKind for StepName {
+    const RESOLVE: StepName = StepName::Resolve;
+    const CONNECT: StepName = StepName::Connect;
+    const CERTIFICATE: StepName = StepName::Certificate;
 
-impl StepStatus {
-    pub fn emoji(self) -> &'static str {
-        match self {
-            StepStatus::Ok => "✅",
-            StepStatus::Warning => "⚠️",
-            StepStatus::Failed => "❌",
-            StepStatus::Skipped => "⏭️",
-        }
+    fn label(self) -> &'static str {
+        StepName::label(self)
     }
 }
 
 /// One step of the test. In JSON: `{name, status, millis, detail}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub name: StepName,
-    /// What the step means for the verdict; `None` while it has not run.
-    pub verdict: Option<Verdict>,
-    /// How long the step took.
-    pub millis: u64,
-    /// What was seen, or what went wrong and what to do, in plain words.
-    pub detail: String,
-}
-
-impl Step {
-    /// A planned step that has not run (yet).
-    pub fn not_run(name: StepName) -> Step {
-        Step {
-            name,
-            verdict: None,
-            millis: 0,
-            detail: "not run: an earlier step failed".to_string(),
-        }
-    }
-
-    /// How the step went: skipped when it did not run, otherwise by its verdict
-    /// (critical and unknown both show as failed).
-    pub fn status(&self) -> StepStatus {
-        match self.verdict {
-            None => StepStatus::Skipped,
-            Some(Verdict::Ok) => StepStatus::Ok,
-            Some(Verdict::Warning) => StepStatus::Warning,
-            Some(Verdict::Critical | Verdict::Unknown) => StepStatus::Failed,
-        }
-    }
-
-    /// What the step means for the whole test: OK for a step that did not run.
-    pub fn impact(&self) -> Verdict {
-        self.verdict.unwrap_or(Verdict::Ok)
-    }
-}
-
-impl Serialize for Step {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Wire<'a> {
-            name: StepName,
-            status: StepStatus,
-            millis: u64,
-            detail: &'a str,
-        }
-        Wire {
-            name: self.name,
-            status: self.status(),
-            millis: self.millis,
-            detail: &self.detail,
-        }
-        .serialize(serializer)
-    }
-}
+pub type Step = probe::Step<StepName>;
 
 /// The SMTP test's findings.
 #[derive(Debug, Clone, Serialize)]
@@ -206,6 +119,9 @@ pub struct SmtpReport {
     pub extensions: Vec<String>,
     /// The SIZE limit in bytes, when the server declares one.
     pub size_limit: Option<u64>,
+    /// The reverse DNS of the address connected to: its PTR names, whether they lead
+    /// back (FCrDNS) and match the greeting. `None` when no connection was made.
+    pub reverse_dns: Option<ReverseDns>,
     /// Server lines, our commands and notes, in order. Nothing secret is ever sent.
     pub transcript: Vec<TranscriptLine>,
     /// Whether this tested the provider's own server (whose username rule is known).
@@ -225,10 +141,17 @@ impl SmtpReport {
 
     /// `host:port`, with an IPv6 address in brackets.
     pub fn target(&self) -> String {
-        match self.host.parse::<Ipv6Addr>() {
-            Ok(ip) => format!("[{ip}]:{}", self.port),
-            Err(_) => format!("{}:{}", self.host, self.port),
+        probe::target::host_port(&self.host, self.port)
+    }
+
+    /// What the reverse DNS means for the verdict: receivers judge it on servers that
+    /// send to other servers, i.e. on port 25; on a submission port it is shown for
+    /// information only (mail apps do not care).
+    pub fn reverse_dns_problem(&self) -> Option<String> {
+        if self.port != 25 {
+            return None;
         }
+        self.reverse_dns.as_ref().and_then(ReverseDns::problem)
     }
 
     /// The SIZE limit as people read it (`36.7 MB`), for "how big may attachments be".
@@ -238,22 +161,14 @@ impl SmtpReport {
 
     /// The transcript as the text file attached in Discord.
     pub fn transcript_text(&self) -> String {
-        let mut out = String::new();
-        for line in &self.transcript {
-            let who = match line.from {
-                Party::Server => "S:",
-                Party::Client => "C:",
-                Party::Note => "--",
-            };
-            out.push_str(&format!("[{:>6} ms] {who} {}\n", line.millis, line.text));
-        }
-        out
+        transcript::as_text(&self.transcript)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::Verdict;
 
     #[test]
     fn a_step_shows_the_status_its_verdict_implies() {

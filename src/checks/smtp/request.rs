@@ -3,28 +3,14 @@
 //! A missing host means the provider's own server; `host:port` is understood; only
 //! SMTP ports and public addresses are accepted unless private targets are allowed.
 
-use std::fmt;
 use std::net::IpAddr;
 
 use crate::catalog::SmtpCatalog;
-use crate::checks::address_policy;
-use crate::values::{DomainError, DomainName};
+use crate::checks::probe::target::{self, PortRules, TargetError};
+use crate::values::DomainError;
 
 /// The server to test: a host name or an IP address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SmtpHost {
-    Name(DomainName),
-    Address(IpAddr),
-}
-
-impl fmt::Display for SmtpHost {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SmtpHost::Name(name) => f.write_str(name.as_str()),
-            SmtpHost::Address(ip) => write!(f, "{ip}"),
-        }
-    }
-}
+pub use crate::checks::probe::ServerHost as SmtpHost;
 
 /// A `/smtp` request: which server and port to test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,106 +48,38 @@ impl SmtpRequest {
         catalog: &SmtpCatalog,
         allow_private: bool,
     ) -> Result<SmtpRequest, SmtpInputError> {
-        let port = match port {
-            None => None,
-            Some(0) => return Err(SmtpInputError::PortZero),
-            Some(number) => {
-                Some(u16::try_from(number).map_err(|_| SmtpInputError::PortOutOfRange(number))?)
-            }
+        let rules = PortRules {
+            default_host: &catalog.host,
+            default_port: catalog.port,
+            allowed_ports: &catalog.allowed_ports,
         };
-        let text = host.map(str::trim).filter(|text| !text.is_empty());
-        let (host, port) = match text {
-            None => (
-                SmtpHost::Name(DomainName::parse(&catalog.host).map_err(SmtpInputError::Host)?),
-                port.unwrap_or(catalog.port),
-            ),
-            Some(text) => {
-                let (host_text, embedded_port) = split_port(text);
-                let port = match (embedded_port, port) {
-                    (Some(embedded), Some(given)) if embedded != given => {
-                        return Err(SmtpInputError::PortTwice {
-                            host: text.to_string(),
-                            port: given,
-                        })
-                    }
-                    (Some(embedded), _) => embedded,
-                    (None, given) => given.unwrap_or(catalog.port),
-                };
-                (parse_host(host_text, allow_private)?, port)
-            }
-        };
-        if port == 0 {
-            return Err(SmtpInputError::PortZero);
-        }
-        if !allow_private && !catalog.allowed_ports.contains(&port) {
-            return Err(SmtpInputError::PortNotAllowed {
-                port,
-                allowed: list_ports(&catalog.allowed_ports),
-            });
-        }
+        let (host, port) = target::parse(host, port, &rules, allow_private)?;
         Ok(SmtpRequest { host, port })
     }
 
     /// `host:port`, with an IPv6 address in brackets.
     pub fn target(&self) -> String {
-        match &self.host {
-            SmtpHost::Address(IpAddr::V6(ip)) => format!("[{ip}]:{}", self.port),
-            host => format!("{host}:{}", self.port),
-        }
+        target::host_port(&self.host.to_string(), self.port)
     }
 
     /// Whether this tests the provider's own server (which anyone may test in Discord).
     pub fn is_provider_host(&self, catalog: &SmtpCatalog) -> bool {
-        matches!(&self.host, SmtpHost::Name(name) if name.as_str().eq_ignore_ascii_case(catalog.host.trim_end_matches('.')))
+        self.host.is_named(&catalog.host)
     }
 }
 
-/// `mail.example.com:587` or `[2001:db8::1]:587` into host and port; anything else
-/// (including a bare IPv6 address) is all host.
-fn split_port(text: &str) -> (&str, Option<u16>) {
-    if let Some(rest) = text.strip_prefix('[') {
-        if let Some((ip, port)) = rest.split_once("]:") {
-            if let Ok(port) = port.parse() {
-                return (ip, Some(port));
+impl From<TargetError> for SmtpInputError {
+    fn from(error: TargetError) -> SmtpInputError {
+        match error {
+            TargetError::Host(err) => SmtpInputError::Host(err),
+            TargetError::PortZero => SmtpInputError::PortZero,
+            TargetError::PortOutOfRange(number) => SmtpInputError::PortOutOfRange(number),
+            TargetError::PortNotAllowed { port, allowed } => {
+                SmtpInputError::PortNotAllowed { port, allowed }
             }
+            TargetError::NotPublic { ip, kind } => SmtpInputError::NotPublic { ip, kind },
+            TargetError::PortTwice { host, port } => SmtpInputError::PortTwice { host, port },
         }
-        return (text, None);
-    }
-    if let Some((host, port)) = text.split_once(':') {
-        if !port.contains(':') {
-            if let Ok(port) = port.parse() {
-                return (host, Some(port));
-            }
-        }
-    }
-    (text, None)
-}
-
-fn parse_host(text: &str, allow_private: bool) -> Result<SmtpHost, SmtpInputError> {
-    let unbracketed = text.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = unbracketed.parse::<IpAddr>() {
-        if !allow_private {
-            if let Err(kind) = address_policy::classify(ip) {
-                return Err(SmtpInputError::NotPublic {
-                    ip,
-                    kind: kind.describe(),
-                });
-            }
-        }
-        return Ok(SmtpHost::Address(ip));
-    }
-    DomainName::parse(text)
-        .map(SmtpHost::Name)
-        .map_err(SmtpInputError::Host)
-}
-
-/// `25, 465, 587 and 2525`.
-fn list_ports(ports: &[u16]) -> String {
-    let names: Vec<String> = ports.iter().map(u16::to_string).collect();
-    match names.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -3,21 +3,28 @@
 //! username", or the first thing that stops mail apps from sending.
 
 use super::{Security, SmtpReport, Step};
+use crate::checks::probe;
 use crate::checks::{CheckReport, Conclusion};
 use crate::values::Verdict;
 
 impl CheckReport for SmtpReport {
     fn conclusion(&self) -> Conclusion {
-        conclude(
-            &self.steps,
-            &Context {
-                target: &self.target(),
-                port: self.port,
-                security: self.security,
-                provider_host: self.provider_host,
-                auth_mechanisms: &self.auth_mechanisms,
+        let context = Context {
+            target: &self.target(),
+            port: self.port,
+            security: self.security,
+            provider_host: self.provider_host,
+            auth_mechanisms: &self.auth_mechanisms,
+        };
+        let conclusion = conclude(&self.steps, &context);
+        // Reverse DNS (port 25 only) warns when the steps found nothing worse.
+        match self.reverse_dns_problem() {
+            Some(problem) if conclusion.verdict == Verdict::Ok => Conclusion {
+                verdict: Verdict::Warning,
+                summary: format!("{}, with a warning: {problem}", works(&context)),
             },
-        )
+            _ => conclusion,
+        }
     }
 }
 
@@ -35,27 +42,7 @@ struct Context<'a> {
 
 /// The worst step decides the verdict; the first step with that verdict explains it.
 fn conclude(steps: &[Step], context: &Context<'_>) -> Conclusion {
-    let verdict = steps
-        .iter()
-        .map(Step::impact)
-        .fold(Verdict::Ok, Verdict::worst);
-    let first_with = |verdict: Verdict| {
-        steps
-            .iter()
-            .find(|step| step.impact() == verdict)
-            .map(|step| step.detail.clone())
-            .unwrap_or_default()
-    };
-    let summary = match verdict {
-        Verdict::Ok => format!("{}.", works(context)),
-        Verdict::Warning => format!(
-            "{}, with a warning: {}",
-            works(context),
-            first_with(verdict)
-        ),
-        Verdict::Critical | Verdict::Unknown => first_with(verdict),
-    };
-    Conclusion { verdict, summary }
+    probe::conclude(steps, &works(context))
 }
 
 /// "Your outgoing server works: connect with port 587, STARTTLS, full email address
@@ -82,6 +69,7 @@ fn works(context: &Context<'_>) -> String {
 mod tests {
     use super::*;
     use crate::checks::smtp::{StepName, StepStatus};
+    use crate::values::Verdict;
 
     /// A step that ran, checked to show `status` for its verdict `impact`.
     fn step(name: StepName, status: StepStatus, impact: Verdict, detail: &str) -> Step {
@@ -103,6 +91,48 @@ mod tests {
             provider_host,
             auth_mechanisms: &[],
         }
+    }
+
+    /// A report of a server that passed every step, with no PTR name, on `port`.
+    fn without_reverse_dns(port: u16) -> SmtpReport {
+        SmtpReport {
+            host: "mx.example.com".into(),
+            port,
+            security: Security::Starttls,
+            address: Some(format!("203.0.113.5:{port}")),
+            steps: vec![step(
+                StepName::Connect,
+                StepStatus::Ok,
+                Verdict::Ok,
+                "connected",
+            )],
+            tls: None,
+            auth_mechanisms: vec![],
+            extensions: vec![],
+            size_limit: None,
+            reverse_dns: Some(crate::checks::reverse_dns::ReverseDns {
+                address: "203.0.113.5".parse().unwrap(),
+                ptr: vec![],
+                forward_confirmed: false,
+                matches_greeting: None,
+                failure: None,
+            }),
+            transcript: vec![],
+            provider_host: false,
+        }
+    }
+
+    #[test]
+    fn missing_reverse_dns_warns_on_port_25_only() {
+        let relay = without_reverse_dns(25).conclusion();
+        assert_eq!(relay.verdict, Verdict::Warning);
+        assert!(
+            relay.summary.contains("no reverse DNS (PTR) name"),
+            "{}",
+            relay.summary
+        );
+        let submission = without_reverse_dns(587).conclusion();
+        assert_eq!(submission.verdict, Verdict::Ok, "{}", submission.summary);
     }
 
     #[test]

@@ -297,6 +297,10 @@ impl fmt::Display for TlsFailure {
 pub struct HandshakeOutcome {
     pub result: Result<Established, TlsFailure>,
     pub certificate: Option<CertificateCheck>,
+    /// The first bytes the server sent (at most 256), so a check can name what
+    /// answered in plain text where TLS was expected (an IMAP or POP3 greeting, a web
+    /// server's error page).
+    pub server_bytes: Vec<u8>,
 }
 
 /// Runs a TLS handshake over `io` for `server_name` within `limit`.
@@ -326,6 +330,7 @@ pub async fn handshake(
             return HandshakeOutcome {
                 result: Err(TlsFailure::Other(err.to_string())),
                 certificate: None,
+                server_bytes: Vec::new(),
             }
         }
     };
@@ -356,9 +361,11 @@ pub async fn handshake(
         }
     };
     let certificate = record.lock().expect("never poisoned").take();
+    let server_bytes = seen.lock().expect("never poisoned").clone();
     HandshakeOutcome {
         result,
         certificate,
+        server_bytes,
     }
 }
 

@@ -226,6 +226,9 @@ fn description(report: &Report, details: &BlacklistReport) -> String {
         let addresses: Vec<String> = details.addresses.iter().map(ToString::to_string).collect();
         lines.push(format!("Addresses: {}", addresses.join(", ")));
     }
+    for ptr in &details.ptr {
+        lines.push(format!("Reverse DNS: {}", escape(&ptr.describe())));
+    }
     for skipped in &details.skipped_addresses {
         lines.push(format!(
             "Not checked: {} ({})",
@@ -421,6 +424,7 @@ mod tests {
             via_spamrats_key: false,
             ipv4_only_lists: vec![],
             problem: None,
+            ptr: vec![],
             results: (0..count).map(|i| listing(i, "203.0.113.7")).collect(),
         };
         details.tally();
@@ -503,6 +507,7 @@ mod tests {
                     ipv4_only_lists: (0..zones).map(|i| format!("List {i}")).collect(),
                     problem: None,
                     results,
+                    ptr: vec![],
                 };
                 details.tally();
                 let report = Report {

@@ -1,8 +1,9 @@
-//! The buttons that lead on from a report: "Run again" on every check result, and
-//! the next steps that follow from it (`/mx` → "Test SMTP server"; `/smtp`, for
-//! staff → "Check blacklists" for the server's address; `/settings` → "Test SMTP
-//! server"). They are made from the report alone; their custom ids are written by
-//! [`super::custom_id`].
+//! The buttons that lead on from a report: "Run again" on every check result (but
+//! `/spf`'s, whose three inputs are typed for one question), and the next steps that
+//! follow from it (`/mx` → "Test SMTP server" and "Check whole domain"; `/domain` →
+//! "Show MX details"; `/smtp`, for staff → "Check blacklists" for the server's
+//! address; `/settings` → "Test SMTP server"). They are made from the report alone;
+//! their custom ids are written by [`super::custom_id`].
 //!
 //! A button whose custom id would not fit Discord's 100 characters is left out and
 //! the message's footer says what to type instead ([`RunButtons::note`]).
@@ -72,9 +73,32 @@ pub fn for_report(report: &Report, audience: Audience) -> RunButtons {
                 let target = Some(format!("{host}:{MX_PORT}"));
                 run.add("Test SMTP server", CheckInput::Smtp { target }, Run::Next);
             }
-            // "Check whole domain" (`/domain`) goes here once `/domain` exists: see
-            // the extension point in `custom_id::CheckInput`.
+            let domain = CheckInput::Domain {
+                domain: details.display_domain.clone(),
+            };
+            run.add("Check whole domain", domain, Run::Next);
         }
+        Details::Domain(details) => {
+            let again = CheckInput::Domain {
+                domain: details.display_domain.clone(),
+            };
+            run.add("Run again", again, Run::Again);
+            let mx = CheckInput::Mx {
+                domain: details.display_domain.clone(),
+            };
+            run.add("Show MX details", mx, Run::Next);
+        }
+        Details::Imap(_) => {
+            let target = Some(report.target.clone());
+            run.add("Run again", CheckInput::Imap { target }, Run::Again);
+        }
+        Details::Pop3(_) => {
+            let target = Some(report.target.clone());
+            run.add("Run again", CheckInput::Pop3 { target }, Run::Again);
+        }
+        // An SPF question has three inputs (sender, address, HELO name) typed for
+        // one investigation: it gets no buttons.
+        Details::Spf(_) => {}
         Details::Smtp(details) => {
             let again = CheckInput::Smtp {
                 target: Some(report.target.clone()),
@@ -174,7 +198,11 @@ mod tests {
         );
         let run = for_report(&report, Audience::default());
         let labels: Vec<&str> = run.buttons.iter().map(|b| b.label.as_str()).collect();
-        assert_eq!(labels, ["Run again", "Test SMTP server"]);
+        assert_eq!(
+            labels,
+            ["Run again", "Test SMTP server", "Check whole domain"]
+        );
+        assert_eq!(run.buttons[2].id(), "v2:next:dom:example.com");
         assert_eq!(run.buttons[0].id(), "v2:again:mx:example.com");
         assert_eq!(
             decoded(&run.buttons[1]),
@@ -186,11 +214,11 @@ mod tests {
             }
         );
         assert_eq!(run.note, None);
-        // No host to test: only "Run again".
+        // No host to test: no "Test SMTP server".
         let none = for_report(&mx_report("example.com", vec![]), Audience::default());
-        assert_eq!(none.buttons.len(), 1);
+        assert_eq!(none.buttons.len(), 2);
         let literal = mx_report("example.com", vec![host("192.0.2.9", &[], Some(false))]);
-        assert_eq!(for_report(&literal, Audience::default()).buttons.len(), 1);
+        assert_eq!(for_report(&literal, Audience::default()).buttons.len(), 2);
         // Only a host on a private network: still the one to test.
         let private = mx_report(
             "example.com",
@@ -210,7 +238,12 @@ mod tests {
         assert!(run.buttons.is_empty());
         assert_eq!(
             run.note.as_deref(),
-            Some(format!("Run again: type /mx domain:{long}").as_str())
+            Some(
+                format!(
+                    "Run again: type /mx domain:{long}\nCheck whole domain: type /domain domain:{long}"
+                )
+                .as_str()
+            )
         );
     }
 

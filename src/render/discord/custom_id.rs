@@ -12,6 +12,8 @@
 //! | `v2:again:mx:<domain>` | runs `/mx` again for that domain |
 //! | `v2:again:smtp:<host>:<port>` | runs `/smtp` again against that server |
 //! | `v2:again:bl:<ip or host>` | runs `/blacklist` again for that target |
+//! | `v2:again:dom:<domain>` | runs `/domain` again for that domain |
+//! | `v2:again:imap:<host>:<port>`, `v2:again:pop3:<host>:<port>` | runs `/imap` or `/pop3` again |
 //! | `v2:next:<check>[:<input>]` | a next step: the same checks, from another result (`v2:next:smtp` alone: the provider's own server, as `/smtp` with no options) |
 //! | `v2:tab:<protocol>[:<email>]` | a `/settings` tab |
 //! | `settings:<protocol>[:<email>]` | a `/settings` tab from before `v2`: still understood |
@@ -41,11 +43,15 @@ pub enum CheckInput {
     Smtp { target: Option<String> },
     /// `/blacklist target:<ip or host>`.
     Blacklist { target: String },
-    // Extension point for `/domain` (issue 11, not on this branch): add
-    // `Domain { domain: String }` here, with the code "dom" in `code`, `input` and
-    // `CheckInput::decode`, `/domain domain:` in `typed`, and its arm in
-    // `discord::handler::run_button`. `render::discord::buttons` then gives `/mx` its
-    // "Check whole domain" button and `/domain` its "Run again" and "Show MX details".
+    /// `/domain domain:<domain>`.
+    Domain { domain: String },
+    /// `/imap host:<host:port>`; `None` is the provider's own server.
+    Imap { target: Option<String> },
+    /// `/pop3 host:<host:port>`; `None` is the provider's own server.
+    Pop3 { target: Option<String> },
+    // A new check gets its buttons with a variant here, its code in `code`, `input`,
+    // `CheckInput::decode` and `typed`, its arm in `discord::handler::run_button`,
+    // and its buttons in `render::discord::buttons::for_report`.
 }
 
 impl CheckInput {
@@ -55,6 +61,9 @@ impl CheckInput {
             CheckInput::Mx { .. } => "mx",
             CheckInput::Smtp { .. } => "smtp",
             CheckInput::Blacklist { .. } => "bl",
+            CheckInput::Domain { .. } => "dom",
+            CheckInput::Imap { .. } => "imap",
+            CheckInput::Pop3 { .. } => "pop3",
         }
     }
 
@@ -63,6 +72,8 @@ impl CheckInput {
             CheckInput::Mx { domain } => Some(domain),
             CheckInput::Smtp { target } => target.as_deref(),
             CheckInput::Blacklist { target } => Some(target),
+            CheckInput::Domain { domain } => Some(domain),
+            CheckInput::Imap { target } | CheckInput::Pop3 { target } => target.as_deref(),
         }
     }
 
@@ -72,6 +83,9 @@ impl CheckInput {
             "mx" => Some(CheckInput::Mx { domain: input? }),
             "smtp" => Some(CheckInput::Smtp { target: input }),
             "bl" => Some(CheckInput::Blacklist { target: input? }),
+            "dom" => Some(CheckInput::Domain { domain: input? }),
+            "imap" => Some(CheckInput::Imap { target: input }),
+            "pop3" => Some(CheckInput::Pop3 { target: input }),
             _ => None,
         }
     }
@@ -90,6 +104,8 @@ fn typed(code: &str, input: Option<&str>) -> String {
         "smtp" => "/smtp host:",
         "bl" => "/blacklist target:",
         "dom" => "/domain domain:",
+        "imap" => "/imap host:",
+        "pop3" => "/pop3 host:",
         _ => return String::new(),
     };
     match input {
@@ -283,6 +299,22 @@ mod tests {
             "v2:next:smtp"
         );
         assert_eq!(
+            round_trip(next(CheckInput::Domain {
+                domain: "bücher.example".into()
+            })),
+            "v2:next:dom:bücher.example"
+        );
+        assert_eq!(
+            round_trip(again(CheckInput::Imap {
+                target: Some("mail.example.com:993".into())
+            })),
+            "v2:again:imap:mail.example.com:993"
+        );
+        assert_eq!(
+            round_trip(again(CheckInput::Pop3 { target: None })),
+            "v2:again:pop3"
+        );
+        assert_eq!(
             round_trip(next(CheckInput::Smtp {
                 target: Some("mx.bücher.example:25".into())
             })),
@@ -356,8 +388,9 @@ mod tests {
         );
         // A check this version does not have, even in v2.
         assert_eq!(
-            instead("v2:next:dom:example.com").as_deref(),
-            Some("/domain domain:example.com")
+            instead("v2:next:whois:example.com"),
+            None,
+            "nobody knows it: no command to suggest"
         );
         assert_eq!(instead("v3:again:smtp").as_deref(), Some("/smtp"));
         assert_eq!(instead("settings:exchange").as_deref(), Some("/settings"));
@@ -400,6 +433,9 @@ mod tests {
                 CheckInput::Mx { domain: input.clone() },
                 CheckInput::Smtp { target: Some(input.clone()) },
                 CheckInput::Blacklist { target: input.clone() },
+                CheckInput::Domain { domain: input.clone() },
+                CheckInput::Imap { target: Some(input.clone()) },
+                CheckInput::Pop3 { target: Some(input.clone()) },
             ] {
                 let action = ButtonAction::Run { check, why: Run::Next };
                 if let Some(id) = action.custom_id() {

@@ -9,11 +9,15 @@
 mod blacklist;
 pub mod buttons;
 pub mod custom_id;
+mod domain;
 pub mod limits;
+mod mailbox;
 pub mod message;
 mod mx;
+mod probe;
 mod settings;
 mod smtp;
+mod spf;
 
 pub use buttons::{Audience, RunButtons};
 pub use custom_id::{ButtonAction, CheckInput, Expired};
@@ -49,6 +53,10 @@ pub fn report_message_for(report: &Report, audience: Audience) -> Message {
         // The listings' link buttons share the rows left under the run row.
         Details::Blacklist(details) => blacklist::message(report, details, &run),
         Details::Mx(details) => mx::message(report, details),
+        Details::Domain(details) => domain::message(report, details),
+        Details::Spf(details) => spf::message(report, details),
+        Details::Imap(details) => mailbox::message(report, details),
+        Details::Pop3(details) => mailbox::message(report, details),
     };
     if let Some(note) = &run.note {
         add_to_footer(&mut message, note);
@@ -113,7 +121,9 @@ const BAR: usize = 20;
 pub fn progress_title(check: &str, activity: &str) -> String {
     let icon = match check {
         "smtp" => "📤",
-        "mx" | "blacklist" => "🔎",
+        "imap" | "pop3" => "📥",
+        "mx" | "blacklist" | "domain" => "🔎",
+        "spf" => "🛡️",
         _ => "⏳",
     };
     format!("{icon} {activity}…")

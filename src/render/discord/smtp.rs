@@ -2,60 +2,29 @@
 //! and certificate summary, the verdict sentence, and the full transcript attached
 //! as a text file.
 
-use super::message::{Embed, File, Message};
-use super::{code, escape, verdict_colour};
+use super::message::{Embed, Message};
+use super::{escape, probe, verdict_colour};
 use crate::checks::smtp::SmtpReport;
 use crate::checks::Report;
-use crate::wording::days_left;
-use crate::wording::shorten;
 
 /// The name of the attached transcript.
 pub const TRANSCRIPT_FILE: &str = "smtp-transcript.txt";
 
-/// A step's detail is cut to this many characters so nine steps fit a description.
-const STEP_DETAIL: usize = 380;
-
 pub fn message(report: &Report, details: &SmtpReport) -> Message {
-    let mut description = format!(
-        "{} **{}**\n",
-        report.verdict.emoji(),
-        escape(&report.summary)
-    );
-    for step in &details.steps {
-        description.push_str(&format!(
-            "\n{} **{}** · {} ms — {}",
-            step.status().emoji(),
-            step.name.label(),
-            step.millis,
-            escape(&shorten(&step.detail, STEP_DETAIL))
-        ));
-    }
     let mut embed = Embed::new(format!(
         "📤 SMTP test · {} ({})",
         report.target,
         details.security.label()
     ))
-    .description(description)
+    .description(probe::steps_description(report, &details.steps))
     .color(verdict_colour(report.verdict));
-    if let Some(tls) = &details.tls {
-        if let (Some(version), Some(cipher)) = (&tls.version, &tls.cipher) {
-            embed = embed.field("🔒 TLS", format!("{version}\n{}", code(cipher)), true);
+    embed = probe::tls_fields(embed, details.tls.as_ref());
+    if let Some(rdns) = &details.reverse_dns {
+        let mut value = escape(&rdns.describe());
+        if let Some(problem) = details.reverse_dns_problem() {
+            value.push_str(&format!("\n⚠️ {}", escape(&problem)));
         }
-        if let Some(cert) = &tls.certificate {
-            let mut value = format!(
-                "**Issuer:** {}\n**Names:** {}\n**Expires:** {} ({})",
-                escape(&cert.issuer),
-                escape(&cert.names.join(", ")),
-                cert.not_after.get(..10).unwrap_or(&cert.not_after),
-                days_left(cert.days_left)
-            );
-            if let Some(problem) = &cert.problem {
-                value.push_str(&format!("\n❌ {}", escape(problem)));
-            } else {
-                value.push_str("\n✅ trusted by standard mail apps");
-            }
-            embed = embed.field("📜 Certificate", value, false);
-        }
+        embed = embed.field("🔁 Reverse DNS", value, false);
     }
     if !details.auth_mechanisms.is_empty() {
         embed = embed.field(
@@ -67,18 +36,11 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
     if let Some(size) = details.size_limit_text() {
         embed = embed.field("📎 Largest message", size, true);
     }
-    let mut files = Vec::new();
-    if !details.transcript.is_empty() {
-        files.push(File {
-            name: TRANSCRIPT_FILE.to_string(),
-            bytes: details.transcript_text().into_bytes(),
-        });
-    }
-    let footer = if files.is_empty() {
-        "The test never sends a password or mail.".to_string()
-    } else {
-        format!("Full conversation in {TRANSCRIPT_FILE}. The test never sends a password or mail.")
-    };
+    let (files, footer) = probe::transcript(
+        TRANSCRIPT_FILE,
+        details.transcript_text(),
+        "The test never sends a password or mail.",
+    );
     Message {
         embeds: vec![embed.footer(footer)],
         files,
@@ -90,9 +52,9 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
 mod tests {
     use super::*;
     use crate::checks::smtp::{Security, Step, StepName};
-    use crate::checks::tls::{CertificateReport, TlsReport};
     use crate::checks::transcript::{Party, TranscriptLine};
     use crate::checks::Details;
+    use crate::render::discord::probe::hostile_tls;
     use crate::render::discord::{limits, report_message};
     use crate::values::Verdict;
 
@@ -115,24 +77,17 @@ mod tests {
             security: Security::Starttls,
             address: Some("203.0.113.5:587".into()),
             steps,
-            tls: Some(TlsReport {
-                version: Some("TLS 1.3".into()),
-                cipher: Some(long.clone()),
-                certificate: Some(CertificateReport {
-                    subject: long.clone(),
-                    issuer: long.clone(),
-                    not_before: "2026-01-01T00:00:00Z".into(),
-                    not_after: "2027-01-01T00:00:00Z".into(),
-                    days_left: 36,
-                    names: vec![long.clone(); 50],
-                    valid: false,
-                    problem: Some(long.clone()),
-                    problems: Vec::new(),
-                }),
-            }),
+            tls: Some(hostile_tls(&long)),
             auth_mechanisms: vec![long.clone(); 20],
             extensions: Vec::new(),
             size_limit: Some(10_000_000),
+            reverse_dns: Some(crate::checks::reverse_dns::ReverseDns {
+                address: "203.0.113.5".parse().unwrap(),
+                ptr: vec![long.clone(); 10],
+                forward_confirmed: false,
+                matches_greeting: Some(false),
+                failure: None,
+            }),
             transcript: vec![
                 TranscriptLine {
                     millis: 1,

@@ -14,6 +14,9 @@ pub fn render(report: &BlacklistReport, out: &mut String) {
         let addresses: Vec<String> = report.addresses.iter().map(ToString::to_string).collect();
         let noun = if several { "Addresses" } else { "Address" };
         let _ = writeln!(out, "\n{noun} checked: {}", addresses.join(", "));
+        for ptr in &report.ptr {
+            let _ = writeln!(out, "Reverse DNS: {}", ptr.describe());
+        }
     }
     for skipped in &report.skipped_addresses {
         let _ = writeln!(out, "Not checked: {} ({})", skipped.address, skipped.why);

@@ -1,9 +1,13 @@
 //! Reports as plain text for a terminal: a headline with the verdict, then the details.
 
 mod blacklist;
+mod domain;
+mod mailbox;
 mod mx;
+mod probe;
 mod settings;
 mod smtp;
+mod spf;
 
 use crate::checks::{Details, Report};
 
@@ -19,6 +23,10 @@ pub fn render(report: &Report) -> String {
         Details::Smtp(details) => smtp::render(details, &mut out),
         Details::Blacklist(details) => blacklist::render(details, &mut out),
         Details::Mx(details) => mx::render(details, &mut out),
+        Details::Domain(details) => domain::render(details, &mut out),
+        Details::Spf(details) => spf::render(details, &mut out),
+        Details::Imap(details) => mailbox::render(details, &mut out),
+        Details::Pop3(details) => mailbox::render(details, &mut out),
     }
     out
 }

@@ -1,5 +1,6 @@
 //! The real `echoterra-bot` binary, started as a child process for end-to-end tests,
-//! with its logs kept for inspection. The process is killed when dropped.
+//! with its logs kept for inspection (killed when dropped), or run once as
+//! `echoterra-bot check …` ([`run_check`]).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -118,4 +119,21 @@ impl Drop for BotProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `echoterra-bot check <check> <args>` with only the given environment, where
+/// no `.env` can be picked up: the exit code, stdout and stderr.
+pub async fn run_check(check: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"));
+    command.arg("check").arg(check).args(args).env_clear();
+    command.current_dir(std::env::temp_dir());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().await.expect("run the binary");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }

@@ -17,7 +17,7 @@
 //! A name outside every zone is answered REFUSED (as a real authoritative server does).
 //! The server stops when the `TestDns` is dropped.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +28,7 @@ use echoterra_bot::checks::Services;
 use echoterra_bot::config::Config;
 use hickory_server::authority::{Catalog as DnsCatalog, MessageResponseBuilder, ZoneType};
 use hickory_server::proto::op::{Header, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, SOA, TXT};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_server::proto::xfer::Protocol;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
@@ -133,6 +133,27 @@ impl Zone {
         self.record(owner, RData::TXT(TXT::new(vec![text.to_string()])))
     }
 
+    /// A `TXT` record of several character-strings (a reader joins them).
+    pub fn txt_strings(self, owner: &str, strings: &[&str]) -> Zone {
+        let strings = strings.iter().map(|part| part.to_string()).collect();
+        self.record(owner, RData::TXT(TXT::new(strings)))
+    }
+
+    /// A `PTR` record: `owner` (a reverse name, see [`reverse_name`]) points to `target`.
+    pub fn ptr(self, owner: &str, target: &str) -> Zone {
+        self.record(owner, RData::PTR(PTR(name(target))))
+    }
+
+    /// An `SRV` record (RFC 2782); a target of `.` says the service is not offered.
+    pub fn srv(self, owner: &str, priority: u16, weight: u16, port: u16, target: &str) -> Zone {
+        let target = if target == "." {
+            Name::root()
+        } else {
+            name(target)
+        };
+        self.record(owner, RData::SRV(SRV::new(priority, weight, port, target)))
+    }
+
     pub fn cname(self, owner: &str, target: &str) -> Zone {
         self.record(owner, RData::CNAME(CNAME(name(target))))
     }
@@ -144,6 +165,27 @@ impl Zone {
             assert!(authority.upsert_mut(record, 1), "cannot add {text}");
         }
         (LowerName::new(&self.origin), authority)
+    }
+}
+
+/// The reverse-mapping name of an address: `3.2.0.192.in-addr.arpa`, or the 32 nibbles
+/// of an IPv6 address then `ip6.arpa`. Put it in a zone such as `Zone::new("in-addr.arpa")`.
+pub fn reverse_name(ip: &str) -> String {
+    match ip.parse::<IpAddr>().expect("an IP address") {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(v6) => {
+            let nibbles: Vec<String> = v6
+                .octets()
+                .iter()
+                .rev()
+                .flat_map(|byte| [byte & 0x0f, byte >> 4])
+                .map(|nibble| format!("{nibble:x}"))
+                .collect();
+            format!("{}.ip6.arpa", nibbles.join("."))
+        }
     }
 }
 

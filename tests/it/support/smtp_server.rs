@@ -10,130 +10,18 @@
 //! The server stops when the `TestSmtp` is dropped. It records every command it
 //! receives, so a test can check the bot never sent credentials or mail.
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use rustls::ServerConfig;
-use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
+
+use super::listener::{Behaviour, CommandLog, TestServer};
+pub use super::pki::{Identity, TestPki, Validity};
 
 /// How long a silent server holds a connection: longer than any test waits.
 const HOLD: Duration = Duration::from_secs(60);
-
-/// A test certificate authority; its certificate is written to a PEM file for
-/// `TLS_EXTRA_CA`.
-pub struct TestPki {
-    ca: rcgen::Certificate,
-    ca_key: KeyPair,
-    ca_file: tempfile::NamedTempFile,
-}
-
-/// When a certificate is valid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Validity {
-    /// From a month ago to a year ahead.
-    Current,
-    /// Ended yesterday.
-    Expired,
-    /// Ends in this many days (and a few hours, so the day count is stable).
-    ExpiresInDays(i64),
-}
-
-/// A certificate chain and its key, for a server.
-pub struct Identity {
-    pub chain: Vec<CertificateDer<'static>>,
-    pub key: PrivateKeyDer<'static>,
-}
-
-fn distinguished_name(common_name: &str) -> DistinguishedName {
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, common_name);
-    name.push(DnType::OrganizationName, "Echoterra Tests");
-    name
-}
-
-fn leaf_params(names: &[&str], validity: Validity) -> CertificateParams {
-    let mut params =
-        CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-            .expect("valid names");
-    params.distinguished_name = distinguished_name(names.first().copied().unwrap_or("test"));
-    let now = OffsetDateTime::now_utc();
-    let (not_before, not_after) = match validity {
-        Validity::Current => (
-            now - time::Duration::days(30),
-            now + time::Duration::days(365),
-        ),
-        Validity::Expired => (
-            now - time::Duration::days(60),
-            now - time::Duration::days(1),
-        ),
-        Validity::ExpiresInDays(days) => (
-            now - time::Duration::days(30),
-            now + time::Duration::days(days) + time::Duration::hours(6),
-        ),
-    };
-    params.not_before = not_before;
-    params.not_after = not_after;
-    params
-}
-
-fn identity(cert: &rcgen::Certificate, key: &KeyPair) -> Identity {
-    Identity {
-        chain: vec![cert.der().clone()],
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    }
-}
-
-impl TestPki {
-    pub fn new() -> Self {
-        let ca_key = KeyPair::generate().expect("key");
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-        // A name of its own, so two test CAs are two different authorities.
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-        let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        params.distinguished_name = distinguished_name(&format!("Echoterra Test CA {number}"));
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca = params.self_signed(&ca_key).expect("CA certificate");
-        let ca_file = tempfile::NamedTempFile::new().expect("temp file");
-        std::fs::write(ca_file.path(), ca.pem()).expect("write CA");
-        TestPki {
-            ca,
-            ca_key,
-            ca_file,
-        }
-    }
-
-    /// The PEM file holding the CA certificate (for `TLS_EXTRA_CA`).
-    pub fn ca_path(&self) -> &Path {
-        self.ca_file.path()
-    }
-
-    /// A server certificate for `names` (DNS names or IP addresses), issued by the CA.
-    pub fn leaf(&self, names: &[&str], validity: Validity) -> Identity {
-        let key = KeyPair::generate().expect("key");
-        let cert = leaf_params(names, validity)
-            .signed_by(&key, &self.ca, &self.ca_key)
-            .expect("leaf certificate");
-        identity(&cert, &key)
-    }
-
-    /// A server certificate for `names` that signs itself.
-    pub fn self_signed(names: &[&str]) -> Identity {
-        let key = KeyPair::generate().expect("key");
-        let cert = leaf_params(names, Validity::Current)
-            .self_signed(&key)
-            .expect("self-signed certificate");
-        identity(&cert, &key)
-    }
-}
 
 /// What the server does before EHLO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,105 +107,21 @@ impl Script {
     }
 }
 
-/// A running test SMTP server.
-pub struct TestSmtp {
-    addr: SocketAddr,
-    commands: Arc<Mutex<Vec<String>>>,
-    connections: Arc<Connections>,
-    task: JoinHandle<()>,
-}
+/// A running test SMTP server; it stops when dropped.
+pub type TestSmtp = TestServer<Script>;
 
-/// How many connections are open, and the most that ever were at once.
-#[derive(Default)]
-struct Connections {
-    open: AtomicUsize,
-    most: AtomicUsize,
-}
-
-/// Counts one connection while it lives.
-struct Open(Arc<Connections>);
-
-impl Open {
-    fn new(connections: Arc<Connections>) -> Open {
-        let now = connections.open.fetch_add(1, Ordering::SeqCst) + 1;
-        connections.most.fetch_max(now, Ordering::SeqCst);
-        Open(connections)
-    }
-}
-
-impl Drop for Open {
-    fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Drop for TestSmtp {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl TestSmtp {
-    /// Listens on an ephemeral port of 127.0.0.1 and serves every connection.
-    pub async fn start(script: Script) -> TestSmtp {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let commands = Arc::new(Mutex::new(Vec::new()));
-        let connections = Arc::new(Connections::default());
-        let acceptor = script.identity.as_ref().map(|identity| {
-            let config = ServerConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .expect("protocol versions")
-            .with_no_client_auth()
-            .with_single_cert(identity.chain.clone(), identity.key.clone_key())
-            .expect("server certificate");
-            TlsAcceptor::from(Arc::new(config))
-        });
-        let script = Arc::new(script);
-        let log = commands.clone();
-        let counts = connections.clone();
-        let task = tokio::spawn(async move {
-            let mut tasks = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                let (script, acceptor, log) = (script.clone(), acceptor.clone(), log.clone());
-                let open = Open::new(counts.clone());
-                tasks.push(AbortOnDrop(tokio::spawn(async move {
-                    serve(stream, &script, acceptor, &log).await;
-                    drop(open);
-                })));
-            }
-        });
-        TestSmtp {
-            addr,
-            commands,
-            connections,
-            task,
-        }
+impl Behaviour for Script {
+    fn identity(&self) -> Option<&Identity> {
+        self.identity.as_deref()
     }
 
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
-    /// The most connections that were ever open at once.
-    pub fn most_at_once(&self) -> usize {
-        self.connections.most.load(Ordering::SeqCst)
-    }
-
-    /// Every command line received, in order, on every connection.
-    pub fn commands(&self) -> Vec<String> {
-        self.commands.lock().unwrap().clone()
-    }
-}
-
-/// Stops a connection's task when the server (and its accept loop) stops.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+    async fn serve(
+        stream: TcpStream,
+        script: Arc<Script>,
+        acceptor: Option<TlsAcceptor>,
+        log: CommandLog,
+    ) {
+        serve(stream, &script, acceptor, &log).await
     }
 }
 
@@ -327,8 +131,6 @@ async fn serve(
     acceptor: Option<TlsAcceptor>,
     log: &Mutex<Vec<String>>,
 ) {
-    // Replies are small writes; Nagle's algorithm would hold them back.
-    let _ = stream.set_nodelay(true);
     if script.implicit_tls {
         let Some(acceptor) = acceptor else { return };
         if script.abort_handshake {

@@ -5,11 +5,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::log::Log;
 use super::Test;
+use crate::checks::probe::SecondTry;
 use crate::checks::tls::TlsReport;
 
 impl Test<'_> {
@@ -29,44 +29,15 @@ impl Test<'_> {
         let Some(addr) = address else {
             return silent;
         };
-        let connect_limit = self.limit(self.catalog.timeouts.connect());
-        if connect_limit.is_zero() {
-            return silent;
-        }
-        log.note(format!(
-            "no greeting: trying TLS on a new connection to {addr}, in case this port expects TLS from the first byte"
-        ));
-        let Ok(Ok(tcp)) = tokio::time::timeout(connect_limit, TcpStream::connect(addr)).await
-        else {
-            return silent;
-        };
-        let outcome = self.handshake(Box::new(tcp), addr).await;
-        match outcome.result {
-            Ok(established) => {
-                log.note(format!(
-                    "TLS from the first byte works: {}, {}",
-                    established.version, established.cipher
-                ));
-                let certificate = outcome
-                    .certificate
-                    .map(|check| self.certificate(log, &check, since));
-                let session = TlsReport {
-                    version: Some(established.version),
-                    cipher: Some(established.cipher),
-                    certificate,
-                };
+        match self.probe.tls_on_new_connection(log, addr, since).await {
+            SecondTry::Tls(session) => {
                 let detail = format!(
                     "Port {port} expects TLS from the first byte (SSL/TLS, usually 465), not STARTTLS: the server stayed silent for {} but completed a TLS handshake when we tried. Set the mail app to SSL/TLS on this port, or use port 587 with STARTTLS.",
                     self.waited(step_limit, limit)
                 );
                 (detail, Some(session))
             }
-            Err(failure) => {
-                log.note(format!(
-                    "TLS from the first byte does not work either: {failure}"
-                ));
-                silent
-            }
+            SecondTry::NotTried | SecondTry::Failed(..) => silent,
         }
     }
 

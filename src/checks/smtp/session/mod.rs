@@ -13,22 +13,24 @@
 //! problem; a silent server that answers TLS is an SSL/TLS port, not a broken
 //! STARTTLS one).
 //!
-//! - `log`: the step table, timing, and timeouts cut to the deadline.
-//! - `connect`: resolve, address policy, TCP connect.
+//! Resolving, connecting, the TLS steps, the step table and the clock are shared with
+//! the other server tests ([`crate::checks::probe`]); this module holds the SMTP
+//! dialogue and what SMTP's findings mean.
+//!
+//! - `log`: the step table of SMTP's steps, and timeouts cut to the deadline.
 //! - `plain`: greeting, EHLO, STARTTLS.
 //! - `secure`: the TLS handshake, the certificate, AUTH, QUIT.
 //! - `mixup`: a port set up for the other kind of TLS.
 
-mod connect;
 mod log;
 mod mixup;
 mod plain;
 mod secure;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::time::Duration;
 
-use rustls::RootCertStore;
+use futures::future::Either;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
@@ -37,10 +39,15 @@ use super::dialogue::Dialogue;
 use super::extensions::Extensions;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
+use crate::checks::probe::{Clock, Probe};
 use crate::checks::resolver::DnsResolver;
-use crate::checks::slots::ServerSlots;
+use crate::checks::reverse_dns::{self, ReverseDns};
 use crate::checks::tls::TlsReport;
+use crate::checks::transcript::{Party, TranscriptLine};
 use crate::checks::{Progress, Services};
+
+/// How long the reverse DNS lookup may go on after the dialogue has ended.
+const REVERSE_DNS_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs every step that can run and builds the report.
 pub(super) async fn run(
@@ -58,15 +65,22 @@ pub(super) async fn run(
     let test = Test {
         catalog,
         request,
-        roots: services.tls_roots.clone(),
-        allow_private: services.config.allow_private_targets,
-        security,
-        deadline: started + catalog.timeouts.total(),
-        slots: &services.server_slots,
+        probe: Probe {
+            host: &request.host,
+            port: request.port,
+            security,
+            timeouts: &catalog.timeouts,
+            roots: services.tls_roots.clone(),
+            allow_private: services.config.allow_private_targets,
+            expiry_warning_days: catalog.expiry_warning_days,
+            clock: Clock::new(started, catalog.timeouts.total()),
+            slots: &services.server_slots,
+        },
     };
-    let mut log = Log::new(security, started, progress.clone());
+    let mut log = Log::new(StepName::plan(security), started, progress.clone());
     let found = test.run(&mut log, &services.resolver).await;
     let (steps, transcript) = log.finish();
+    let greeting = greeting_host(&transcript);
     SmtpReport {
         host: request.host.to_string(),
         port: request.port,
@@ -80,22 +94,28 @@ pub(super) async fn run(
             .extensions
             .map(|extensions| extensions.keywords)
             .unwrap_or_default(),
+        reverse_dns: found
+            .reverse_dns
+            .map(|rdns| rdns.with_greeting(greeting.as_deref())),
         transcript,
         provider_host: request.is_provider_host(catalog),
     }
+}
+
+/// The host name a server greets with: the first word after `220` of its first line.
+fn greeting_host(transcript: &[TranscriptLine]) -> Option<String> {
+    let line = transcript.iter().find(|line| line.from == Party::Server)?;
+    let rest = line.text.strip_prefix("220")?;
+    let rest = rest.strip_prefix(['-', ' '])?;
+    rest.split_whitespace().next().map(str::to_string)
 }
 
 /// What is tested: fixed before the first step.
 struct Test<'a> {
     catalog: &'a SmtpCatalog,
     request: &'a SmtpRequest,
-    roots: Arc<RootCertStore>,
-    allow_private: bool,
-    security: Security,
-    /// When the whole test must end.
-    deadline: Instant,
-    /// Turns at each server: this test talks to its server only in its turn.
-    slots: &'a ServerSlots,
+    /// The server, the port's security, the clock: what every server test has.
+    probe: Probe<'a>,
 }
 
 /// What the test found, besides the steps and the transcript.
@@ -108,6 +128,8 @@ struct Found {
     extensions: Option<Extensions>,
     /// The AUTH mechanisms offered after TLS, or in plain text when TLS never came.
     auth_mechanisms: Vec<String>,
+    /// The reverse DNS of the address connected to, looked up during the dialogue.
+    reverse_dns: Option<ReverseDns>,
 }
 
 /// Why a flow stopped early, and whether the connection can still be closed politely.
@@ -121,22 +143,37 @@ enum Halt {
 impl Test<'_> {
     /// Resolves, connects, and runs the flow for the port's security.
     async fn run(&self, log: &mut Log, resolver: &DnsResolver) -> Found {
-        let Some(addresses) = self.resolve(log, resolver).await else {
+        let Some(reached) = self.probe.reach(log, resolver).await else {
             return Found::default();
         };
         // Held until the session ends: other tests of this server wait meanwhile.
-        let Some(_turn) = self.wait_for_turn(log).await else {
-            return Found::default();
+        let (tcp, address, _turn) = (reached.stream, reached.address, reached.turn);
+        let flow = async {
+            match self.probe.security {
+                Security::Starttls => self.starttls_flow(log, tcp, address).await,
+                Security::Implicit => self.implicit_flow(log, tcp, address).await,
+            }
         };
-        let Some((tcp, address)) = self.connect(log, &addresses).await else {
-            return Found::default();
+        // Reverse DNS runs beside the dialogue, never before it: once the dialogue
+        // ends it gets a short grace, never the rest of the test's deadline.
+        let ip = address.ip();
+        let reverse = Box::pin(tokio::time::timeout_at(
+            self.probe.clock.deadline(),
+            reverse_dns::look_up(resolver, ip),
+        ));
+        let (found, reverse) = match futures::future::select(Box::pin(flow), reverse).await {
+            Either::Left((found, reverse)) => {
+                let reverse = tokio::time::timeout(REVERSE_DNS_GRACE, reverse).await;
+                (found, reverse.ok().and_then(Result::ok))
+            }
+            Either::Right((reverse, flow)) => (flow.await, reverse.ok()),
         };
-        let found = match self.security {
-            Security::Starttls => self.starttls_flow(log, tcp, address).await,
-            Security::Implicit => self.implicit_flow(log, tcp, address).await,
-        };
+        let reverse = reverse.unwrap_or_else(|| {
+            ReverseDns::failed(ip, "it did not answer within the test's time limit")
+        });
         Found {
             address: Some(address),
+            reverse_dns: Some(reverse),
             ..found
         }
     }
@@ -170,10 +207,10 @@ impl Test<'_> {
         };
         let (extensions, auth_mechanisms) = after_tls.unwrap_or((extensions, plain_auth));
         Found {
-            address: None,
             tls,
             extensions: Some(extensions),
             auth_mechanisms,
+            ..Found::default()
         }
     }
 

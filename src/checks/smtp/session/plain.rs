@@ -58,7 +58,7 @@ impl Test<'_> {
                 format!("Unexpected greeting {} (an SMTP server greets with 220).", reply.quoted()),
                 Halt::Quit,
             ),
-            Err(ReadError::Timeout { received: 0 }) if self.security == Security::Starttls && !limit.is_zero() => {
+            Err(ReadError::Timeout { received: 0 }) if self.probe.security == Security::Starttls && !limit.is_zero() => {
                 let (detail, found) = self.silent_greeting(log, address, since, step_limit, limit).await;
                 tls = found;
                 (detail, Halt::Drop)

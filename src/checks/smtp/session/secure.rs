@@ -1,10 +1,9 @@
-//! The TLS phase: the handshake (after STARTTLS or from the first byte), the TLS
-//! session and certificate, the AUTH mechanisms offered over TLS, and QUIT.
+//! The TLS phase: the handshake (after STARTTLS or from the first byte) and the
+//! certificate (recorded by the shared [`Probe`](crate::checks::probe::Probe)), the
+//! AUTH mechanisms offered over TLS, and QUIT.
 
 use std::net::SocketAddr;
 
-use rustls::pki_types::ServerName;
-use time::OffsetDateTime;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
@@ -12,11 +11,8 @@ use super::log::Log;
 use super::Test;
 use crate::checks::smtp::dialogue::Dialogue;
 use crate::checks::smtp::extensions::Extensions;
-use crate::checks::smtp::{Security, SmtpHost, StepName};
-use crate::checks::tls::{
-    self, certificate, CertificateCheck, CertificateReport, HandshakeOutcome, Io, TlsFailure,
-    TlsReport,
-};
+use crate::checks::smtp::{Security, StepName};
+use crate::checks::tls::{HandshakeOutcome, Io, TlsFailure, TlsReport};
 use crate::values::Verdict;
 
 impl Test<'_> {
@@ -36,12 +32,12 @@ impl Test<'_> {
 
     /// Runs the TLS handshake over `io` (connected to `address`) within the TLS timeout.
     pub(super) async fn handshake(&self, io: Box<dyn Io>, address: SocketAddr) -> HandshakeOutcome {
-        let limit = self.limit(self.catalog.timeouts.tls());
-        tls::handshake(io, self.server_name(address), self.roots.clone(), limit).await
+        self.probe.handshake(io, address).await
     }
 
     /// Records the handshake (as `step`) and the certificate: the TLS conversation
-    /// when it works, and the TLS session as far as it got.
+    /// when it works, and the TLS session as far as it got. A plain SMTP greeting on
+    /// an SSL/TLS port is named as the mix-up it is.
     pub(super) fn handshake_done(
         &self,
         log: &mut Log,
@@ -49,80 +45,14 @@ impl Test<'_> {
         since: Instant,
         outcome: HandshakeOutcome,
     ) -> (Option<Dialogue>, TlsReport) {
-        let (secure, mut session) = match outcome.result {
-            Ok(established) => {
-                let detail = format!("{}, {}", established.version, established.cipher);
-                log.note(format!("TLS established: {detail}"));
-                log.record(step, Verdict::Ok, since, detail);
-                let session = TlsReport {
-                    version: Some(established.version),
-                    cipher: Some(established.cipher),
-                    certificate: None,
-                };
-                (Some(Dialogue::new(established.io)), session)
+        let judge = |failure: &TlsFailure, _: &[u8]| match (failure, self.probe.security) {
+            (TlsFailure::PlainText(line), Security::Implicit) => {
+                Some((Verdict::Critical, self.plain_greeting_on_tls_port(line)))
             }
-            Err(failure) => {
-                log.note(format!("TLS failed: {failure}"));
-                let (verdict, detail) = match (&failure, self.security) {
-                    (TlsFailure::PlainText(line), Security::Implicit) => {
-                        (Verdict::Critical, self.plain_greeting_on_tls_port(line))
-                    }
-                    (TlsFailure::OldVersion, _) => (
-                        Verdict::Warning,
-                        format!("Old TLS version: {failure}; modern mail apps may refuse it. The certificate and login could not be checked."),
-                    ),
-                    _ => (
-                        Verdict::Critical,
-                        format!("A secure connection could not be set up (TLS configuration problem): {failure}."),
-                    ),
-                };
-                log.record(step, verdict, since, detail);
-                (None, TlsReport::default())
-            }
+            _ => None,
         };
-        if let Some(check) = outcome.certificate {
-            session.certificate = Some(self.certificate(log, &check, since));
-        }
-        (secure, session)
-    }
-
-    /// Judges the certificate the handshake recorded, as the `Certificate` step.
-    pub(super) fn certificate(
-        &self,
-        log: &mut Log,
-        check: &CertificateCheck,
-        since: Instant,
-    ) -> CertificateReport {
-        let host = self.request.host.to_string();
-        let report = certificate::assess(check, &host, OffsetDateTime::now_utc());
-        // RFC 3339 starts with the date.
-        let until = report
-            .not_after
-            .get(..10)
-            .unwrap_or(&report.not_after)
-            .to_string();
-        let (verdict, detail) = if let Some(problem) = &report.problem {
-            (Verdict::Critical, problem.clone())
-        } else if report.days_left <= self.catalog.expiry_warning_days {
-            (
-                Verdict::Warning,
-                format!(
-                    "The certificate expires in {} days (on {until}): renew it soon, or mail apps will refuse the connection.",
-                    report.days_left
-                ),
-            )
-        } else {
-            (
-                Verdict::Ok,
-                format!(
-                    "valid for {host} until {until} ({} days left), issued by {}",
-                    report.days_left, report.issuer
-                ),
-            )
-        };
-        log.note(format!("certificate: {}", report.subject));
-        log.record(StepName::Certificate, verdict, since, detail);
-        report
+        let (secure, session) = self.probe.handshake_done(log, step, since, outcome, &judge);
+        (secure.map(Dialogue::new), session)
     }
 
     /// After TLS, a submission port must offer AUTH: the mechanisms offered.
@@ -161,19 +91,5 @@ impl Test<'_> {
             Err(err) => format!("no 221 to QUIT: {} (harmless)", err.describe(limit)),
         };
         log.record(StepName::Quit, Verdict::Ok, since, detail);
-    }
-
-    /// The name the certificate must match: the host as typed (or its IP address).
-    fn server_name(&self, address: SocketAddr) -> ServerName<'static> {
-        match &self.request.host {
-            SmtpHost::Address(ip) => ServerName::IpAddress((*ip).into()),
-            SmtpHost::Name(name) => {
-                ServerName::try_from(name.as_str().to_string()).unwrap_or_else(|_| {
-                    // A DNS name rustls cannot take (an underscore label): match the
-                    // address instead, which fails the name check visibly.
-                    ServerName::IpAddress(address.ip().into())
-                })
-            }
-        }
     }
 }

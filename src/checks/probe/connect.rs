@@ -1,51 +1,93 @@
 //! Getting a connection: resolve the host (A and AAAA), check every address against
 //! the address policy, and connect to the checked addresses in turn.
+//!
+//! [`Probe::reach`] is how a test gets its connection; [`Probe::dial`] is the one
+//! place a server test opens a TCP connection (the first one, and a second one to try
+//! TLS on a silent port), so a limit on concurrent connections per host and port
+//! wraps that one call.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::log::Log;
-use super::Test;
+use super::step::StepKind;
+use super::target::ServerHost;
+use super::Probe;
 use crate::checks::address_policy;
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
 use crate::checks::slots::Turn;
-use crate::checks::smtp::{SmtpHost, StepName};
 use crate::values::Verdict;
 
-impl Test<'_> {
+/// A server reached: the connection, the address, and the turn at the server.
+pub struct Reached {
+    pub stream: TcpStream,
+    pub address: SocketAddr,
+    /// Held until the session ends: other tests of this server wait meanwhile.
+    pub turn: Turn,
+}
+
+impl Probe<'_> {
+    /// `host:port`, an IPv6 address in brackets: the server whose turns are counted.
+    fn target(&self) -> String {
+        match self.host {
+            ServerHost::Address(IpAddr::V6(ip)) => format!("[{ip}]:{}", self.port),
+            host => format!("{host}:{}", self.port),
+        }
+    }
+
+    /// Resolves the host, waits for a turn at the server, and connects to the first
+    /// checked address that answers: the connection, the address it went to, and the
+    /// turn (hold it until the session ends). The resolve and connect steps are
+    /// recorded either way.
+    pub async fn reach<N: StepKind>(
+        &self,
+        log: &mut Log<N>,
+        resolver: &DnsResolver,
+    ) -> Option<Reached> {
+        let addresses = self.resolve(log, resolver).await?;
+        let turn = self.wait_for_turn(log).await?;
+        let (stream, address) = self.connect(log, &addresses).await?;
+        Some(Reached {
+            stream,
+            address,
+            turn,
+        })
+    }
+
     /// The A and AAAA addresses of the host, every one of them checked by the address
     /// policy; an IP address typed by the user is used as it is (and checked too).
-    pub(super) async fn resolve(
+    async fn resolve<N: StepKind>(
         &self,
-        log: &mut Log,
+        log: &mut Log<N>,
         resolver: &DnsResolver,
     ) -> Option<Vec<IpAddr>> {
         let since = Instant::now();
-        let name = match &self.request.host {
-            SmtpHost::Address(ip) => {
+        let name = match self.host {
+            ServerHost::Address(ip) => {
                 let ip = *ip;
                 if !self.allowed(log, ip, since) {
                     return None;
                 }
                 log.record(
-                    StepName::Resolve,
+                    N::RESOLVE,
                     Verdict::Ok,
                     since,
                     format!("{ip} is an IP address: nothing to look up"),
                 );
                 return Some(vec![ip]);
             }
-            SmtpHost::Name(name) => name.as_str().to_string(),
+            ServerHost::Name(name) => name.as_str().to_string(),
         };
         log.note(format!("looking up {name} (A and AAAA)"));
-        let step_limit = self.catalog.timeouts.resolve();
-        let limit = self.limit(step_limit);
+        let step_limit = self.timeouts.resolve();
+        let limit = self.clock.limit(step_limit);
         let lookups = async { tokio::join!(resolver.ipv4(&name), resolver.ipv6(&name)) };
         let Ok((v4, v6)) = tokio::time::timeout(limit, lookups).await else {
-            let waited = self.waited(step_limit, limit);
-            log.record(StepName::Resolve, Verdict::Unknown,
+            let waited = self.clock.waited(step_limit, limit);
+            log.record(N::RESOLVE, Verdict::Unknown,
                 since,
                 format!("{name} could not be looked up within {waited}: this is a DNS problem, not the mail app's setup. Try again in a few minutes."),
             );
@@ -68,7 +110,7 @@ impl Test<'_> {
                 }
                 _ => "it has no address (no A or AAAA record)".to_string(),
             };
-            log.record(StepName::Resolve, Verdict::Unknown,
+            log.record(N::RESOLVE, Verdict::Unknown,
                 since,
                 format!("{name} could not be looked up: {why}. This is a DNS problem, not the mail app's setup."),
             );
@@ -86,19 +128,19 @@ impl Test<'_> {
             detail.push_str(&format!(" and {more} more"));
         }
         log.note(detail.clone());
-        log.record(StepName::Resolve, Verdict::Ok, since, detail);
+        log.record(N::RESOLVE, Verdict::Ok, since, detail);
         Some(addresses)
     }
 
     /// Whether the address policy lets the test connect to `ip`; records the refusal.
-    fn allowed(&self, log: &mut Log, ip: IpAddr, since: Instant) -> bool {
+    fn allowed<N: StepKind>(&self, log: &mut Log<N>, ip: IpAddr, since: Instant) -> bool {
         if self.allow_private {
             return true;
         }
         match address_policy::classify(ip) {
             Ok(()) => true,
             Err(kind) => {
-                let host = self.request.host.to_string();
+                let host = self.host.to_string();
                 let detail = if host == ip.to_string() {
                     format!(
                         "{ip} is {}: the bot tests only public mail servers.",
@@ -110,7 +152,7 @@ impl Test<'_> {
                         kind.describe()
                     )
                 };
-                log.record(StepName::Resolve, Verdict::Unknown, since, detail);
+                log.record(N::RESOLVE, Verdict::Unknown, since, detail);
                 false
             }
         }
@@ -119,18 +161,18 @@ impl Test<'_> {
     /// Waits, within the test's deadline, until fewer than `max_sessions_per_server`
     /// other tests talk to this server; the turn, or `None` (recorded as the connect
     /// step) when the deadline passed first.
-    pub(super) async fn wait_for_turn(&self, log: &mut Log) -> Option<Turn> {
+    async fn wait_for_turn<N: StepKind>(&self, log: &mut Log<N>) -> Option<Turn> {
         let since = Instant::now();
-        let server = self.request.target();
+        let server = self.target();
         if !self.slots.is_free(&server) {
             log.note(format!(
                 "other tests of {server} are running: waiting for our turn"
             ));
         }
-        let turn = self.slots.turn(&server, self.deadline).await;
+        let turn = self.slots.turn(&server, self.clock.deadline()).await;
         if turn.is_none() {
             log.record(
-                StepName::Connect,
+                N::CONNECT,
                 Verdict::Unknown,
                 since,
                 format!("Other tests of {server} were running for the whole time limit, and the bot opens only a few connections to one server at a time: try again in a minute."),
@@ -141,30 +183,29 @@ impl Test<'_> {
 
     /// Connects to the checked addresses in turn until one answers; the connection
     /// and the address it went to.
-    pub(super) async fn connect(
+    async fn connect<N: StepKind>(
         &self,
-        log: &mut Log,
+        log: &mut Log<N>,
         addresses: &[IpAddr],
     ) -> Option<(TcpStream, SocketAddr)> {
         let since = Instant::now();
-        let port = self.request.port;
-        let step_limit = self.catalog.timeouts.connect();
+        let port = self.port;
+        let step_limit = self.timeouts.connect();
         let mut first_problem = None;
         for &ip in addresses {
-            let limit = self.limit(step_limit);
+            let limit = self.clock.limit(step_limit);
             if limit.is_zero() {
                 break;
             }
             // The exact address the policy checked: no second resolution.
             let addr = SocketAddr::new(ip, port);
             log.note(format!("connecting to {addr}"));
-            let problem = match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+            let problem = match self.dial(addr, limit).await {
                 Ok(Ok(stream)) => {
-                    // SMTP is a conversation of small writes: don't let Nagle's
-                    // algorithm hold them back.
-                    let _ = stream.set_nodelay(true);
                     log.note(format!("connected to {addr}"));
-                    log.record(StepName::Connect, Verdict::Ok,
+                    log.record(
+                        N::CONNECT,
+                        Verdict::Ok,
                         since,
                         format!("connected to {addr}"),
                     );
@@ -176,7 +217,7 @@ impl Test<'_> {
                 Ok(Err(err)) => format!("Could not connect to {addr}: {err}."),
                 Err(_) => format!(
                     "No answer on port {port} within {} (firewall, routing or outage).",
-                    self.waited(step_limit, limit)
+                    self.clock.waited(step_limit, limit)
                 ),
             };
             log.note(problem.clone());
@@ -188,7 +229,23 @@ impl Test<'_> {
         if addresses.len() > 1 {
             detail.push_str(&format!(" ({} addresses tried)", addresses.len()));
         }
-        log.record(StepName::Connect, Verdict::Critical, since, detail);
+        log.record(N::CONNECT, Verdict::Critical, since, detail);
         None
+    }
+
+    /// Opens a TCP connection to `addr` (an address the policy checked) within
+    /// `limit`: `Err` when time ran out. Every connection of a test goes through here.
+    pub async fn dial(
+        &self,
+        addr: SocketAddr,
+        limit: Duration,
+    ) -> Result<std::io::Result<TcpStream>, tokio::time::error::Elapsed> {
+        let connected = tokio::time::timeout(limit, TcpStream::connect(addr)).await;
+        if let Ok(Ok(stream)) = &connected {
+            // Mail protocols are conversations of small writes: don't let Nagle's
+            // algorithm hold them back.
+            let _ = stream.set_nodelay(true);
+        }
+        connected
     }
 }

@@ -1,0 +1,881 @@
+#!/usr/bin/env python3
+"""Checks the deployment kit against what the bot needs, without a cluster or Docker.
+
+    python3 deploy/validate.py
+
+Parses every YAML file under deploy/ (all documents of each), then checks:
+
+- Kubernetes (deploy/kubernetes/): a Deployment of `serve` with at least 2 replicas,
+  /readyz and /healthz probes on the HTTP port, resource requests and limits, non-root
+  read-only containers without privilege escalation, the catalogue ConfigMap (generated
+  from every file of commands/) mounted at COMMANDS_DIR, the tokens from a Secret, the
+  resolver, and a Service, a PodDisruptionBudget and an Ingress that fit the Deployment.
+- Compose (deploy/compose.yaml): restart policies, health checks, an env_file for the
+  secrets, DNS_SERVERS pointing at the resolver service that Unbound allows.
+- Unbound (deploy/*/unbound.conf): recursive (no forwarding), closed to everyone but
+  the bot, no query logging; `unbound-checkconf` too when it is installed.
+- systemd (deploy/systemd/echoterra-bot.service): the hardening directives, parsed
+  here; `systemd-analyze verify` too when it is installed.
+- Dockerfiles (Dockerfile, deploy/unbound/Dockerfile): a numeric non-root USER,
+  HEALTHCHECK, EXPOSE, OCI labels, --locked builds, COPY sources that .dockerignore
+  lets through.
+
+Every failure names the file and the field. Exit status 0 when everything holds, 1
+otherwise. Needs Python 3.11 and PyYAML (`python3 -m pip install pyyaml`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any, Iterable
+
+try:
+    import yaml
+except ImportError:
+    sys.exit("deploy/validate.py needs PyYAML: python3 -m pip install --quiet pyyaml")
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "kubernetes"
+COMPOSE = DEPLOY / "compose.yaml"
+UNIT = DEPLOY / "systemd" / "echoterra-bot.service"
+BOT_DOCKERFILE = ROOT / "Dockerfile"
+RESOLVER_DOCKERFILE = DEPLOY / "unbound" / "Dockerfile"
+
+BINARY = "/usr/local/bin/echoterra-bot"
+# Every variable the bot reads; a name outside this list in the kit is a typo.
+KNOWN_ENV = {
+    "DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_GUILD_ID", "STAFF_GUILD_IDS",
+    "DISCORD_API_BASE", "COMMANDS_DIR", "DNS_SERVERS", "TLS_EXTRA_CA",
+    "ALLOW_PRIVATE_TARGETS", "SPAMHAUS_DQS_KEY", "SPAMRATS_KEY", "HTTP_LISTEN",
+    "SHUTDOWN_GRACE_SECONDS", "RUST_LOG", "LOG_FORMAT",
+}
+# Variables that must come from a secret store, never a plain value in a manifest.
+SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "SPAMHAUS_DQS_KEY", "SPAMRATS_KEY"}
+REQUIRED_SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY"}
+DEFAULT_SHUTDOWN_GRACE = 20
+OCI_LABELS = ("title", "description", "version", "licenses")
+
+
+class Checker:
+    """Collects failures; each names the file and the field."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.notes: list[str] = []
+        self.passed = 0
+
+    def check(self, ok: bool, file: Path, field: str, problem: str) -> bool:
+        if ok:
+            self.passed += 1
+        else:
+            self.failures.append(f"{rel(file)}: {field}: {problem}")
+        return ok
+
+    def fail(self, file: Path, field: str, problem: str) -> None:
+        self.check(False, file, field, problem)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+def rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def dig(obj: Any, *keys: str | int) -> Any:
+    """obj[k1][k2]..., or None where the path does not exist."""
+    for key in keys:
+        if isinstance(key, int):
+            if not isinstance(obj, list) or key >= len(obj):
+                return None
+        elif not isinstance(obj, dict):
+            return None
+        obj = obj[key] if isinstance(key, int) else obj.get(key)
+    return obj
+
+
+def truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in {"yes", "true", "1", "on"}
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    """'1.2.3.4:53' / '[::1]:53' / '1.2.3.4' -> (host, port)."""
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else None
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host, int(port)
+    return text, None
+
+
+def parse_duration(text: Any) -> float | None:
+    """Compose / systemd durations such as '30s', '1m30s', '90', '2min'."""
+    text = str(text).strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    units = {"h": 3600, "m": 60, "min": 60, "s": 1, "sec": 1, "ms": 0.001, "us": 1e-6}
+    total, pos = 0.0, 0
+    for match in re.finditer(r"(\d+(?:\.\d+)?)\s*(min|sec|ms|us|h|m|s)", text):
+        if match.start() != pos:
+            return None
+        total += float(match.group(1)) * units[match.group(2)]
+        pos = match.end()
+    return total if pos == len(text) and pos > 0 else None
+
+
+# ---------------------------------------------------------------------------- YAML
+
+
+def load_all_yaml(c: Checker) -> dict[Path, list[Any] | None]:
+    """Every YAML file under deploy/, each as its list of documents (None: did not parse)."""
+    documents: dict[Path, list[Any] | None] = {}
+    for path in sorted(DEPLOY.rglob("*")):
+        if path.suffix not in {".yaml", ".yml"} or not path.is_file():
+            continue
+        try:
+            docs = [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else "YAML"
+            c.fail(path, where, f"does not parse: {err}")
+            documents[path] = None
+            continue
+        c.check(bool(docs), path, "(file)", "holds no YAML document")
+        documents[path] = docs
+    c.check(bool(documents), DEPLOY, "(folder)", "has no YAML files")
+    return documents
+
+
+# ---------------------------------------------------------------------- Kubernetes
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
+    kustomization_path = K8S / "kustomization.yaml"
+    if not c.check(kustomization_path in documents, kustomization_path, "(file)",
+                   "missing: the Kubernetes manifests are applied through it"):
+        return
+    if any(documents[p] is None for p in documents if p.parent == K8S):
+        return  # a file did not parse (reported): the checks below would only add noise
+    kustomization = documents[kustomization_path][0]
+    resources = kustomization.get("resources") or []
+
+    # Every manifest of the folder is applied, except examples meant to be copied.
+    for path in documents:
+        if path.parent == K8S and path.name != "kustomization.yaml" and ".example." not in path.name:
+            c.check(path.name in resources, kustomization_path, "resources",
+                    f"does not list {path.name}, so it would never be applied")
+    objects: list[tuple[Path, dict]] = []
+    for name in resources:
+        path = K8S / name
+        if not c.check(path in documents, kustomization_path, "resources",
+                       f"lists {name}, which is not a YAML file in {rel(K8S)}"):
+            continue
+        for i, doc in enumerate(documents[path]):
+            where = f"document {i + 1}"
+            if not c.check(isinstance(doc, dict), path, where, "is not a mapping"):
+                continue
+            for field in ("apiVersion", "kind"):
+                c.check(bool(doc.get(field)), path, f"{where}.{field}", "missing")
+            c.check(bool(dig(doc, "metadata", "name")), path, f"{where}.metadata.name", "missing")
+            objects.append((path, doc))
+
+    generators = {g.get("name"): g for g in kustomization.get("configMapGenerator") or []}
+    commands_cm = check_catalogue_generator(c, kustomization_path, generators)
+
+    def of_kind(kind: str) -> list[tuple[Path, dict]]:
+        found = [(p, d) for p, d in objects if d.get("kind") == kind]
+        c.check(bool(found), kustomization_path, "resources", f"no {kind} among the applied manifests")
+        return found
+
+    deployments = of_kind("Deployment")
+    serve = [(p, d) for p, d in deployments if find_bot_container(d) is not None]
+    if not c.check(bool(serve), kustomization_path, "resources",
+                   "no Deployment with a container running `echoterra-bot serve` (args: [\"serve\"])"):
+        return
+    path, deployment = serve[0]
+    pod_labels = dig(deployment, "spec", "template", "metadata", "labels") or {}
+    replicas = dig(deployment, "spec", "replicas")
+    settings = {}
+    for gen in generators.values():
+        for env_file in gen.get("envs") or []:
+            settings.update(parse_env_file(K8S / env_file))
+    check_deployment(c, path, deployment, commands_cm, generators, settings)
+
+    service_ports: dict[str, set] = {}
+    for spath, service in of_kind("Service"):
+        name = dig(service, "metadata", "name")
+        selector = dig(service, "spec", "selector") or {}
+        if selector and selector.items() <= pod_labels.items():
+            ports = dig(service, "spec", "ports") or []
+            service_ports[name] = {p.get("name") for p in ports} | {p.get("port") for p in ports}
+            bot = find_bot_container(deployment)
+            container_ports = {p.get("name") for p in bot.get("ports") or []} | {
+                p.get("containerPort") for p in bot.get("ports") or []}
+            for i, port in enumerate(ports):
+                c.check(port.get("targetPort") in container_ports, spath,
+                        f"spec.ports[{i}].targetPort",
+                        f"{port.get('targetPort')!r} is not a port of the bot container ({sorted(map(str, container_ports))})")
+    c.check(bool(service_ports), kustomization_path, "Service",
+            f"no Service selects the Deployment's pods (labels {pod_labels})")
+
+    for ppath, pdb in of_kind("PodDisruptionBudget"):
+        selector = dig(pdb, "spec", "selector", "matchLabels") or {}
+        c.check(bool(selector) and selector.items() <= pod_labels.items(), ppath,
+                "spec.selector.matchLabels", f"{selector} does not select the Deployment's pods {pod_labels}")
+        min_available = dig(pdb, "spec", "minAvailable")
+        max_unavailable = dig(pdb, "spec", "maxUnavailable")
+        c.check(min_available is not None or max_unavailable is not None, ppath, "spec",
+                "needs minAvailable or maxUnavailable")
+        if isinstance(min_available, int) and isinstance(replicas, int):
+            c.check(min_available < replicas, ppath, "spec.minAvailable",
+                    f"{min_available} with {replicas} replicas would block every node drain")
+
+    for ipath, ingress in of_kind("Ingress"):
+        rules = dig(ingress, "spec", "rules") or []
+        paths = [(i, j, p) for i, r in enumerate(rules) for j, p in enumerate(dig(r, "http", "paths") or [])]
+        c.check(any(p.get("path") == "/interactions" for _, _, p in paths), ipath,
+                "spec.rules[].http.paths", "no path /interactions (Discord's Interactions Endpoint URL)")
+        for i, j, p in paths:
+            field = f"spec.rules[{i}].http.paths[{j}]"
+            c.check(p.get("path") == "/interactions", ipath, f"{field}.path",
+                    f"{p.get('path')!r} would publish more than /interactions (e.g. /metrics)")
+            svc = dig(p, "backend", "service", "name")
+            port = dig(p, "backend", "service", "port", "name") or dig(p, "backend", "service", "port", "number")
+            if c.check(svc in service_ports, ipath, f"{field}.backend.service.name",
+                       f"{svc!r} is not the Service of the bot ({sorted(service_ports)})"):
+                c.check(port in service_ports[svc], ipath, f"{field}.backend.service.port",
+                        f"{port!r} is not a port of Service {svc}")
+
+    # The Secret the Deployment reads: its example lists every key the pods need.
+    example = K8S / "secret.example.yaml"
+    wanted = secret_refs(deployment)
+    if c.check(example in documents, example, "(file)", "missing: it documents the Secret to create"):
+        secrets = {dig(d, "metadata", "name"): d for d in documents[example] if d.get("kind") == "Secret"}
+        for (secret, key), optional in wanted.items():
+            if c.check(secret in secrets, example, "metadata.name",
+                       f"no Secret named {secret!r}, which {rel(path)} reads"):
+                data = (secrets[secret].get("stringData") or {}) | (secrets[secret].get("data") or {})
+                c.check(key in data, example, f"stringData.{key}",
+                        f"missing, but {rel(path)} reads it from Secret {secret}")
+
+    check_kustomize_render(c, kustomization_path, commands_cm)
+
+
+def check_catalogue_generator(c: Checker, kustomization_path: Path, generators: dict) -> str | None:
+    """The ConfigMap generated from commands/: every catalogue file, straight from there."""
+    commands_dir = ROOT / "commands"
+    catalogue = sorted(p.name for p in commands_dir.iterdir() if p.is_file())
+    for name, gen in generators.items():
+        sources = {}
+        for entry in gen.get("files") or []:
+            key, _, source = entry.rpartition("=") if "=" in entry else ("", "", entry)
+            source_path = (K8S / source).resolve()
+            sources[key or source_path.name] = source_path
+        if not any(p.parent == commands_dir for p in sources.values()):
+            continue
+        for file in catalogue:
+            c.check(sources.get(file) == commands_dir / file, kustomization_path,
+                    f"configMapGenerator[{name}].files",
+                    f"does not include ../../commands/{file}: the pods would run the built-in copy")
+        for key, source in sources.items():
+            c.check(source.is_file(), kustomization_path, f"configMapGenerator[{name}].files",
+                    f"{key}: {rel(source)} does not exist")
+        return name
+    c.fail(kustomization_path, "configMapGenerator",
+           "no ConfigMap generated from ../../commands/*.toml (the catalogue for COMMANDS_DIR)")
+    return None
+
+
+def find_bot_container(deployment: dict) -> dict | None:
+    for container in dig(deployment, "spec", "template", "spec", "containers") or []:
+        if (container.get("args") or container.get("command") or [None])[0] == "serve":
+            return container
+    return None
+
+
+def secret_refs(deployment: dict) -> dict[tuple[str, str], bool]:
+    refs = {}
+    spec = dig(deployment, "spec", "template", "spec") or {}
+    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        for env in container.get("env") or []:
+            ref = dig(env, "valueFrom", "secretKeyRef")
+            if ref:
+                refs[(ref.get("name"), ref.get("key"))] = bool(ref.get("optional"))
+    return refs
+
+
+def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str | None,
+                     generators: dict, settings: dict[str, str]) -> None:
+    spec = deployment.get("spec") or {}
+    pod = dig(spec, "template", "spec") or {}
+    replicas = spec.get("replicas")
+    c.check(isinstance(replicas, int) and replicas >= 2, path, "spec.replicas",
+            f"is {replicas!r}; serve must run at least 2 replicas")
+    c.check(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") in (0, "0", "0%"), path,
+            "spec.strategy.rollingUpdate.maxUnavailable", "must be 0 for deploys without downtime")
+
+    selector = dig(spec, "selector", "matchLabels") or {}
+    labels = dig(spec, "template", "metadata", "labels") or {}
+    c.check(bool(selector) and selector.items() <= labels.items(), path, "spec.selector.matchLabels",
+            f"{selector} does not match the pod template's labels {labels}")
+
+    containers = [("spec.template.spec.containers", i, ct) for i, ct in enumerate(pod.get("containers") or [])]
+    containers += [("spec.template.spec.initContainers", i, ct) for i, ct in enumerate(pod.get("initContainers") or [])]
+    pod_security = pod.get("securityContext") or {}
+    for where, i, container in containers:
+        field = f"{where}[{i}]({container.get('name')})"
+        sc = container.get("securityContext") or {}
+        non_root = sc.get("runAsNonRoot", pod_security.get("runAsNonRoot"))
+        c.check(non_root is True, path, f"{field}.securityContext.runAsNonRoot", "must be true")
+        uid = sc.get("runAsUser", pod_security.get("runAsUser"))
+        c.check(uid is None or (isinstance(uid, int) and uid > 0), path,
+                f"{field}.securityContext.runAsUser", f"is {uid!r}; must be a non-zero uid")
+        c.check(sc.get("readOnlyRootFilesystem") is True, path,
+                f"{field}.securityContext.readOnlyRootFilesystem", "must be true")
+        c.check(sc.get("allowPrivilegeEscalation") is False, path,
+                f"{field}.securityContext.allowPrivilegeEscalation", "must be false")
+        c.check("ALL" in (dig(sc, "capabilities", "drop") or []), path,
+                f"{field}.securityContext.capabilities.drop", "must contain ALL")
+        for kind in ("requests", "limits"):
+            for resource in ("cpu", "memory"):
+                c.check(dig(container, "resources", kind, resource) is not None, path,
+                        f"{field}.resources.{kind}.{resource}", "missing")
+        for env in container.get("env") or []:
+            name = env.get("name")
+            c.check(name in KNOWN_ENV, path, f"{field}.env[{name}]",
+                    f"is not a variable the bot reads ({', '.join(sorted(KNOWN_ENV))})")
+            c.check(name not in SECRET_ENV or "value" not in env, path, f"{field}.env[{name}]",
+                    "is a secret: take it from a Secret (valueFrom.secretKeyRef), not a plain value")
+
+    bot = find_bot_container(deployment)
+    bot_field = f"spec.template.spec.containers[{pod['containers'].index(bot)}]({bot.get('name')})"
+    env = {e.get("name"): e for e in bot.get("env") or []}
+
+    # Probes on the port the bot listens on.
+    listen = dig(env, "HTTP_LISTEN", "value") or "127.0.0.1:8080"
+    host, listen_port = split_host_port(listen)
+    c.check(host in {"0.0.0.0", "::"}, path, f"{bot_field}.env[HTTP_LISTEN]",
+            f"is {listen!r}: probes and the Service reach the pod's address, so listen on 0.0.0.0")
+    ports = {p.get("name"): p.get("containerPort") for p in bot.get("ports") or []}
+    c.check(listen_port in ports.values(), path, f"{bot_field}.ports",
+            f"no containerPort {listen_port} (the HTTP_LISTEN port)")
+    for probe, wanted in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+        get = dig(bot, probe, "httpGet") or {}
+        c.check(get.get("path") == wanted, path, f"{bot_field}.{probe}.httpGet.path",
+                f"is {get.get('path')!r}, must be {wanted}")
+        port = get.get("port")
+        c.check(ports.get(port, port) == listen_port, path, f"{bot_field}.{probe}.httpGet.port",
+                f"{port!r} is not the HTTP_LISTEN port {listen_port}")
+
+    # The catalogue: COMMANDS_DIR is where the generated ConfigMap is mounted.
+    commands_dir = dig(env, "COMMANDS_DIR", "value")
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    mounts = {m.get("mountPath"): m for m in bot.get("volumeMounts") or []}
+    if c.check(bool(commands_dir), path, f"{bot_field}.env[COMMANDS_DIR]", "missing"):
+        mount = mounts.get(commands_dir)
+        if c.check(mount is not None, path, f"{bot_field}.volumeMounts",
+                   f"nothing is mounted at COMMANDS_DIR {commands_dir}"):
+            c.check(not mount.get("subPath"), path, f"{bot_field}.volumeMounts[{commands_dir}].subPath",
+                    "a subPath mount hides all but one catalogue file")
+            volume = volumes.get(mount.get("name")) or {}
+            cm = dig(volume, "configMap", "name")
+            c.check(cm is not None and cm == commands_cm, path,
+                    f"spec.template.spec.volumes[{mount.get('name')}].configMap.name",
+                    f"is {cm!r}, not the catalogue ConfigMap {commands_cm!r} generated from commands/")
+
+    # Tokens from a Secret.
+    for name in sorted(REQUIRED_SECRET_ENV):
+        ref = dig(env, name, "valueFrom", "secretKeyRef")
+        c.check(bool(ref and ref.get("name") and ref.get("key")), path, f"{bot_field}.env[{name}]",
+                "must come from a Secret (valueFrom.secretKeyRef with name and key)")
+        c.check(not (ref or {}).get("optional"), path, f"{bot_field}.env[{name}].valueFrom.secretKeyRef.optional",
+                "serve cannot start without it: must not be optional")
+
+    # The resolver: another container of the pod, serving DNS_SERVERS.
+    dns = dig(env, "DNS_SERVERS", "value")
+    resolvers = [ct for _, _, ct in containers if ct is not bot and "unbound" in str(ct.get("image"))]
+    if c.check(bool(resolvers), path, "spec.template.spec", "no resolver (Unbound) container in the pod"):
+        resolver = resolvers[0]
+        resolver_field = next(f"{where}[{i}]({ct.get('name')})" for where, i, ct in containers if ct is resolver)
+        if resolver in (pod.get("initContainers") or []):
+            c.check(resolver.get("restartPolicy") == "Always", path, f"{resolver_field}.restartPolicy",
+                    "must be Always (a sidecar that runs beside the bot)")
+        c.check(bool(resolver.get("livenessProbe") or resolver.get("startupProbe")), path,
+                f"{resolver_field}.livenessProbe", "missing")
+        conf = resolver_config(c, path, pod, resolver, resolver_field, generators)
+        if c.check(bool(dns), path, f"{bot_field}.env[DNS_SERVERS]", "missing: the bot would use the cluster DNS"):
+            ip, port = split_host_port(dns.split(",")[0])
+            c.check(ip.startswith("127."), path, f"{bot_field}.env[DNS_SERVERS]",
+                    f"{dns!r}: a sidecar resolver is reached on loopback")
+            if conf:
+                check_resolver_reach(c, conf, ip, port or 53, path, f"{bot_field}.env[DNS_SERVERS]")
+
+    # Shutdown: the pod is killed only after preStop and the bot's own grace period.
+    grace = int(settings.get("SHUTDOWN_GRACE_SECONDS") or dig(env, "SHUTDOWN_GRACE_SECONDS", "value")
+                or DEFAULT_SHUTDOWN_GRACE)
+    pre_stop = dig(bot, "lifecycle", "preStop", "sleep", "seconds") or 0
+    termination = pod.get("terminationGracePeriodSeconds", 30)
+    c.check(termination >= pre_stop + grace + 5, path, "spec.template.spec.terminationGracePeriodSeconds",
+            f"{termination} s is too short for preStop ({pre_stop} s) + SHUTDOWN_GRACE_SECONDS ({grace} s) + 5 s")
+    for name in settings:
+        c.check(name in KNOWN_ENV and name not in SECRET_ENV, K8S / "settings.env", name,
+                "is not a non-secret variable the bot reads")
+
+
+def resolver_config(c: Checker, path: Path, pod: dict, resolver: dict, field: str,
+                    generators: dict) -> Path | None:
+    """The unbound.conf that the resolver container reads, from its ConfigMap generator."""
+    wanted = resolver_config_path()
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    for mount in resolver.get("volumeMounts") or []:
+        cm = dig(volumes.get(mount.get("name")), "configMap", "name")
+        if cm not in generators:
+            continue
+        for entry in generators[cm].get("files") or []:
+            key, _, source = entry.rpartition("=") if "=" in entry else ("", "", entry)
+            key = key or Path(source).name
+            if f"{mount.get('mountPath').rstrip('/')}/{key}" == wanted:
+                return K8S / source
+    c.fail(path, f"{field}.volumeMounts",
+           f"no generated ConfigMap provides {wanted}, the file the resolver image reads")
+    return None
+
+
+def resolver_config_path() -> str:
+    """The -c argument of the resolver image's ENTRYPOINT."""
+    for instruction, args in parse_dockerfile(RESOLVER_DOCKERFILE)[-1]:
+        if instruction == "ENTRYPOINT":
+            argv = json.loads(args)
+            return argv[argv.index("-c") + 1]
+    return "/etc/unbound/echoterra/unbound.conf"
+
+
+def check_kustomize_render(c: Checker, kustomization_path: Path, commands_cm: str | None) -> None:
+    kubectl = shutil.which("kubectl")
+    if not kubectl:
+        c.note("kubectl not installed: the kustomization was checked by reading it, not rendered")
+        return
+    run = subprocess.run([kubectl, "kustomize", "--load-restrictor=LoadRestrictionsNone", str(K8S)],
+                         capture_output=True, text=True, timeout=60)
+    if not c.check(run.returncode == 0, kustomization_path, "kubectl kustomize",
+                   f"fails: {run.stderr.strip()[:500]}"):
+        return
+    rendered = [d for d in yaml.safe_load_all(run.stdout) if d]
+    maps = [d for d in rendered if d.get("kind") == "ConfigMap"
+            and str(dig(d, "metadata", "name")).startswith(f"{commands_cm}-")]
+    if c.check(len(maps) == 1, kustomization_path, "kubectl kustomize",
+               f"renders no single ConfigMap {commands_cm}-<hash>"):
+        keys = set(maps[0].get("data") or {})
+        for file in sorted(p.name for p in (ROOT / "commands").iterdir() if p.is_file()):
+            c.check(file in keys, kustomization_path, "kubectl kustomize",
+                    f"the rendered catalogue ConfigMap lacks {file}")
+
+
+# ------------------------------------------------------------------------- Unbound
+
+
+def parse_unbound(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """clause -> [(option, value)], with comments and quotes removed."""
+    clauses: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        key, _, value = line.partition(":")
+        value = value.strip().strip('"')
+        if not value and not raw[0].isspace():
+            current = key.strip()
+            clauses.setdefault(current, [])
+        elif current is not None:
+            clauses[current].append((key.strip(), value))
+    return clauses
+
+
+def check_unbound(c: Checker, path: Path) -> None:
+    clauses = parse_unbound(path)
+    server = clauses.get("server")
+    if not c.check(server is not None, path, "server:", "missing"):
+        return
+    options: dict[str, list[str]] = {}
+    for key, value in server:
+        options.setdefault(key, []).append(value)
+    for clause in ("forward-zone", "stub-zone"):
+        c.check(clause not in clauses, path, f"{clause}:",
+                "present: the resolver must recurse itself, not forward (blocklists refuse public resolvers)")
+    for option in ("log-queries", "log-replies"):
+        c.check(not any(truthy(v) for v in options.get(option, [])), path, f"server.{option}",
+                "must not be yes: queries name customers' domains and addresses")
+    c.check(options.get("port", ["53"])[-1].isdigit(), path, "server.port", "must be a number")
+    acl = [v.split() for v in options.get("access-control", [])]
+    for net, action in ((a[0], a[1]) for a in acl if len(a) == 2):
+        if action.startswith("allow"):
+            c.check(ipaddress.ip_network(net, strict=False).prefixlen > 0, path,
+                    f"server.access-control {net} {action}", "opens the resolver to the whole internet")
+    c.check(any(a[:2] == ["0.0.0.0/0", "refuse"] or a[:2] == ["0.0.0.0/0", "deny"] for a in acl), path,
+            "server.access-control", "needs '0.0.0.0/0 refuse' so only the networks allowed after it may ask")
+    if shutil.which("unbound-checkconf"):
+        run = subprocess.run(["unbound-checkconf", str(path)], capture_output=True, text=True, timeout=30)
+        c.check(run.returncode == 0, path, "unbound-checkconf", (run.stdout + run.stderr).strip())
+    else:
+        c.note(f"unbound-checkconf not installed: {rel(path)} was checked by reading it only")
+
+
+def check_resolver_reach(c: Checker, conf: Path, ip: str, port: int, file: Path, field: str) -> None:
+    """Does the Unbound of `conf` listen on ip:port and answer that address?"""
+    options: dict[str, list[str]] = {}
+    for key, value in parse_unbound(conf).get("server", []):
+        options.setdefault(key, []).append(value)
+    c.check(int(options.get("port", ["53"])[-1]) == port, file, field,
+            f"port {port}, but {rel(conf)} listens on port {options.get('port', ['53'])[-1]}")
+    interfaces = options.get("interface", ["127.0.0.1"])
+    c.check(any(i in {"0.0.0.0", "::", ip} for i in interfaces), file, field,
+            f"{ip}, but {rel(conf)} listens only on {', '.join(interfaces)}")
+    # Unbound applies the most specific access-control that holds the address, after
+    # built-in defaults that the file's own entries for the same block replace.
+    defaults = ["0.0.0.0/0 refuse", "127.0.0.0/8 allow", "::0/0 refuse", "::1 allow"]
+    address = ipaddress.ip_address(ip)
+    best: tuple[int, str] | None = None
+    for entry in defaults + options.get("access-control", []):
+        net, _, action = entry.partition(" ")
+        network = ipaddress.ip_network(net, strict=False)
+        if address.version == network.version and address in network:
+            if best is None or network.prefixlen >= best[0]:
+                best = (network.prefixlen, action.strip())
+    allowed = best is not None and best[1].startswith("allow")
+    c.check(allowed, file, field, f"{ip} is not allowed by access-control in {rel(conf)}")
+
+
+# ------------------------------------------------------------------------- Compose
+
+
+def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
+    if not c.check(COMPOSE in documents, COMPOSE, "(file)", "missing") or documents[COMPOSE] is None:
+        return
+    compose = documents[COMPOSE][0]
+    services = compose.get("services") or {}
+    bots = {n: s for n, s in services.items()
+            if "echoterra-bot" in str(s.get("image")) or dig(s, "build", "context") in ("..", "../")}
+    resolvers = {n: s for n, s in services.items() if "unbound" in str(s.get("image")) + str(s.get("build"))}
+    c.check(bool(bots), COMPOSE, "services", "no service runs the bot (image echoterra-bot or build context ..)")
+    c.check(bool(resolvers), COMPOSE, "services", "no resolver service (Unbound)")
+    for name, service in services.items():
+        field = f"services.{name}"
+        c.check(service.get("restart") in {"always", "unless-stopped", "on-failure"}, COMPOSE,
+                f"{field}.restart", f"is {service.get('restart')!r}: always, unless-stopped or on-failure")
+        test = dig(service, "healthcheck", "test")
+        c.check(bool(test) and test != ["NONE"] and not dig(service, "healthcheck", "disable"), COMPOSE,
+                f"{field}.healthcheck.test", "missing")
+        for key in (service.get("environment") or {}):
+            c.check(key not in SECRET_ENV, COMPOSE, f"{field}.environment.{key}",
+                    "is a secret: keep it in ../.env (env_file), never in this file")
+    for name, bot in bots.items():
+        field = f"services.{name}"
+        env_files = bot.get("env_file") or []
+        env_files = [env_files] if isinstance(env_files, str) else env_files
+        env_files = [e["path"] if isinstance(e, dict) else e for e in env_files]
+        c.check(bool(env_files), COMPOSE, f"{field}.env_file", "missing: the secrets come from .env")
+        for env_file in env_files:
+            c.check((COMPOSE.parent / env_file).resolve() == ROOT / ".env", COMPOSE, f"{field}.env_file",
+                    f"{env_file!r} is not the repository's .env (../.env)")
+        environment = bot.get("environment") or {}
+        if isinstance(environment, list):
+            environment = dict(e.split("=", 1) for e in environment)
+        for key in environment:
+            c.check(key in KNOWN_ENV, COMPOSE, f"{field}.environment.{key}", "is not a variable the bot reads")
+        c.check(bot.get("command") in (["run"], ["serve"], "run", "serve"), COMPOSE, f"{field}.command",
+                "must be run or serve")
+        grace = parse_duration(bot.get("stop_grace_period", "10s"))
+        c.check(grace is not None and grace > DEFAULT_SHUTDOWN_GRACE, COMPOSE, f"{field}.stop_grace_period",
+                f"must be longer than the bot's SHUTDOWN_GRACE_SECONDS ({DEFAULT_SHUTDOWN_GRACE} s)")
+        dns = environment.get("DNS_SERVERS")
+        if not c.check(bool(dns), COMPOSE, f"{field}.environment.DNS_SERVERS", "missing: the bot needs the resolver"):
+            continue
+        ip, port = split_host_port(str(dns).split(",")[0])
+        port = port or 53
+        reached = False
+        for rname, resolver in resolvers.items():
+            for net_name, net in (resolver.get("networks") or {}).items():
+                if (net or {}).get("ipv4_address") != ip:
+                    continue
+                reached = True
+                bot_nets = bot.get("networks") or []
+                c.check(net_name in bot_nets, COMPOSE, f"{field}.networks",
+                        f"the bot is not on network {net_name}, where {rname} has {ip}")
+                subnets = [s.get("subnet") for s in dig(compose, "networks", net_name, "ipam", "config") or []]
+                c.check(any(ipaddress.ip_address(ip) in ipaddress.ip_network(s) for s in subnets if s), COMPOSE,
+                        f"networks.{net_name}.ipam.config", f"no subnet holds {ip}")
+                conf = compose_resolver_config(c, rname, resolver)
+                if conf:
+                    # The bot's own address on that network is in the subnet: Unbound must allow it.
+                    for subnet in subnets:
+                        check_resolver_reach(c, conf, str(next(ipaddress.ip_network(subnet).hosts())),
+                                             port, COMPOSE, f"{field}.environment.DNS_SERVERS (via {subnet})")
+                    check_resolver_reach(c, conf, ip, port, COMPOSE, f"{field}.environment.DNS_SERVERS")
+        c.check(reached, COMPOSE, f"{field}.environment.DNS_SERVERS",
+                f"{dns!r} is not the fixed ipv4_address of a resolver service")
+
+
+def compose_resolver_config(c: Checker, name: str, resolver: dict) -> Path | None:
+    wanted = resolver_config_path()
+    for volume in resolver.get("volumes") or []:
+        source, _, rest = str(volume).partition(":")
+        if rest.split(":")[0] == wanted:
+            return (COMPOSE.parent / source).resolve()
+    c.fail(COMPOSE, f"services.{name}.volumes", f"nothing mounted at {wanted}, the file the resolver reads")
+    return None
+
+
+# ------------------------------------------------------------------------- systemd
+
+
+def parse_unit(path: Path) -> dict[str, dict[str, list[str]]]:
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    pending = ""
+    for raw in path.read_text().splitlines():
+        line = pending + raw.strip()
+        pending = ""
+        if line.endswith("\\"):
+            pending = line[:-1] + " "
+            continue
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+        elif "=" in line and current is not None:
+            key, _, value = line.partition("=")
+            current.setdefault(key.strip(), []).append(value.strip())
+    return sections
+
+
+def check_systemd(c: Checker) -> None:
+    if not c.check(UNIT.is_file(), UNIT, "(file)", "missing"):
+        return
+    unit = parse_unit(UNIT)
+    service = unit.get("Service", {})
+
+    def last(key: str) -> str | None:
+        return service.get(key, [None])[-1]
+
+    for key in ("DynamicUser", "NoNewPrivileges", "ProtectHome", "PrivateTmp", "PrivateDevices",
+                "ProtectKernelTunables", "ProtectKernelModules", "ProtectControlGroups",
+                "RestrictNamespaces", "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute"):
+        c.check(truthy(last(key)), UNIT, f"[Service] {key}", f"is {last(key)!r}, must be yes")
+    c.check(last("ProtectSystem") == "strict", UNIT, "[Service] ProtectSystem", f"is {last('ProtectSystem')!r}, must be strict")
+    c.check(last("Restart") == "on-failure", UNIT, "[Service] Restart", f"is {last('Restart')!r}, must be on-failure")
+    c.check(bool(last("EnvironmentFile")), UNIT, "[Service] EnvironmentFile", "missing: the token comes from it")
+    c.check(last("CapabilityBoundingSet") == "", UNIT, "[Service] CapabilityBoundingSet",
+            "must be empty (no capabilities)")
+    c.check(bool(last("RestrictAddressFamilies")), UNIT, "[Service] RestrictAddressFamilies", "missing")
+    c.check(bool(service.get("SystemCallFilter")), UNIT, "[Service] SystemCallFilter", "missing")
+    exec_start = (last("ExecStart") or "").split()
+    c.check(exec_start[:1] == [BINARY] and exec_start[1:2] in (["run"], ["serve"]), UNIT, "[Service] ExecStart",
+            f"must be '{BINARY} run' (or serve)")
+    for key in ("Environment",):
+        for value in service.get(key, []):
+            for name in re.findall(r"([A-Z_]+)=", value):
+                c.check(name not in SECRET_ENV, UNIT, f"[Service] {key}={name}", "secrets belong in EnvironmentFile")
+    stop = parse_duration(last("TimeoutStopSec") or "90s")
+    c.check(stop is not None and stop > DEFAULT_SHUTDOWN_GRACE, UNIT, "[Service] TimeoutStopSec",
+            f"must be longer than SHUTDOWN_GRACE_SECONDS ({DEFAULT_SHUTDOWN_GRACE} s)")
+    c.check(bool(unit.get("Install", {}).get("WantedBy")), UNIT, "[Install] WantedBy", "missing")
+
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        c.note("systemd-analyze not installed: the unit was checked by reading it only")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        unit_file = Path(tmp) / UNIT.name
+        text = UNIT.read_text()
+        if not Path(BINARY).exists():
+            # verify insists that ExecStart exists: stand in an executable for the binary.
+            stand_in = Path(tmp) / "echoterra-bot"
+            stand_in.write_text("#!/bin/sh\n")
+            stand_in.chmod(0o755)
+            text = text.replace(BINARY, str(stand_in))
+        unit_file.write_text(text)
+        run = subprocess.run([analyze, "verify", "--man=no", str(unit_file)],
+                             capture_output=True, text=True, timeout=60)
+        output = (run.stdout + run.stderr).replace(str(unit_file), rel(UNIT)).strip()
+        # verify exits 0 on unknown keys, but says so: any output is a finding.
+        c.check(run.returncode == 0 and not output, UNIT, "systemd-analyze verify", output or f"exit {run.returncode}")
+
+
+# ---------------------------------------------------------------------- Dockerfiles
+
+
+def parse_dockerfile(path: Path) -> list[list[tuple[str, str]]]:
+    """Stages, each a list of (INSTRUCTION, arguments) with continuations joined."""
+    stages: list[list[tuple[str, str]]] = [[]]
+    pending = ""
+    for raw in path.read_text().splitlines():
+        stripped = raw.strip()
+        if stripped.startswith("#"):
+            continue
+        line = pending + stripped
+        if line.endswith("\\"):
+            pending = line[:-1] + " "
+            continue
+        pending = ""
+        if not line:
+            continue
+        instruction, _, args = line.partition(" ")
+        instruction = instruction.upper()
+        if instruction == "FROM":
+            stages.append([])
+        stages[-1].append((instruction, args.strip()))
+    return stages
+
+
+def key_values(args: str) -> dict[str, str]:
+    pairs = {}
+    for token in shlex.split(args):
+        key, _, value = token.partition("=")
+        pairs[key] = value
+    return pairs
+
+
+def dockerignore_patterns(context: Path) -> list[tuple[bool, re.Pattern]]:
+    path = context / ".dockerignore"
+    patterns = []
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            pattern = line.lstrip("!").strip("/")
+            regex = ""
+            for part in re.split(r"(\*\*|\*|\?)", pattern):
+                regex += {"**": ".*", "*": "[^/]*", "?": "[^/]"}.get(part, re.escape(part))
+            patterns.append((negate, re.compile(regex + r"(/.*)?")))
+    return patterns
+
+
+def ignored(relative: str, patterns: list[tuple[bool, re.Pattern]]) -> bool:
+    result = False
+    for negate, pattern in patterns:
+        if pattern.fullmatch(relative):
+            result = not negate
+    return result
+
+
+def check_dockerfile(c: Checker, path: Path, context: Path, bot: bool) -> None:
+    if not c.check(path.is_file(), path, "(file)", "missing"):
+        return
+    stages = parse_dockerfile(path)
+    final = stages[-1]
+    args = {}
+    for instruction, rest in (i for stage in stages for i in stage):
+        if instruction == "ARG" and "=" in rest:
+            key, _, value = rest.partition("=")
+            args[key] = value.strip('"')
+
+    def final_all(name: str) -> list[str]:
+        return [rest for instruction, rest in final if instruction == name]
+
+    users = final_all("USER")
+    user = users[-1] if users else ""
+    c.check(bool(re.fullmatch(r"[0-9]+(:[0-9]+)?", user)) and not user.startswith("0"), path,
+            "USER (final stage)", f"is {user!r}: must be a numeric non-root uid such as 65532:65532")
+    health = final_all("HEALTHCHECK")
+    c.check(bool(health) and "CMD" in health[-1].split(), path, "HEALTHCHECK", "missing (or NONE)")
+    exposed = " ".join(final_all("EXPOSE")).split()
+    c.check(bool(exposed), path, "EXPOSE", "missing")
+    labels: dict[str, str] = {}
+    for rest in final_all("LABEL"):
+        labels.update(key_values(rest))
+    for name in OCI_LABELS:
+        value = labels.get(f"org.opencontainers.image.{name}", "")
+        c.check(bool(value), path, f"LABEL org.opencontainers.image.{name}", "missing")
+
+    ignore = dockerignore_patterns(context)
+    for instruction, rest in (i for stage in stages for i in stage):
+        if instruction in {"COPY", "ADD"} and "--from=" not in rest:
+            sources = [t for t in shlex.split(rest) if not t.startswith("--")][:-1]
+            for source in sources:
+                relative = source.strip("/") or "."
+                c.check((context / relative).exists(), path, f"{instruction} {source}",
+                        f"{rel(context / relative)} does not exist in the build context")
+                c.check(relative == "." or not ignored(relative, ignore), path, f"{instruction} {source}",
+                        "is excluded by .dockerignore, so the build would not see it")
+        if instruction == "RUN" and re.search(r"cargo (build|install|chef cook)", rest):
+            for command in re.findall(r"cargo (?:build|install|chef cook)[^&;]*", rest):
+                c.check("--locked" in command, path, f"RUN {command.strip()}", "must pass --locked")
+
+    if not bot:
+        return
+    c.check(ignored(".env", ignore) and ignored("target", ignore), context / ".dockerignore", "patterns",
+            "must exclude .env (secrets) and target/ from the build context")
+    entry = final_all("ENTRYPOINT")
+    c.check(bool(entry) and json.loads(entry[-1]) == [BINARY], path, "ENTRYPOINT", f'must be ["{BINARY}"]')
+    env: dict[str, str] = {}
+    for rest in final_all("ENV"):
+        env.update(key_values(rest))
+    listen = env.get("HTTP_LISTEN", "")
+    c.check(listen.startswith("0.0.0.0:"), path, "ENV HTTP_LISTEN", f"is {listen!r}, must be 0.0.0.0:8080")
+    port = listen.rpartition(":")[2]
+    c.check(port in [e.split("/")[0] for e in exposed], path, "EXPOSE", f"does not expose the HTTP_LISTEN port {port}")
+    if health:
+        cmd = health[-1].split("CMD", 1)[1].strip()
+        c.check(cmd.startswith("[") and json.loads(cmd) == [BINARY, "health"], path, "HEALTHCHECK CMD",
+                f'must be ["{BINARY}", "health"] (the image has no curl or shell)')
+    c.check(any(shlex.split(r)[-2:] == ["commands", "/etc/echoterra-bot/commands"] for r in final_all("COPY")),
+            path, "COPY commands", "the catalogue must be in the image at /etc/echoterra-bot/commands")
+    version = tomllib.loads((ROOT / "Cargo.toml").read_text())["package"]["version"]
+    label = labels.get("org.opencontainers.image.version", "")
+    label = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), label)
+    c.check(label == version, path, "LABEL org.opencontainers.image.version",
+            f"is {label!r} but Cargo.toml says {version!r}")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    c = Checker()
+    documents = load_all_yaml(c)
+    check_kubernetes(c, documents)
+    check_compose(c, documents)
+    for conf in sorted(DEPLOY.rglob("unbound.conf")):
+        check_unbound(c, conf)
+    check_systemd(c)
+    check_dockerfile(c, BOT_DOCKERFILE, ROOT, bot=True)
+    check_dockerfile(c, RESOLVER_DOCKERFILE, RESOLVER_DOCKERFILE.parent, bot=False)
+
+    for note in c.notes:
+        print(f"note: {note}")
+    for failure in c.failures:
+        print(f"FAIL {failure}", file=sys.stderr)
+    print(f"deploy: {c.passed} passed, {len(c.failures)} failed")
+    return 1 if c.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

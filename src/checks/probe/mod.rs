@@ -1,0 +1,49 @@
+//! What every server test (`/smtp`, `/imap`, `/pop3`) shares: the target and its
+//! parsing, the step table and the test's clock, resolve + address policy + connect,
+//! the TLS steps, and bounded line reading. Each protocol adds only its dialogue.
+//!
+//! - `target`: [`ServerHost`], [`Security`], typed input to a host and port.
+//! - `step`: [`Step`], its derived [`StepStatus`], and the verdict of a list of steps.
+//! - `log`: the running step table and transcript ([`Log`]), the deadline ([`Clock`]).
+//! - `connect`: resolve, address policy, a turn at the server, TCP connect (the one
+//!   place that dials).
+//! - `tls`: the handshake and certificate steps, TLS tried on a silent port.
+//! - `lines`: reading and writing lines, bounded in length.
+
+mod connect;
+mod lines;
+mod log;
+mod step;
+pub mod target;
+mod tls;
+
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+
+pub use connect::Reached;
+pub use lines::{describe_closed, describe_timeout, LineError, Lines};
+pub use log::{Clock, Log};
+pub use step::{conclude, Step, StepKind, StepStatus};
+pub use target::{PortRules, Security, ServerHost, TargetError};
+pub use tls::{FailureJudge, SecondTry};
+
+use crate::catalog::ServerTimeouts;
+use crate::checks::slots::ServerSlots;
+
+/// What is tested, fixed before the first step: the server, the port and how TLS
+/// starts on it, the timeouts and the deadline, what the certificate is judged against.
+pub struct Probe<'a> {
+    pub host: &'a ServerHost,
+    pub port: u16,
+    pub security: Security,
+    pub timeouts: &'a ServerTimeouts,
+    pub roots: Arc<RootCertStore>,
+    /// `ALLOW_PRIVATE_TARGETS`: skip the address policy.
+    pub allow_private: bool,
+    /// A certificate expiring within this many days is a warning.
+    pub expiry_warning_days: i64,
+    pub clock: Clock,
+    /// Turns at each server: a test talks to its server only in its turn.
+    pub slots: &'a ServerSlots,
+}

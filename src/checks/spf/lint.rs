@@ -1,0 +1,434 @@
+//! The linter: a domain's whole SPF tree (its record, the records it includes and
+//! redirects to) read as receivers meet it for any sender, with what would make them
+//! return permerror or weaken the policy.
+//!
+//! The tree is read level by level: every record of one level, and every name its
+//! `a`/`mx`/`exists` terms name (to find void lookups), is fetched concurrently, so
+//! a tree costs about one DNS round trip per level.
+
+use std::collections::HashMap;
+
+use futures::future::join_all;
+use serde::Serialize;
+
+use super::eval::{check_domain, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS};
+use super::macros::truncate_domain;
+use super::record::{self, Mechanism, Qualifier, Record};
+use super::{clean, clean_to, MAX_RECORD_TEXT};
+use crate::checks::resolver::{DnsAnswer, DnsResolver, MxData};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Receivers return permerror, or anyone may send as the domain.
+    Critical,
+    /// Works, but is fragile, slow or deprecated.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+/// One thing the linter found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintFinding {
+    pub severity: Severity,
+    /// A sentence for people.
+    pub text: String,
+}
+
+/// The tree of one domain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lint {
+    /// Every SPF record read, as (domain, record text), level by level.
+    pub records: Vec<(String, String)>,
+    /// DNS-querying terms across the tree (§4.6.4: receivers stop after 10).
+    pub dns_terms: usize,
+    /// Terms whose names have no records (§4.6.4: receivers stop after 2).
+    pub void_lookups: usize,
+    /// Most severe first.
+    pub findings: Vec<LintFinding>,
+    /// The domain's own TXT records could not be looked up (a DNS failure): what it
+    /// publishes is unknown, not missing.
+    pub root_failed: bool,
+}
+
+/// More records than this is no tree a receiver could evaluate (10 lookups at most).
+const MAX_RECORDS: usize = 40;
+
+/// A record to read: where, and how it was reached.
+#[derive(Debug, Clone)]
+struct Node {
+    domain: String,
+    /// The domains above it, to find loops.
+    ancestors: Vec<String>,
+    /// The term that led here and the domain holding it; `None` for the root.
+    via: Option<(String, String)>,
+}
+
+/// One question of a level.
+#[derive(Debug, Clone)]
+enum Probe {
+    Record(Node),
+    /// The names an `a`, `mx` or `exists` term would look up: void or not.
+    Void {
+        kind: Kind,
+        name: String,
+        term: String,
+        holder: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Txt,
+    /// A and AAAA: void when the name has neither.
+    Addresses,
+    /// A only (`exists`, §5.7).
+    A,
+    Mx,
+}
+
+#[derive(Debug, Clone)]
+enum Answer {
+    Txt(DnsAnswer<String>),
+    Addresses { void: bool, failure: Option<String> },
+    Mx(DnsAnswer<MxData>),
+}
+
+impl Probe {
+    fn key(&self) -> (Kind, String) {
+        match self {
+            Probe::Record(node) => (Kind::Txt, node.domain.clone()),
+            Probe::Void { kind, name, .. } => (*kind, name.clone()),
+        }
+    }
+}
+
+/// Lints the tree of `domain`.
+pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
+    let domain = domain.trim();
+    let domain = domain
+        .strip_suffix('.')
+        .unwrap_or(domain)
+        .to_ascii_lowercase();
+    let mut linter = Linter {
+        root: domain.clone(),
+        lint: Lint {
+            records: Vec::new(),
+            dns_terms: 0,
+            void_lookups: 0,
+            findings: Vec::new(),
+            root_failed: false,
+        },
+        planned: 1,
+    };
+    if let Err(why) = check_domain(&domain) {
+        linter.find(
+            Severity::Critical,
+            format!("{domain:?} is not a valid domain name ({why}), so it has no SPF policy (RFC 7208 §4.3)"),
+        );
+        return linter.lint;
+    }
+    let mut level = vec![Probe::Record(Node {
+        domain,
+        ancestors: Vec::new(),
+        via: None,
+    })];
+    while !level.is_empty() {
+        let answers = ask_all(resolver, &level).await;
+        let mut next = Vec::new();
+        for probe in level {
+            let answer = answers[&probe.key()].clone();
+            match probe {
+                Probe::Record(node) => linter.read_record(node, answer, &mut next),
+                Probe::Void {
+                    kind: _,
+                    name,
+                    term,
+                    holder,
+                } => linter.read_void(&name, &term, &holder, answer),
+            }
+        }
+        level = next;
+    }
+    linter.totals();
+    linter.lint
+}
+
+/// Asks every distinct question of a level at once.
+async fn ask_all(resolver: &DnsResolver, level: &[Probe]) -> HashMap<(Kind, String), Answer> {
+    let mut keys: Vec<(Kind, String)> = level.iter().map(Probe::key).collect();
+    keys.sort_by(|a, b| a.1.cmp(&b.1).then((a.0 as u8).cmp(&(b.0 as u8))));
+    keys.dedup();
+    let answers = join_all(keys.iter().map(|(kind, name)| ask(resolver, *kind, name))).await;
+    keys.into_iter().zip(answers).collect()
+}
+
+async fn ask(resolver: &DnsResolver, kind: Kind, name: &str) -> Answer {
+    match kind {
+        Kind::Txt => Answer::Txt(resolver.txt(name).await),
+        Kind::Mx => Answer::Mx(resolver.mx(name).await),
+        Kind::A => {
+            let v4 = resolver.ipv4(name).await;
+            Answer::Addresses {
+                void: matches!(v4, DnsAnswer::NoData | DnsAnswer::NxDomain),
+                failure: v4.failure().map(ToString::to_string),
+            }
+        }
+        Kind::Addresses => {
+            let (v4, v6) = futures::join!(resolver.ipv4(name), resolver.ipv6(name));
+            let void = |records: Option<usize>, failed: bool| records.is_none() && !failed;
+            let v4_void = void(v4.records().map(<[_]>::len), v4.failure().is_some());
+            let v6_void = void(v6.records().map(<[_]>::len), v6.failure().is_some());
+            Answer::Addresses {
+                void: v4_void && v6_void,
+                failure: v4.failure().or(v6.failure()).map(ToString::to_string),
+            }
+        }
+    }
+}
+
+struct Linter {
+    root: String,
+    lint: Lint,
+    /// Records read or queued, bounded by [`MAX_RECORDS`].
+    planned: usize,
+}
+
+impl Linter {
+    fn find(&mut self, severity: Severity, text: String) {
+        self.lint.findings.push(LintFinding {
+            severity,
+            text: clean(&text),
+        });
+    }
+
+    /// One record's answer: §4.4 failure, §4.5 selection, §4.6 syntax, then its terms.
+    fn read_record(&mut self, node: Node, answer: Answer, next: &mut Vec<Probe>) {
+        let Answer::Txt(answer) = answer else { return };
+        let domain = node.domain.clone();
+        let texts = match answer {
+            DnsAnswer::Records(found) => found.records,
+            DnsAnswer::Failed(failure) => {
+                self.lint.root_failed |= node.via.is_none();
+                self.find(
+                    Severity::Warning,
+                    format!("the TXT lookup of {domain} failed ({failure}): until it answers, receivers return temperror (RFC 7208 §4.4)"),
+                );
+                return;
+            }
+            DnsAnswer::NoData | DnsAnswer::NxDomain => Vec::new(),
+        };
+        let mut spf: Vec<String> = texts
+            .into_iter()
+            .filter(|text| record::is_spf_record(text))
+            .collect();
+        if spf.is_empty() {
+            match &node.via {
+                None => self.find(
+                    Severity::Warning,
+                    format!("{domain} has no SPF record: receivers get the result none and cannot tell its servers from forgers (RFC 7208 §4.5)"),
+                ),
+                Some((term, holder)) => self.find(
+                    Severity::Critical,
+                    format!("\"{term}\" in {holder} points to {domain}, which has no SPF record: receivers return permerror (RFC 7208 §5.2, §6.1)"),
+                ),
+            }
+            return;
+        }
+        if spf.len() > 1 {
+            self.find(
+                Severity::Critical,
+                format!("{domain} publishes {} SPF records and must publish exactly one: receivers return permerror (RFC 7208 §4.5)", spf.len()),
+            );
+            for text in spf {
+                self.lint
+                    .records
+                    .push((domain.clone(), clean_to(&text, MAX_RECORD_TEXT)));
+            }
+            return;
+        }
+        let text = spf.remove(0);
+        self.lint
+            .records
+            .push((domain.clone(), clean_to(&text, MAX_RECORD_TEXT)));
+        match record::parse(&text) {
+            Ok(record) => self.read_terms(&node, &record, next),
+            Err(err) => self.find(
+                Severity::Critical,
+                format!("the SPF record of {domain} has a syntax error: {err}; receivers return permerror (RFC 7208 §4.6)"),
+            ),
+        }
+    }
+
+    /// The terms of one record: counts, findings, and what the next level asks.
+    fn read_terms(&mut self, node: &Node, record: &Record, next: &mut Vec<Probe>) {
+        let domain = node.domain.as_str();
+        for directive in &record.directives {
+            let term = directive.text.as_str();
+            if directive.mechanism.queries_dns() {
+                self.lint.dns_terms += 1;
+            }
+            match &directive.mechanism {
+                Mechanism::All if directive.qualifier == Qualifier::Pass => self.find(
+                    Severity::Critical,
+                    format!("\"{term}\" in {domain} lets every server on the internet pass SPF for {}: anyone may send as the domain (RFC 7208 §5.1)", self.root),
+                ),
+                Mechanism::Ptr(_) => self.find(
+                    Severity::Warning,
+                    format!("\"{term}\" in {domain} uses ptr, which is slow and unreliable: RFC 7208 §5.5 says it SHOULD NOT be published; list the servers with ip4/ip6 or a instead"),
+                ),
+                Mechanism::Include(spec) => match spec.literal() {
+                    Some(target) => self.follow(node, term, &target, next),
+                    None => self.find(
+                        Severity::Info,
+                        format!("\"{term}\" in {domain} has macros: its target depends on the sender, so it is not followed here"),
+                    ),
+                },
+                Mechanism::A { domain: spec, .. } | Mechanism::Mx { domain: spec, .. } => {
+                    let target = match spec {
+                        None => Some(domain.to_string()),
+                        Some(spec) => spec.literal().map(|t| truncate_domain(&t)),
+                    };
+                    let kind = if matches!(directive.mechanism, Mechanism::Mx { .. }) {
+                        Kind::Mx
+                    } else {
+                        Kind::Addresses
+                    };
+                    if let Some(target) = target.filter(|t| check_domain(t).is_ok()) {
+                        next.push(Probe::Void { kind, name: target, term: term.to_string(), holder: domain.to_string() });
+                    }
+                }
+                Mechanism::Exists(spec) => {
+                    if let Some(target) = spec.literal().map(|t| truncate_domain(&t)) {
+                        if check_domain(&target).is_ok() {
+                            next.push(Probe::Void { kind: Kind::A, name: target, term: term.to_string(), holder: domain.to_string() });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some((spec, term)) = &record.redirect {
+            if record.has_all() {
+                self.find(
+                    Severity::Info,
+                    format!("\"{term}\" in {domain} is ignored because the record has an all mechanism (RFC 7208 §6.1)"),
+                );
+            } else {
+                self.lint.dns_terms += 1;
+                match spec.literal() {
+                    Some(target) => self.follow(node, term, &target, next),
+                    None => self.find(
+                        Severity::Info,
+                        format!("\"{term}\" in {domain} has macros: its target depends on the sender, so it is not followed here"),
+                    ),
+                }
+            }
+        }
+        for modifier in &record.unknown_modifiers {
+            let name = modifier.name.to_ascii_lowercase();
+            if ["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"].contains(&name.as_str())
+            {
+                let fixed = modifier.text.replacen('=', ":", 1);
+                self.find(
+                    Severity::Warning,
+                    format!("\"{}\" in {domain} is read as an unknown modifier and ignored (RFC 7208 §6); did you mean \"{fixed}\"?", modifier.text),
+                );
+            }
+        }
+        if node.via.is_none() && !record.has_all() && record.redirect.is_none() {
+            self.find(
+                Severity::Info,
+                format!("the SPF record of {domain} ends without an all mechanism: servers it does not list get neutral, as with ?all (RFC 7208 §4.7)"),
+            );
+        }
+    }
+
+    /// Queues an include or redirect target for the next level.
+    fn follow(&mut self, node: &Node, term: &str, target: &str, next: &mut Vec<Probe>) {
+        let domain = node.domain.as_str();
+        let target = truncate_domain(target).to_ascii_lowercase();
+        if let Err(why) = check_domain(&target) {
+            self.find(
+                Severity::Critical,
+                format!("\"{term}\" in {domain} names {target:?}, which is not a valid domain ({why}): receivers return permerror (RFC 7208 §5.2, §6.1)"),
+            );
+            return;
+        }
+        if target == domain || node.ancestors.contains(&target) {
+            self.find(
+                Severity::Critical,
+                format!("\"{term}\" in {domain} loops back to {target}: receivers run out of lookups and return permerror (RFC 7208 §4.6.4)"),
+            );
+            return;
+        }
+        if self.planned >= MAX_RECORDS {
+            self.find(
+                Severity::Info,
+                format!("the tree has more than {MAX_RECORDS} records; \"{term}\" in {domain} and the rest were not read"),
+            );
+            return;
+        }
+        self.planned += 1;
+        let mut ancestors = node.ancestors.clone();
+        ancestors.push(domain.to_string());
+        next.push(Probe::Record(Node {
+            domain: target,
+            ancestors,
+            via: Some((term.to_string(), domain.to_string())),
+        }));
+    }
+
+    /// The answer for a name an `a`, `mx` or `exists` term looks up.
+    fn read_void(&mut self, name: &str, term: &str, holder: &str, answer: Answer) {
+        let (void, failure) = match answer {
+            Answer::Addresses { void, failure } => (void, failure),
+            Answer::Mx(answer) => match answer {
+                DnsAnswer::Records(found) => {
+                    if found.records.len() > MAX_NAMES_PER_TERM {
+                        self.find(
+                            Severity::Critical,
+                            format!("\"{term}\" in {holder}: {name} has {} MX names and an mx mechanism may look up at most {MAX_NAMES_PER_TERM}: receivers return permerror (RFC 7208 §4.6.4)", found.records.len()),
+                        );
+                    }
+                    (false, None)
+                }
+                DnsAnswer::NoData | DnsAnswer::NxDomain => (true, None),
+                DnsAnswer::Failed(failure) => (false, Some(failure.to_string())),
+            },
+            Answer::Txt(_) => (false, None),
+        };
+        if let Some(failure) = failure {
+            self.find(
+                Severity::Warning,
+                format!("the lookup of {name} for \"{term}\" in {holder} failed ({failure}): receivers return temperror while it does (RFC 7208 §5)"),
+            );
+        }
+        if void {
+            self.lint.void_lookups += 1;
+            self.find(
+                Severity::Info,
+                format!("\"{term}\" in {holder} looks up {name}, which has no records: a void lookup (RFC 7208 §4.6.4)"),
+            );
+        }
+    }
+
+    /// Findings on the tree as a whole, then most severe first.
+    fn totals(&mut self) {
+        if self.lint.dns_terms > MAX_DNS_TERMS {
+            self.find(
+                Severity::Critical,
+                format!("the SPF tree of {} has {} DNS-querying terms (include, a, mx, ptr, exists, redirect); receivers stop at {MAX_DNS_TERMS} and return permerror for any server not matched before (RFC 7208 §4.6.4)", self.root, self.lint.dns_terms),
+            );
+        }
+        if self.lint.void_lookups > MAX_VOID_LOOKUPS {
+            self.find(
+                Severity::Critical,
+                format!("the SPF tree of {} has {} void lookups (names with no records); receivers stop at {MAX_VOID_LOOKUPS} and return permerror (RFC 7208 §4.6.4)", self.root, self.lint.void_lookups),
+            );
+        }
+        self.lint.findings.sort_by_key(|finding| finding.severity);
+    }
+}
