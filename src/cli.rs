@@ -3,6 +3,7 @@
 //! running bot whether it is alive, and `check ...` runs a check in the terminal
 //! with no token and no Discord.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,7 +17,7 @@ use crate::checks::pop3::Pop3Request;
 use crate::checks::settings::{SettingsInputError, SettingsRequest};
 use crate::checks::smtp::SmtpRequest;
 use crate::checks::spf::SpfRequest;
-use crate::checks::{self, Progress, Request, Services};
+use crate::checks::{self, Details, Progress, Request, Services};
 use crate::config::Config;
 use crate::render::{self, Format};
 
@@ -68,6 +69,11 @@ enum CheckCommand {
         /// Show this address as the username.
         #[arg(long)]
         email: Option<String>,
+        /// Print a mail-client profile for --email instead of the settings: apple
+        /// (a .mobileconfig for iPhone, iPad and Mac) or thunderbird (an autoconfig
+        /// file for Thunderbird's isp folder).
+        #[arg(long, value_parser = ["apple", "thunderbird"], ignore_case = true, requires = "email")]
+        profile: Option<String>,
     },
     /// DNS blocklist check of an IP address or a host's addresses (staff).
     Blacklist {
@@ -219,6 +225,15 @@ async fn run_check(config: Config, check: CheckCommand, format: Format) -> ExitC
         Err(problem) => return usage_error(problem),
     };
     let report = checks::run(&services, &request, &Progress::none()).await;
+    // A profile is a file to save, printed as it is, whatever the format.
+    if let Details::Settings(settings) = &report.details {
+        if let Some(file) = render::profile::file(settings) {
+            return match std::io::stdout().write_all(&file.bytes) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => usage_error(format!("cannot write the profile: {err}")),
+            };
+        }
+    }
     println!("{}", render::render(&report, format).trim_end());
     ExitCode::from(report.verdict.exit_code())
 }
@@ -231,14 +246,19 @@ fn parse_request(
     config: &Config,
 ) -> Result<Request, String> {
     match check {
-        CheckCommand::Settings { protocol, email } => {
-            SettingsRequest::from_input(&protocol, email.as_deref())
-                .map(Request::Settings)
-                .map_err(|err| match err {
-                    SettingsInputError::Email(_) => format!("--email: {err}"),
-                    other => other.to_string(),
-                })
-        }
+        CheckCommand::Settings {
+            protocol,
+            email,
+            profile,
+        } => SettingsRequest::from_input(&protocol, email.as_deref(), profile.as_deref())
+            .map(Request::Settings)
+            .map_err(|err| match err {
+                SettingsInputError::Email(_) => format!("--email: {err}"),
+                SettingsInputError::Profile(_) | SettingsInputError::ProfileNeedsEmail => {
+                    format!("--profile: {err}")
+                }
+                other => other.to_string(),
+            }),
         CheckCommand::Blacklist { target } => {
             BlacklistRequest::from_input(&target, config.allow_private_targets)
                 .map(Request::Blacklist)
@@ -298,6 +318,7 @@ mod tests {
             CheckCommand::Settings {
                 protocol: "imap".into(),
                 email: Some("not an address".into()),
+                profile: None,
             },
             &Catalog::embedded().unwrap(),
             &Config::default(),

@@ -31,7 +31,7 @@ pub use defaults::{
 pub use domain::{DkimFacts, DkimSelector, DmarcFacts, DomainCatalog, SpfFacts, SrvFact};
 pub use mailbox::{MailboxCatalog, MailboxPorts};
 pub use mx::MxCatalog;
-pub use settings::{Colour, ProtocolEntry, SettingsCatalog};
+pub use settings::{Colour, Encryption, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};
 pub use timeouts::ServerTimeouts;
 

@@ -40,6 +40,35 @@ pub struct ProtocolEntry {
     pub warning: Option<String>,
 }
 
+/// How a protocol's connection is encrypted, as a mail-client profile must say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encryption {
+    /// TLS from the first byte ("SSL/TLS": 993, 995, 465).
+    Implicit,
+    /// Plain text, then `STARTTLS` (587).
+    StartTls,
+    /// No encryption at all.
+    None,
+}
+
+impl Encryption {
+    /// Reads the `security` text of a protocol table: it names `STARTTLS`, `SSL`
+    /// or `TLS`, or says `none`; anything else is not understood.
+    pub fn from_security(text: &str) -> Option<Encryption> {
+        let upper = text.to_ascii_uppercase();
+        if upper.contains("STARTTLS") {
+            Some(Encryption::StartTls)
+        } else if upper.contains("SSL") || upper.contains("TLS") {
+            Some(Encryption::Implicit)
+        } else if upper.trim() == "NONE" {
+            Some(Encryption::None)
+        } else {
+            None
+        }
+    }
+}
+
 /// An embed colour, written `"#RRGGBB"` in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Colour(pub u32);
@@ -56,6 +85,13 @@ impl<'de> Deserialize<'de> for Colour {
                     "colour {text:?} is not of the form \"#RRGGBB\" (e.g. \"#1F6FB2\")"
                 ))
             })
+    }
+}
+
+impl ProtocolEntry {
+    /// The encryption the `security` text names; validation guarantees it names one.
+    pub fn encryption(&self) -> Encryption {
+        Encryption::from_security(&self.security).unwrap_or(Encryption::None)
     }
 }
 
@@ -101,6 +137,16 @@ impl CatalogFile for SettingsCatalog {
                     "name and security must not be empty",
                 ));
             }
+            // Mail-client profiles are made from it, so it must say what it means.
+            if Encryption::from_security(&entry.security).is_none() {
+                return Err(Invalid::at_span(
+                    span,
+                    format!(
+                        "security {:?} names no encryption: write \"SSL/TLS\" (TLS from the first byte), \"STARTTLS\" or \"none\"",
+                        entry.security
+                    ),
+                ));
+            }
             if self.protocols[..index]
                 .iter()
                 .any(|earlier| earlier.get_ref().id == entry.id)
@@ -123,5 +169,40 @@ impl CatalogFile for SettingsCatalog {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_security_text_names_the_encryption() {
+        for (text, encryption) in [
+            ("SSL/TLS", Some(Encryption::Implicit)),
+            ("TLS", Some(Encryption::Implicit)),
+            ("STARTTLS", Some(Encryption::StartTls)),
+            ("starttls (port 587)", Some(Encryption::StartTls)),
+            ("None", Some(Encryption::None)),
+            ("encrypted", None),
+        ] {
+            assert_eq!(Encryption::from_security(text), encryption, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_security_naming_no_encryption_stops_the_catalogue() {
+        let text = SettingsCatalog::EMBEDDED.replacen(
+            "security = \"STARTTLS\"",
+            "security = \"secure\"",
+            1,
+        );
+        let catalog: SettingsCatalog = toml::from_str(&text).unwrap();
+        let err = catalog.validate().unwrap_err();
+        assert!(
+            err.message.contains("names no encryption"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -88,7 +88,9 @@ fn http(config: &Config) -> Result<Http, ConfigError> {
 /// Registers every command with one bulk overwrite: to `DISCORD_GUILD_ID` (at once)
 /// when set, otherwise globally.
 async fn register_commands(http: &Http, bot: &Bot) -> Result<(), serenity::Error> {
-    let definitions = commands::definitions(&bot.services.catalog);
+    let services = &bot.services;
+    let definitions =
+        commands::definitions(&services.catalog, services.config.allow_private_targets);
     let count = definitions.len();
     match bot.services.config.guild_id {
         Some(guild) => {

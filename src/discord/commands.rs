@@ -1,4 +1,5 @@
-//! The slash command definitions the bot registers, built from the catalogue.
+//! The slash command definitions the bot registers, built from the catalogue (and
+//! `ALLOW_PRIVATE_TARGETS`, which turns `/smtp port` from choices into a number).
 
 use serenity::all::{
     CommandOptionType, CreateCommand, CreateCommandOption, InstallationContext, InteractionContext,
@@ -13,11 +14,11 @@ use crate::catalog::Catalog;
 /// account, which would let anyone carry it anywhere). Customer commands also work in
 /// a DM with the bot, where a customer may rather ask privately; staff commands work
 /// only in servers, where the staff rule can see the provider's server.
-pub fn definitions(catalog: &Catalog) -> Vec<CreateCommand> {
+pub fn definitions(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
     vec![settings()]
         .into_iter()
-        .chain(network_commands(catalog))
-        .chain(mailbox_commands(catalog))
+        .chain(network_commands(catalog, allow_private_targets))
+        .chain(mailbox_commands(catalog, allow_private_targets))
         .collect()
 }
 
@@ -44,6 +45,61 @@ fn private_option() -> CreateCommandOption {
     )
 }
 
+/// `/smtp port`: the catalogue's allowed ports as choices, so no other can be
+/// typed; any number when private targets are allowed (tests, private installs).
+fn port_option(catalog: &Catalog, allow_private_targets: bool) -> CreateCommandOption {
+    let smtp = &catalog.smtp;
+    let ports = Ports {
+        default: smtp.port,
+        allowed: &smtp.allowed_ports,
+        implicit_tls: &smtp.implicit_tls_ports,
+        for_mail_apps: &smtp.submission_ports,
+    };
+    ports.option(allow_private_targets)
+}
+
+/// A server test's ports, as the catalogue has them.
+struct Ports<'a> {
+    default: u16,
+    allowed: &'a [u16],
+    implicit_tls: &'a [u16],
+    /// The ports a mail app uses (SMTP submission), named as such.
+    for_mail_apps: &'a [u16],
+}
+
+impl Ports<'_> {
+    /// The `port` option: the allowed ports as choices ("587 (STARTTLS, for mail
+    /// apps, default)"), or any number from 1 to 65535 with private targets allowed.
+    fn option(&self, allow_private_targets: bool) -> CreateCommandOption {
+        let option = CreateCommandOption::new(
+            CommandOptionType::Integer,
+            "port",
+            format!("Port (default {})", self.default),
+        );
+        if allow_private_targets {
+            return option.min_int_value(1).max_int_value(65535);
+        }
+        self.allowed.iter().take(25).fold(option, |option, &port| {
+            let security = if self.implicit_tls.contains(&port) {
+                "SSL/TLS"
+            } else {
+                "STARTTLS"
+            };
+            let role = if self.for_mail_apps.contains(&port) {
+                ", for mail apps"
+            } else {
+                ""
+            };
+            let default = if port == self.default {
+                ", default"
+            } else {
+                ""
+            };
+            option.add_int_choice(format!("{port} ({security}{role}{default})"), port.into())
+        })
+    }
+}
+
 fn settings() -> CreateCommand {
     for_everyone(CreateCommand::new("settings"))
         .description("Mail server settings for your mail app (IMAP, SMTP, POP3)")
@@ -63,15 +119,28 @@ fn settings() -> CreateCommand {
             CreateCommandOption::new(
                 CommandOptionType::String,
                 "email",
-                "Your email address, shown as your username",
+                "Your email address, shown as your username (only to you, unless private is false)",
             )
             .max_length(254),
         )
-        .add_option(private_option())
+        .add_option(CreateCommandOption::new(
+            CommandOptionType::Boolean,
+            "private",
+            "Show the answer only to you (the default when you give an email address)",
+        ))
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "profile",
+                "A file that sets up your mail app for your address (needs email)",
+            )
+            .add_string_choice("Apple (iPhone, iPad, Mac)", "apple")
+            .add_string_choice("Thunderbird", "thunderbird"),
+        )
 }
 
 /// The network checks.
-fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
+fn network_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
     let mx = for_everyone(CreateCommand::new("mx"))
         .description("Do a domain's MX records point to our mail server?")
         .add_option(
@@ -81,7 +150,9 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
                 "Your domain, e.g. example.com (or an email address)",
             )
             .required(true)
-            .max_length(300),
+            .max_length(300)
+            // Suggests the user's own last checked domains.
+            .set_autocomplete(true),
         )
         .add_option(private_option());
     let smtp = for_everyone(CreateCommand::new("smtp"))
@@ -97,25 +168,7 @@ fn network_commands(catalog: &Catalog) -> Vec<CreateCommand> {
             )
             .max_length(300),
         )
-        .add_option(
-            CreateCommandOption::new(
-                CommandOptionType::Integer,
-                "port",
-                format!(
-                    "Port (default {}); allowed: {}",
-                    catalog.smtp.port,
-                    catalog
-                        .smtp
-                        .allowed_ports
-                        .iter()
-                        .map(u16::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-            .min_int_value(1)
-            .max_int_value(65535),
-        )
+        .add_option(port_option(catalog, allow_private_targets))
         .add_option(private_option());
     let blacklist = for_staff(CreateCommand::new("blacklist"), catalog)
         .description("Staff: is an IP address or host on a DNS blocklist?")
@@ -143,7 +196,9 @@ fn domain() -> CreateCommand {
                 "Your domain, e.g. example.com (or an email address)",
             )
             .required(true)
-            .max_length(300),
+            .max_length(300)
+            // Suggests the user's own last checked domains.
+            .set_autocomplete(true),
         )
         .add_option(private_option())
 }
@@ -182,10 +237,15 @@ fn spf(catalog: &Catalog) -> CreateCommand {
 }
 
 /// `/imap` and `/pop3`: the incoming-server tests, with the options of `/smtp`.
-fn mailbox_commands(catalog: &Catalog) -> Vec<CreateCommand> {
+fn mailbox_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
     let mailbox = &catalog.mailbox;
     let command = |name: &str, description: &str, ports: &crate::catalog::MailboxPorts| {
-        let allowed: Vec<String> = ports.allowed_ports.iter().map(u16::to_string).collect();
+        let ports = Ports {
+            default: ports.port,
+            allowed: &ports.allowed_ports,
+            implicit_tls: &ports.implicit_tls_ports,
+            for_mail_apps: &[],
+        };
         for_everyone(CreateCommand::new(name))
             .description(description)
             .add_option(
@@ -199,19 +259,7 @@ fn mailbox_commands(catalog: &Catalog) -> Vec<CreateCommand> {
                 )
                 .max_length(300),
             )
-            .add_option(
-                CreateCommandOption::new(
-                    CommandOptionType::Integer,
-                    "port",
-                    format!(
-                        "Port (default {}); allowed: {}",
-                        ports.port,
-                        allowed.join(", ")
-                    ),
-                )
-                .min_int_value(1)
-                .max_int_value(65535),
-            )
+            .add_option(ports.option(allow_private_targets))
             .add_option(private_option())
     };
     vec![
@@ -241,8 +289,11 @@ mod tests {
     #[test]
     fn definitions_are_within_discord_limits() {
         let catalog = Catalog::embedded().unwrap();
-        let json = serde_json::to_value(definitions(&catalog)).unwrap();
-        let commands = json.as_array().unwrap();
+        let mut commands = Vec::new();
+        for allow_private in [false, true] {
+            let json = serde_json::to_value(definitions(&catalog, allow_private)).unwrap();
+            commands.extend(json.as_array().unwrap().clone());
+        }
         assert!(!commands.is_empty());
         let valid_name = |name: &str| {
             (1..=32).contains(&name.chars().count())
@@ -264,7 +315,11 @@ mod tests {
                 let option_description = option["description"].as_str().unwrap();
                 assert!((1..=100).contains(&option_description.chars().count()));
                 total += option_name.len() + option_description.len();
-                for choice in option["choices"].as_array().cloned().unwrap_or_default() {
+                let choices = option["choices"].as_array().cloned().unwrap_or_default();
+                assert!(choices.len() <= 25);
+                // Discord refuses an option with both choices and autocomplete.
+                assert!(choices.is_empty() || option["autocomplete"] != true);
+                for choice in choices {
                     let choice_name = choice["name"].as_str().unwrap();
                     assert!((1..=100).contains(&choice_name.chars().count()));
                     total += choice_name.len() + choice["value"].as_str().map_or(0, str::len);
@@ -277,7 +332,7 @@ mod tests {
     #[test]
     fn every_command_needs_a_server_install_and_staff_ones_a_server() {
         let catalog = Catalog::embedded().unwrap();
-        let json = serde_json::to_value(definitions(&catalog)).unwrap();
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
         for command in json.as_array().unwrap() {
             let name = command["name"].as_str().unwrap();
             assert_eq!(
@@ -295,5 +350,77 @@ mod tests {
             };
             assert_eq!(command["contexts"], contexts, "{name}");
         }
+    }
+
+    fn option(commands: &serde_json::Value, command: &str, name: &str) -> serde_json::Value {
+        let command = commands
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == command)
+            .unwrap();
+        command["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn smtp_ports_are_the_catalogues_choices_unless_private_targets_are_allowed() {
+        let mut catalog = Catalog::embedded().unwrap();
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
+        let port = option(&json, "smtp", "port");
+        let values: Vec<u64> = port["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_u64().unwrap())
+            .collect();
+        assert_eq!(values, [25, 465, 587, 2525]);
+        assert_eq!(port["choices"][1]["name"], "465 (SSL/TLS, for mail apps)");
+        assert_eq!(
+            port["choices"][2]["name"],
+            "587 (STARTTLS, for mail apps, default)"
+        );
+        assert!(port["min_value"].is_null());
+        // The operator's catalogue decides.
+        catalog.smtp.allowed_ports = vec![587, 2525];
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
+        assert_eq!(
+            option(&json, "smtp", "port")["choices"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let json = serde_json::to_value(definitions(&catalog, true)).unwrap();
+        let free = option(&json, "smtp", "port");
+        assert!(free
+            .get("choices")
+            .is_none_or(|c| c.as_array().unwrap().is_empty()));
+        assert_eq!(free["min_value"], 1);
+        assert_eq!(free["max_value"], 65535);
+    }
+
+    #[test]
+    fn mx_autocompletes_and_settings_offers_profiles() {
+        let catalog = Catalog::embedded().unwrap();
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
+        assert_eq!(option(&json, "mx", "domain")["autocomplete"], true);
+        assert_eq!(option(&json, "domain", "domain")["autocomplete"], true);
+        let imap = option(&json, "imap", "port");
+        assert_eq!(imap["choices"][0]["name"], "993 (SSL/TLS, default)");
+        assert_eq!(imap["choices"][1]["name"], "143 (STARTTLS)");
+        let profile = option(&json, "settings", "profile");
+        let values: Vec<&str> = profile["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(values, ["apple", "thunderbird"]);
     }
 }

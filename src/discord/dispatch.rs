@@ -222,7 +222,16 @@ async fn deliver(
 ) -> Result<&'static str, SendError> {
     let responder = &bot.responder;
     // The three immediate answers differ only in callback type, flag and log word.
-    let (kind, message, ephemeral, outcome) = match response {
+    let (kind, message, ephemeral, outcome) = match response.suited_to(incoming) {
+        Response::Autocomplete(choices) => {
+            first
+                .send(bot, incoming, CallbackBody::autocomplete(&choices))
+                .await?;
+            if let Some(ticket) = ticket {
+                ticket.responded();
+            }
+            return Ok("ok");
+        }
         Response::Reply { message, ephemeral } => (CallbackType::Message, message, ephemeral, "ok"),
         Response::Update(message) => (CallbackType::Update, message, false, "ok"),
         Response::Error(message) => (CallbackType::Message, message, true, "refused"),

@@ -3,9 +3,10 @@
 
 use serenity::all::{
     AuthorizingIntegrationOwner, AuthorizingIntegrationOwners, CommandDataOptionValue, Interaction,
-    Member,
+    Member, Message, MessageFlags, MessageInteractionMetadata,
 };
 
+use crate::render::discord::custom_id;
 use crate::values::Secret;
 
 /// One interaction as the handlers see it.
@@ -33,10 +34,55 @@ pub enum IncomingKind {
         name: String,
         options: Vec<(String, OptionValue)>,
     },
-    /// A button press.
-    Button { custom_id: String },
-    /// Anything else (autocomplete, modal, ping): answered with an error.
+    /// A button press on one of the bot's messages.
+    Button {
+        custom_id: String,
+        message: PressedMessage,
+    },
+    /// A user typing an option declared with `autocomplete`: what they typed so far.
+    Autocomplete {
+        command: String,
+        option: String,
+        value: String,
+    },
+    /// Anything else (modal, ping): answered with an error.
     Other(&'static str),
+}
+
+/// The message a button sits on, as far as answering the press needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PressedMessage {
+    /// Who ran the command (or pressed the button) the message answers, from its
+    /// interaction metadata; `None` when the payload does not say.
+    pub invoker: Option<u64>,
+    /// Whether only its invoker sees it (flag 64).
+    pub ephemeral: bool,
+}
+
+impl PressedMessage {
+    fn of(message: &Message) -> PressedMessage {
+        let from_metadata = message
+            .interaction_metadata
+            .as_deref()
+            .and_then(|metadata| match metadata {
+                MessageInteractionMetadata::Command(command) => Some(command.user.id.get()),
+                MessageInteractionMetadata::Component(component) => Some(component.user.id.get()),
+                MessageInteractionMetadata::ModalSubmit(modal) => Some(modal.user.id.get()),
+                _ => None,
+            });
+        // Older payloads carry only the deprecated `interaction` object.
+        #[allow(deprecated)]
+        let from_interaction = message
+            .interaction
+            .as_deref()
+            .map(|interaction| interaction.user.id.get());
+        PressedMessage {
+            invoker: from_metadata.or(from_interaction),
+            ephemeral: message
+                .flags
+                .is_some_and(|flags| flags.contains(MessageFlags::EPHEMERAL)),
+        }
+    }
 }
 
 /// An option value as Discord typed it.
@@ -96,6 +142,7 @@ impl Incoming {
                 },
                 IncomingKind::Button {
                     custom_id: component.data.custom_id.clone(),
+                    message: PressedMessage::of(&component.message),
                 },
             ),
             Interaction::Autocomplete(a) => (
@@ -106,9 +153,16 @@ impl Incoming {
                     user_id: a.user.id.get(),
                     guild_id: a.guild_id.map(|id| id.get()),
                     owners: Some(&a.authorizing_integration_owners),
-                    member: None,
+                    member: a.member.as_deref(),
                 },
-                IncomingKind::Other("autocomplete"),
+                match a.data.autocomplete() {
+                    Some(focused) => IncomingKind::Autocomplete {
+                        command: a.data.name.clone(),
+                        option: focused.name.to_string(),
+                        value: focused.value.to_string(),
+                    },
+                    None => IncomingKind::Other("autocomplete"),
+                },
             ),
             Interaction::Modal(m) => (
                 Envelope {
@@ -146,7 +200,17 @@ impl Incoming {
         match &self.kind {
             IncomingKind::Command { name, .. } => name,
             IncomingKind::Button { .. } => "button",
+            IncomingKind::Autocomplete { .. } => "autocomplete",
             IncomingKind::Other(kind) => kind,
+        }
+    }
+
+    /// Whether the person pressing a button is the one who ran the message it sits
+    /// on; `false` for anything else, and when the payload does not say.
+    pub fn is_own_message(&self) -> bool {
+        match &self.kind {
+            IncomingKind::Button { message, .. } => message.invoker == Some(self.user_id),
+            _ => false,
         }
     }
 
@@ -154,11 +218,11 @@ impl Incoming {
     pub fn label(&self) -> String {
         match &self.kind {
             IncomingKind::Command { name, .. } => format!("/{name}"),
-            IncomingKind::Button { custom_id } => {
-                // Button ids may carry an address: log only the action part.
-                let action: String = custom_id.split(':').take(2).collect::<Vec<_>>().join(":");
-                format!("button {action}")
+            // Button ids may carry an address: log only the action part.
+            IncomingKind::Button { custom_id, .. } => {
+                format!("button {}", custom_id::log_label(custom_id))
             }
+            IncomingKind::Autocomplete { command, .. } => format!("autocomplete /{command}"),
             IncomingKind::Other(kind) => kind.to_string(),
         }
     }
@@ -231,5 +295,106 @@ mod tests {
             "context": 0,
         }));
         assert_eq!((user.guild_id, user.installed_in_guild), (Some(66), None));
+    }
+}
+
+#[cfg(test)]
+mod press_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user(id: &str) -> serde_json::Value {
+        json!({"id": id, "username": "u", "discriminator": "0", "global_name": null, "avatar": null})
+    }
+
+    /// A button press by user 44 on a message with `extra` fields.
+    fn press(extra: serde_json::Value) -> Incoming {
+        let mut message = json!({
+            "id": "90", "channel_id": "77", "author": user("22"), "content": "",
+            "timestamp": "2026-11-26T08:00:00.000000+00:00", "edited_timestamp": null,
+            "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+            "attachments": [], "embeds": [], "pinned": false, "type": 20, "components": []
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            message[key] = value.clone();
+        }
+        let json = json!({
+            "id": "11", "application_id": "22", "type": 3, "token": "tok",
+            "version": 1, "locale": "en-US", "app_permissions": "0", "entitlements": [],
+            "attachment_size_limit": 1, "channel_id": "77",
+            "authorizing_integration_owners": {"0": "0"}, "context": 1,
+            "data": {"custom_id": "v2:again:mx:example.com", "component_type": 2},
+            "user": user("44"),
+            "message": message,
+        });
+        let interaction: Interaction = serde_json::from_value(json).unwrap();
+        Incoming::from_interaction(&interaction).unwrap()
+    }
+
+    fn pressed(incoming: &Incoming) -> PressedMessage {
+        match &incoming.kind {
+            IncomingKind::Button { message, .. } => *message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_invoker_is_read_from_the_metadata_or_the_older_interaction_object() {
+        let own = press(json!({
+            "interaction_metadata": {"id": "5", "type": 2, "user": user("44"),
+                "authorizing_integration_owners": {"0": "0"}},
+            "flags": 64
+        }));
+        assert_eq!(
+            pressed(&own),
+            PressedMessage {
+                invoker: Some(44),
+                ephemeral: true
+            }
+        );
+        assert!(own.is_own_message());
+        // A message made by a button press names the presser, type 3.
+        let stranger = press(json!({
+            "interaction_metadata": {"id": "5", "type": 3, "user": user("45"),
+                "authorizing_integration_owners": {"0": "0"}, "interacted_message_id": "89"}
+        }));
+        assert_eq!(pressed(&stranger).invoker, Some(45));
+        assert!(!stranger.is_own_message());
+        let older = press(json!({
+            "interaction": {"id": "5", "type": 2, "name": "mx", "user": user("44")}
+        }));
+        assert_eq!(pressed(&older).invoker, Some(44));
+        let unknown = press(json!({}));
+        assert_eq!(pressed(&unknown), PressedMessage::default());
+        assert!(!unknown.is_own_message());
+        assert_eq!(unknown.label(), "button v2:again:mx");
+    }
+
+    #[test]
+    fn autocomplete_names_the_command_the_option_and_what_was_typed() {
+        let json = json!({
+            "id": "11", "application_id": "22", "type": 4, "token": "tok",
+            "version": 1, "locale": "en-US", "app_permissions": "0", "entitlements": [],
+            "attachment_size_limit": 1, "channel_id": "77",
+            "authorizing_integration_owners": {"0": "0"}, "context": 1,
+            "data": {"id": "33", "name": "mx", "type": 1, "options": [
+                {"name": "domain", "type": 3, "value": "exa", "focused": true},
+                {"name": "private", "type": 5, "value": true}
+            ]},
+            "user": user("44"),
+        });
+        let interaction: Interaction = serde_json::from_value(json).unwrap();
+        let incoming = Incoming::from_interaction(&interaction).unwrap();
+        match incoming.kind {
+            IncomingKind::Autocomplete {
+                command,
+                option,
+                value,
+            } => assert_eq!(
+                (command.as_str(), option.as_str(), value.as_str()),
+                ("mx", "domain", "exa")
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 }

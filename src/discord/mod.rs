@@ -9,6 +9,7 @@
 //! - `shutdown`: the interactions in flight, for a graceful stop.
 //! - `responder`: the HTTP calls for responses, with 429 handling.
 //! - `commands`, `options`, `rate_limit`: definitions, option reading, limits.
+//! - `recent`: each user's last checked domains, for autocomplete.
 
 mod client;
 mod commands;
@@ -17,6 +18,7 @@ mod handler;
 mod incoming;
 mod options;
 mod rate_limit;
+mod recent;
 mod responder;
 mod response;
 mod shutdown;
@@ -29,14 +31,15 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use client::{register, run, BotError};
 pub use dispatch::{answer, handle, handle_via, shutdown, FirstResponse};
-pub use incoming::{Incoming, IncomingKind, OptionValue};
+pub use incoming::{Incoming, IncomingKind, OptionValue, PressedMessage};
 pub use responder::{CallbackBody, CallbackType};
-pub use response::{Live, Response, Work};
+pub use response::{Choice, Live, Response, Work};
 pub use shutdown::signal as shutdown_signal;
 
 use crate::checks::Services;
 use crate::ops::Metrics;
 use rate_limit::RateLimiter;
+use recent::RecentDomains;
 use responder::Responder;
 use shutdown::InFlight;
 use staff::StaffPolicy;
@@ -59,6 +62,8 @@ pub struct Bot {
     pub in_flight: Arc<InFlight>,
     /// What `/metrics` shows.
     pub metrics: Arc<Metrics>,
+    /// Each user's last checked domains, for autocomplete.
+    pub recent: Arc<RecentDomains>,
 }
 
 /// A running network check: holds one unit of the bot's capacity, and counts in the
@@ -105,6 +110,7 @@ impl Bot {
             blacklist_budget,
             in_flight: Arc::new(InFlight::default()),
             metrics,
+            recent: Arc::new(RecentDomains::default()),
         }
     }
 

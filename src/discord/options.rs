@@ -58,9 +58,14 @@ impl Options<'_> {
 
     /// A boolean option, `false` when absent.
     pub fn flag(&self, name: &'static str) -> Result<bool, OptionError> {
+        Ok(self.optional_flag(name)?.unwrap_or(false))
+    }
+
+    /// A boolean option, `None` when absent (for a default that depends on others).
+    pub fn optional_flag(&self, name: &'static str) -> Result<Option<bool>, OptionError> {
         match self.get(name) {
-            None => Ok(false),
-            Some(OptionValue::Boolean(flag)) => Ok(*flag),
+            None => Ok(None),
+            Some(OptionValue::Boolean(flag)) => Ok(Some(*flag)),
             Some(_) => Err(OptionError::WrongType {
                 name,
                 expected: "true or false",
@@ -84,6 +89,8 @@ mod tests {
         assert_eq!(options.required_string("protocol"), Ok("imap"));
         assert_eq!(options.flag("private"), Ok(true));
         assert_eq!(options.flag("absent"), Ok(false));
+        assert_eq!(options.optional_flag("absent"), Ok(None));
+        assert_eq!(options.optional_flag("private"), Ok(Some(true)));
         assert_eq!(options.integer("port"), Ok(Some(587)));
         assert_eq!(
             options.required_string("email"),

@@ -32,6 +32,7 @@ pub enum CallbackType {
     Message = 4,
     Deferred = 5,
     Update = 7,
+    Autocomplete = 8,
 }
 
 /// A response that could not be delivered.
@@ -124,6 +125,19 @@ impl CallbackBody {
         }
     }
 
+    /// `{"type": 8, "data": {"choices": [...]}}`: autocomplete suggestions. Not a
+    /// message, so it carries no `allowed_mentions` (a suggestion cannot ping).
+    pub fn autocomplete(choices: &[super::response::Choice]) -> CallbackBody {
+        let body = serde_json::json!({
+            "type": CallbackType::Autocomplete as u8,
+            "data": {"choices": choices},
+        });
+        CallbackBody {
+            json: body.to_string(),
+            files: Vec::new(),
+        }
+    }
+
     /// `{"type": 1}`: the answer to Discord's PING.
     pub fn pong() -> CallbackBody {
         CallbackBody {
@@ -184,7 +198,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn content_type(name: &str) -> &'static str {
     if name.ends_with(".txt") {
         "text/plain; charset=utf-8"
-    } else if name.ends_with(".xml") || name.ends_with(".mobileconfig") {
+    } else if name.ends_with(".mobileconfig") {
+        // The type by which iOS offers to install a configuration profile.
+        "application/x-apple-aspen-config"
+    } else if name.ends_with(".xml") {
         "application/xml"
     } else {
         "application/octet-stream"

@@ -8,6 +8,7 @@ use std::pin::Pin;
 
 use tokio::sync::mpsc;
 
+use super::incoming::{Incoming, IncomingKind};
 use crate::checks::ProgressUpdate;
 use crate::render::discord::Message;
 
@@ -23,12 +24,22 @@ pub enum Response {
     /// A friendly error, only for the user who asked (type 4, ephemeral).
     Error(Message),
     /// Show "thinking…" at once (type 5), run `work`, then edit the reply with its
-    /// message; `progress` (if any) drives live edits meanwhile.
+    /// message; `progress` (if any) drives live edits meanwhile. For a button press
+    /// this makes a new message, leaving the pressed one as it was.
     Deferred {
         ephemeral: bool,
         work: Work,
         progress: Option<Live>,
     },
+    /// Suggestions for the option being typed (type 8), at most 25.
+    Autocomplete(Vec<Choice>),
+}
+
+/// One autocomplete suggestion: what the user sees, and what the option gets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Choice {
+    pub name: String,
+    pub value: String,
 }
 
 /// Live progress of deferred work: the title of the live message and the updates.
@@ -50,6 +61,20 @@ impl Response {
             Response::Update(_) => "update",
             Response::Error(_) => "error",
             Response::Deferred { .. } => "deferred",
+            Response::Autocomplete(_) => "autocomplete",
+        }
+    }
+
+    /// The response in a form the interaction can take: an autocomplete interaction
+    /// takes only suggestions, so an error (the bot is restarting, a panic) becomes
+    /// none; everything else is unchanged.
+    pub fn suited_to(self, incoming: &Incoming) -> Response {
+        match (&incoming.kind, self) {
+            (IncomingKind::Autocomplete { .. }, Response::Autocomplete(choices)) => {
+                Response::Autocomplete(choices)
+            }
+            (IncomingKind::Autocomplete { .. }, _) => Response::Autocomplete(Vec::new()),
+            (_, response) => response,
         }
     }
 }

@@ -19,6 +19,7 @@ mod tests {
         let request = SettingsRequest {
             selection: Selection::One(Protocol::Smtp),
             email: None,
+            profile: None,
         };
         let report = settings::run(&services, &request, &Progress::none());
         let text = super::render(&Report::new("smtp", report));

@@ -1,10 +1,12 @@
-//! Reports into what people and programs read: a Discord message, terminal text, JSON.
+//! Reports into what people and programs read: a Discord message, terminal text, JSON,
+//! and (for `/settings` with a profile) a mail-client profile file.
 //!
 //! The checks produce a [`Report`](crate::checks::Report) and nothing else; everything
 //! about presentation, including Discord's size limits, lives here.
 
 pub mod discord;
 pub mod json;
+pub mod profile;
 pub mod text;
 
 /// The output formats of `check --format`.

@@ -1,4 +1,12 @@
 //! Email addresses as customers type them, validated before they are shown back.
+//!
+//! An address has two written forms. [`EmailAddress::to_string`] is the form every
+//! mail server and client accepts: the local part as typed and the domain in ASCII
+//! (punycode for an international name, since DNS needs it and mail headers and
+//! logins accept it without SMTPUTF8). [`EmailAddress::display`] is the form people
+//! read: the same local part and the domain in Unicode, as they typed it (after the
+//! IDNA mapping, so invisible or look-alike characters that IDNA maps away are not
+//! shown back).
 
 use std::fmt;
 
@@ -53,6 +61,17 @@ impl EmailAddress {
     pub fn domain(&self) -> &DomainName {
         &self.domain
     }
+
+    /// The address for people: `jane@bücher.example` (the domain in Unicode).
+    pub fn display(&self) -> String {
+        format!("{}@{}", self.local, self.domain.to_unicode())
+    }
+
+    /// Whether the two forms differ: an international domain, written in punycode
+    /// for servers and in Unicode for people.
+    pub fn is_international(&self) -> bool {
+        self.display() != self.to_string()
+    }
 }
 
 impl fmt::Display for EmailAddress {
@@ -71,6 +90,20 @@ mod tests {
         let address = EmailAddress::parse(" John.Smith+tag@Example.COM ").unwrap();
         assert_eq!(address.to_string(), "John.Smith+tag@example.com");
         assert_eq!(address.domain().as_str(), "example.com");
+    }
+
+    #[test]
+    fn an_international_address_has_a_unicode_and_an_ascii_form() {
+        let address = EmailAddress::parse("Jane@Bücher.Example").unwrap();
+        assert_eq!(address.to_string(), "Jane@xn--bcher-kva.example");
+        assert_eq!(address.display(), "Jane@bücher.example");
+        assert!(address.is_international());
+        let plain = EmailAddress::parse("jane@example.org").unwrap();
+        assert_eq!(plain.display(), plain.to_string());
+        assert!(!plain.is_international());
+        // A soft hyphen typed into the domain is mapped away, not shown back.
+        let hidden = EmailAddress::parse("jane@exa\u{ad}mple.org").unwrap();
+        assert_eq!(hidden.display(), "jane@example.org");
     }
 
     #[test]

@@ -1550,11 +1550,25 @@ async fn a_listing_shows_the_operators_note_and_the_page_for_the_address() {
     );
     let message = render::discord::report_message(&report);
     assert!(limits::violations(&message).is_empty());
-    let discord = render::render(&report, Format::Discord);
+    // In Discord each listing's page is a link button named for its list.
+    let links: Vec<(&str, &str)> = message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .filter_map(|button| Some((button.label.as_str(), button.url.as_deref()?)))
+        .collect();
     assert!(
-        discord.contains("(https://check.spamhaus.org/query/ip/192.0.2.80)"),
-        "{discord}"
+        links.contains(&(
+            "Spamhaus ZEN",
+            "https://check.spamhaus.org/query/ip/192.0.2.80"
+        )),
+        "{links:?}"
     );
+    assert!(
+        links.contains(&("Backscatterer", "http://www.backscatterer.org/?target=test")),
+        "{links:?}"
+    );
+    let discord = render::render(&report, Format::Discord);
     assert!(discord.contains("only for bounces"), "{discord}");
 
     // IPv6 goes into the page in its usual text form.

@@ -143,3 +143,66 @@ fn only_the_working_folders_env_file_is_read() {
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("LOG_FORMAT"));
 }
+
+#[test]
+fn check_settings_prints_a_profile_to_save() {
+    let output = run(&[
+        "check",
+        "settings",
+        "imap",
+        "--email",
+        "jane@bücher.example",
+        "--profile",
+        "apple",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let profile = plist::Value::from_reader_xml(output.stdout.as_slice())
+        .unwrap()
+        .into_dictionary()
+        .unwrap();
+    assert_eq!(profile["PayloadType"].as_string(), Some("Configuration"));
+    let mail = profile["PayloadContent"].as_array().unwrap()[0]
+        .as_dictionary()
+        .unwrap();
+    assert_eq!(
+        mail["EmailAddress"].as_string(),
+        Some("jane@xn--bcher-kva.example")
+    );
+    assert_eq!(
+        mail["IncomingMailServerHostName"].as_string(),
+        Some("mail.echoterra.net")
+    );
+    // The same request gives the same file.
+    let again = run(&[
+        "check",
+        "settings",
+        "all",
+        "--email",
+        "jane@bücher.example",
+        "--profile",
+        "APPLE",
+    ]);
+    assert_eq!(again.stdout, output.stdout);
+
+    let thunderbird = run(&[
+        "check",
+        "settings",
+        "imap",
+        "--email",
+        "jane@example.org",
+        "--profile",
+        "thunderbird",
+    ]);
+    assert_eq!(thunderbird.status.code(), Some(0));
+    let xml = stdout(&thunderbird);
+    assert!(xml.contains("<clientConfig version=\"1.1\">"), "{xml}");
+    assert!(
+        xml.contains("<hostname>mail.echoterra.net</hostname>"),
+        "{xml}"
+    );
+
+    // A profile needs an address.
+    let output = run(&["check", "settings", "imap", "--profile", "apple"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--email"));
+}

@@ -2,7 +2,7 @@
 //! `DISCORD_API_BASE`, as a user would drive it.
 
 use crate::support::bot_process::BotProcess;
-use crate::support::fake_discord::{FakeDiscord, Recorded, GUILD_ID, TOKEN};
+use crate::support::fake_discord::{FakeDiscord, OnMessage, Recorded, CUSTOMER, GUILD_ID, TOKEN};
 use serde_json::{json, Value};
 
 /// Starts the fake Discord and the bot connected to it, and waits for READY.
@@ -64,7 +64,7 @@ async fn settings_answers_every_protocol_with_rich_embeds() {
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
-    assert_eq!(options, ["protocol", "email", "private"]);
+    assert_eq!(options, ["protocol", "email", "private", "profile"]);
 
     let cases = [
         ("imap", "993", "SSL/TLS"),
@@ -124,7 +124,11 @@ async fn settings_answers_every_protocol_with_rich_embeds() {
         .as_str()
         .unwrap()
         .to_string();
-    let token = fake.press_button(&pop3_button);
+    let private_message = OnMessage {
+        ephemeral: true,
+        ..OnMessage::customers()
+    };
+    let token = fake.press_button_as(CUSTOMER, &pop3_button, private_message);
     let body = callback(&fake, &token).await;
     assert_eq!(body["type"], 7, "a button updates the message in place");
     let embed = &body["data"]["embeds"][0];

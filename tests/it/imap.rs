@@ -543,6 +543,13 @@ async fn the_json_and_the_discord_message_carry_the_findings() {
     assert!(embed.fields.iter().any(|f| f.name.contains("Certificate")));
     assert_eq!(message.files.len(), 1);
     assert_eq!(message.files[0].name, "imap-transcript.txt");
+    // "Run again" tests the same server again.
+    let again = &message.components[0].components[0];
+    assert_eq!(again.label, "Run again");
+    assert_eq!(
+        again.id(),
+        format!("v2:again:imap:127.0.0.1:{}", server.port())
+    );
     let transcript = String::from_utf8(message.files[0].bytes.clone()).unwrap();
     assert!(transcript.contains("C: a2 STARTTLS"), "{transcript}");
     assert!(

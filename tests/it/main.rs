@@ -6,6 +6,7 @@
 mod support;
 
 mod blacklist;
+mod buttons;
 mod cli;
 mod discord;
 mod discord_checks;

@@ -14,7 +14,10 @@ use crate::support::fake_discord::{
 };
 
 /// The bot in `serve` mode, editing through the fake Discord, resolving through `dns`.
-async fn serve(dns: &TestDns, commands: &std::path::Path) -> (FakeDiscord, BotProcess, String) {
+pub(crate) async fn serve(
+    dns: &TestDns,
+    commands: &std::path::Path,
+) -> (FakeDiscord, BotProcess, String) {
     let fake = FakeDiscord::start().await;
     let bot = BotProcess::start(
         &["serve"],

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::request::ProfileKind;
+use crate::catalog::Encryption;
 use crate::values::Protocol;
 
 /// The settings report: everything a mail client needs, per protocol.
@@ -11,12 +13,47 @@ pub struct SettingsReport {
     /// Embed colour (RGB).
     pub color: u32,
     pub host: String,
-    /// The address given by the customer, if any.
+    /// The address given by the customer, if any, as they typed it (an international
+    /// domain in Unicode).
     pub email: Option<String>,
+    /// The same address as servers take it (the domain in punycode), when it differs
+    /// from `email`: some mail apps accept only this form.
+    pub login_address: Option<String>,
     pub protocols: Vec<ProtocolSettings>,
     pub username_rule: String,
     pub password_rule: String,
     pub footer: String,
+    /// The account a mail-client profile is made from, when one was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<MailAccount>,
+}
+
+/// One mail account, as a mail-client profile sets it up: the address and the
+/// incoming and outgoing servers, from the catalogue.
+#[derive(Debug, Clone, Serialize)]
+pub struct MailAccount {
+    pub kind: ProfileKind,
+    /// The provider's name, for the profile's title.
+    pub provider: String,
+    /// The address as servers take it (the domain in punycode): the account's
+    /// address and the login name.
+    pub address: String,
+    /// The address as the customer typed it (the domain in Unicode), for people.
+    pub display_address: String,
+    /// The address's domain in ASCII.
+    pub domain: String,
+    /// IMAP, or POP3 when POP3 was asked for.
+    pub incoming: MailServer,
+    pub outgoing: MailServer,
+}
+
+/// A server of a mail account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailServer {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub encryption: Encryption,
 }
 
 /// One protocol's table.

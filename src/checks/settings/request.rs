@@ -1,5 +1,5 @@
-//! What a user asks `/settings` for, parsed: which protocols, and the address to
-//! show as the username.
+//! What a user asks `/settings` for, parsed: which protocols, the address to show
+//! as the username, and the mail-client profile to make for that address.
 
 use crate::values::{EmailAddress, EmailError, Protocol};
 
@@ -36,12 +36,43 @@ impl Selection {
     }
 }
 
+/// A mail-client profile that sets the account up by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileKind {
+    /// An Apple configuration profile (`.mobileconfig`) for iPhone, iPad and Mac.
+    Apple,
+    /// A Thunderbird autoconfig file (`clientConfig` version 1.1).
+    Thunderbird,
+}
+
+impl ProfileKind {
+    pub const ALL: [ProfileKind; 2] = [ProfileKind::Apple, ProfileKind::Thunderbird];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileKind::Apple => "apple",
+            ProfileKind::Thunderbird => "thunderbird",
+        }
+    }
+
+    /// `apple` or `thunderbird`, in any case.
+    pub fn parse(name: &str) -> Result<ProfileKind, SettingsInputError> {
+        ProfileKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| SettingsInputError::Profile(name.chars().take(40).collect()))
+    }
+}
+
 /// A `/settings` request.
 #[derive(Debug, Clone)]
 pub struct SettingsRequest {
     pub selection: Selection,
     /// The customer's address, shown as their username.
     pub email: Option<EmailAddress>,
+    /// The profile to make for that address, if asked (never without an address).
+    pub profile: Option<ProfileKind>,
 }
 
 /// Why a `/settings` request cannot be answered. Each message says what is accepted.
@@ -51,21 +82,35 @@ pub enum SettingsInputError {
     Protocol(String),
     #[error("that email address can't be used: {0}")]
     Email(EmailError),
+    #[error("unknown profile {0:?}: choose apple (iPhone, iPad, Mac) or thunderbird")]
+    Profile(String),
+    #[error("a profile sets up one mail account, so it needs your email address: add email:name@yourdomain.com")]
+    ProfileNeedsEmail,
 }
 
 impl SettingsRequest {
     /// Builds a request from what a user typed: a protocol name (`imap`, `smtp`,
-    /// `pop3` or `all`, any case) and, optionally, an email address.
+    /// `pop3` or `all`, any case), optionally an email address, and optionally a
+    /// profile (`apple` or `thunderbird`), which needs the address.
     pub fn from_input(
         protocol: &str,
         email: Option<&str>,
+        profile: Option<&str>,
     ) -> Result<SettingsRequest, SettingsInputError> {
         let selection = Selection::parse(protocol)?;
         let email = email
             .map(EmailAddress::parse)
             .transpose()
             .map_err(SettingsInputError::Email)?;
-        Ok(SettingsRequest { selection, email })
+        let profile = profile.map(ProfileKind::parse).transpose()?;
+        if profile.is_some() && email.is_none() {
+            return Err(SettingsInputError::ProfileNeedsEmail);
+        }
+        Ok(SettingsRequest {
+            selection,
+            email,
+            profile,
+        })
     }
 }
 
@@ -85,9 +130,22 @@ mod tests {
 
     #[test]
     fn a_bad_address_says_what_is_accepted() {
-        let err = SettingsRequest::from_input("imap", Some("john")).unwrap_err();
+        let err = SettingsRequest::from_input("imap", Some("john"), None).unwrap_err();
         assert!(err.to_string().contains("name@yourdomain.com"), "{err}");
-        let request = SettingsRequest::from_input("pop3", Some("jane@example.org")).unwrap();
+        let request = SettingsRequest::from_input("pop3", Some("jane@example.org"), None).unwrap();
         assert_eq!(request.email.unwrap().to_string(), "jane@example.org");
+    }
+
+    #[test]
+    fn a_profile_needs_an_address_and_a_known_kind() {
+        let err = SettingsRequest::from_input("imap", None, Some("apple")).unwrap_err();
+        assert_eq!(err, SettingsInputError::ProfileNeedsEmail);
+        assert!(err.to_string().contains("email address"), "{err}");
+        let err = SettingsRequest::from_input("imap", Some("jane@example.org"), Some("outlook"))
+            .unwrap_err();
+        assert!(err.to_string().contains("apple"), "{err}");
+        let request =
+            SettingsRequest::from_input("all", Some("jane@example.org"), Some(" Apple ")).unwrap();
+        assert_eq!(request.profile, Some(ProfileKind::Apple));
     }
 }

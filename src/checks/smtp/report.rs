@@ -130,6 +130,15 @@ pub struct SmtpReport {
 }
 
 impl SmtpReport {
+    /// The IP address the test connected to, if it got that far.
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        self.address
+            .as_deref()?
+            .parse::<std::net::SocketAddr>()
+            .ok()
+            .map(|address| address.ip())
+    }
+
     /// `host:port`, with an IPv6 address in brackets.
     pub fn target(&self) -> String {
         probe::target::host_port(&self.host, self.port)

@@ -2,13 +2,18 @@
 //! zones answer.
 //!
 //! The embed leads with the verdict ("Listed on 2 of 18 blocklists"), then the
-//! listings (major first) with meaning, the operator's note, reason and a link to
-//! the list's page for the address (or its delisting page), the clean lists in
-//! one compact field, and the errors last, grouped by cause. Budgets below keep it
+//! listings (major first) with meaning, the operator's note and reason, the clean
+//! lists in one compact field, and the errors last, grouped by cause. Each listing
+//! gets a link button (labelled with the list's name) to the list's page for that
+//! address (or its delisting page), five to a row in the rows left under the run
+//! row; listings past those keep the link in their field. Budgets below keep it
 //! inside Discord's limits for any number of zones; `limits::fit` is only the net.
 
-use super::limits::{FIELD_VALUE, TITLE, TOTAL};
-use super::message::{Embed, Message};
+use super::buttons::RunButtons;
+use super::limits::{
+    ACTION_ROWS, BUTTONS_PER_ROW, BUTTON_LABEL, BUTTON_URL, FIELD_VALUE, TITLE, TOTAL,
+};
+use super::message::{ActionRow, Button, Embed, Message};
 use super::{escape, verdict_colour};
 use crate::checks::blacklist::{BlacklistReport, Status, ZoneResult, POLICY_NOTE};
 use crate::checks::Report;
@@ -48,11 +53,14 @@ impl Draft {
     }
 }
 
-/// The final message for a `/blacklist` report. Everything but the listings has a
-/// fixed ceiling; the listings get the room that is left, one field each while it
-/// lasts, the rest named in one field.
-pub fn message(report: &Report, details: &BlacklistReport) -> Message {
+/// The final message for a `/blacklist` report, under the run row `run` (whose
+/// footer note, if any, is counted here). Everything but the listings has a fixed
+/// ceiling; the listings get the room that is left, one field each while it lasts,
+/// the rest named in one field.
+pub fn message(report: &Report, details: &BlacklistReport, run: &RunButtons) -> Message {
     let several = details.addresses.len() > 1;
+    let rows_left = ACTION_ROWS - usize::from(run.row().is_some());
+    let (link_rows, linked) = link_buttons(details, several, rows_left);
     let title = shorten(
         &format!(
             "{} {}: {}",
@@ -66,9 +74,12 @@ pub fn message(report: &Report, details: &BlacklistReport) -> Message {
     let footer = footer(details);
     let clean = clean_field(details, several);
     let errors = error_fields(details, several);
+    // The run row's note is added to the footer afterwards: its room is kept here.
+    let note = run.note.as_ref().map_or(0, |note| note.chars().count() + 1);
     let fixed = title.chars().count()
         + description.chars().count()
         + footer.chars().count()
+        + note
         + clean.iter().chain(&errors).map(Draft::size).sum::<usize>();
     // What is left for the listings, keeping room for the "more listings" field.
     let more_room = SUMMARY_NAME_LEN + SUMMARY_VALUE_LEN;
@@ -76,8 +87,8 @@ pub fn message(report: &Report, details: &BlacklistReport) -> Message {
 
     let listed: Vec<&ZoneResult> = of_status(details, Status::Listed).collect();
     let mut fields = Vec::new();
-    for result in &listed {
-        let field = listing_field(result, several);
+    for (index, result) in listed.iter().enumerate() {
+        let field = listing_field(result, several, index < linked);
         if fields.len() == MAX_LISTED_FIELDS || field.size() > room {
             break;
         }
@@ -85,9 +96,19 @@ pub fn message(report: &Report, details: &BlacklistReport) -> Message {
         fields.push(field);
     }
     if fields.len() < listed.len() {
-        let rest: Vec<String> = listed[fields.len()..]
+        // Named here; those without a button linked to their page.
+        let rest: Vec<String> = listed
             .iter()
-            .map(|result| label(result, several))
+            .enumerate()
+            .skip(fields.len())
+            .map(|(index, result)| {
+                let name = label(result, several);
+                if index < linked {
+                    name
+                } else {
+                    format!("[{}]({})", escape(&name), result.page())
+                }
+            })
             .collect();
         fields.push(Draft::new(
             format!("🚫 {} more listings", rest.len()),
@@ -107,8 +128,31 @@ pub fn message(report: &Report, details: &BlacklistReport) -> Message {
     }
     Message {
         embeds: vec![embed.footer(footer)],
+        components: link_rows,
         ..Message::default()
     }
+}
+
+/// Link buttons to the listings' pages, in the listings' order, five to a row in
+/// at most `rows` rows; and how many listings got one (the first ones).
+fn link_buttons(details: &BlacklistReport, several: bool, rows: usize) -> (Vec<ActionRow>, usize) {
+    let buttons: Vec<Button> = of_status(details, Status::Listed)
+        .take(rows * BUTTONS_PER_ROW)
+        .map_while(|result| {
+            // A page Discord would refuse ends the buttons: it and the rest keep
+            // their links in the embed.
+            let url = result.page();
+            let web = url.starts_with("https://") || url.starts_with("http://");
+            (web && url.chars().count() <= BUTTON_URL)
+                .then(|| Button::link(shorten(&label(result, several), BUTTON_LABEL), url))
+        })
+        .collect();
+    let linked = buttons.len();
+    let rows = buttons
+        .chunks(BUTTONS_PER_ROW)
+        .map(|row| ActionRow::new(row.to_vec()))
+        .collect();
+    (rows, linked)
 }
 
 fn footer(details: &BlacklistReport) -> String {
@@ -216,7 +260,9 @@ fn label(result: &ZoneResult, several: bool) -> String {
     }
 }
 
-fn listing_field(result: &ZoneResult, several: bool) -> Draft {
+/// A listing's field; `linked`: its page is a button under the message, so the
+/// field does not repeat the link.
+fn listing_field(result: &ZoneResult, several: bool, linked: bool) -> Draft {
     let icon = if result.policy {
         "ℹ️"
     } else if result.is_serious() {
@@ -245,7 +291,11 @@ fn listing_field(result: &ZoneResult, several: bool) -> Draft {
     if let Some(reason) = &result.reason {
         lines.push(format!("Reason: {}", escape(&shorten(reason, REASON_LEN))));
     }
-    lines.push(format!("[Look up / delist]({})", result.page()));
+    if !linked {
+        lines.push(format!("[Look up / delist]({})", result.page()));
+    } else if lines.is_empty() {
+        lines.push("Look up / delist: the button below".to_string());
+    }
     Draft::new(name, lines.join("\n"), SUMMARY_NAME_LEN, FIELD_VALUE)
 }
 
@@ -344,6 +394,92 @@ mod tests {
         }
     }
 
+    /// A listing on a list with a page per address.
+    fn listing(i: usize, address: &str) -> ZoneResult {
+        ZoneResult {
+            address: address.parse().unwrap(),
+            zone: format!("zone{i}.example"),
+            name: format!("List {i}"),
+            tier: Tier::Major,
+            status: Status::Listed,
+            codes: vec!["127.0.0.2".parse().unwrap()],
+            meaning: Some("listed".into()),
+            policy: false,
+            reason: None,
+            note: None,
+            delist_url: format!("https://list{i}.example/delist"),
+            lookup_url: Some(format!("https://list{i}.example/ip/{address}")),
+            elapsed_ms: 5,
+        }
+    }
+
+    fn listed_report(count: usize) -> Report {
+        let mut details = BlacklistReport {
+            addresses: vec!["203.0.113.7".parse().unwrap()],
+            skipped_addresses: vec![],
+            lists: 0,
+            listed: 0,
+            errors: 0,
+            via_dqs: false,
+            via_spamrats_key: false,
+            ipv4_only_lists: vec![],
+            problem: None,
+            ptr: vec![],
+            results: (0..count).map(|i| listing(i, "203.0.113.7")).collect(),
+        };
+        details.tally();
+        Report {
+            target: "203.0.113.7".into(),
+            verdict: details.verdict(),
+            summary: details.summary(),
+            details: crate::checks::Details::Blacklist(details),
+        }
+    }
+
+    #[test]
+    fn listings_get_link_buttons_to_the_page_for_the_address() {
+        let message = crate::render::discord::report_message(&listed_report(3));
+        assert_eq!(limits::violations(&message), Vec::<String>::new());
+        // The run row first, then the links.
+        assert_eq!(message.components[0].components[0].label, "Run again");
+        let links = &message.components[1].components;
+        assert_eq!(links.len(), 3);
+        for (i, button) in links.iter().enumerate() {
+            assert_eq!(button.style, crate::render::discord::ButtonStyle::Link);
+            assert_eq!(button.label, format!("List {i}"));
+            assert_eq!(
+                button.url.as_deref(),
+                Some(format!("https://list{i}.example/ip/203.0.113.7").as_str())
+            );
+            assert_eq!(button.custom_id, None);
+        }
+        // The fields do not repeat the link the button carries.
+        let text = serde_json::to_string(&message.embeds).unwrap();
+        assert!(!text.contains("/ip/203.0.113.7"), "{text}");
+    }
+
+    #[test]
+    fn past_the_rows_left_the_links_stay_in_the_embed() {
+        let message = crate::render::discord::report_message(&listed_report(23));
+        assert_eq!(limits::violations(&message), Vec::<String>::new());
+        assert_eq!(message.components.len(), limits::ACTION_ROWS);
+        let links: Vec<&crate::render::discord::Button> = message.components[1..]
+            .iter()
+            .flat_map(|row| &row.components)
+            .collect();
+        assert_eq!(links.len(), 4 * limits::BUTTONS_PER_ROW);
+        assert!(message.components[1..]
+            .iter()
+            .all(|row| row.components.len() <= limits::BUTTONS_PER_ROW));
+        // Listing 20 has no button: its field links to its page.
+        let text = serde_json::to_string(&message.embeds).unwrap();
+        assert!(
+            text.contains("https://list20.example/ip/203.0.113.7"),
+            "{text}"
+        );
+        assert!(!text.contains("https://list19.example/ip/"), "{text}");
+    }
+
     #[test]
     fn any_number_of_zones_and_addresses_stays_within_limits_before_fitting() {
         let addresses = ["192.0.2.1", "192.0.2.2", "2001:db8::1", "2001:db8::2"];
@@ -380,7 +516,8 @@ mod tests {
                     summary: details.summary(),
                     details: crate::checks::Details::Blacklist(details.clone()),
                 };
-                let built = message(&report, &details);
+                let run = crate::render::discord::buttons::for_report(&report, Default::default());
+                let built = message(&report, &details, &run);
                 assert_eq!(
                     limits::violations(&built),
                     Vec::<String>::new(),
@@ -388,6 +525,22 @@ mod tests {
                 );
                 // Nothing had to be cut by the safety net.
                 assert_eq!(limits::fit(built.clone()), built, "{zones} {statuses:?}");
+                // Nor with the run row and a long note in the footer.
+                let full = crate::render::discord::report_message(&report);
+                assert_eq!(limits::violations(&full), Vec::<String>::new());
+                assert!(full.components.len() <= limits::ACTION_ROWS);
+                let long_note = RunButtons {
+                    buttons: vec![],
+                    note: Some("n".repeat(300)),
+                };
+                let mut noted = message(&report, &details, &long_note);
+                let embed = noted.embeds.pop().unwrap();
+                let footer = embed.footer.clone().unwrap().text;
+                noted
+                    .embeds
+                    .push(embed.footer(format!("{footer}\n{}", "n".repeat(300))));
+                assert_eq!(limits::violations(&noted), Vec::<String>::new());
+                assert_eq!(limits::fit(noted.clone()), noted, "{zones} {statuses:?}");
             }
         }
     }

@@ -4,7 +4,7 @@
 //! serenity checks only a few of them. [`fit`] shortens a message until it fits;
 //! [`violations`] lists what would be rejected (tests use it on every payload).
 
-use super::message::{Embed, Field, Message};
+use super::message::{Button, ButtonStyle, Embed, Field, Message};
 use crate::wording::shorten;
 
 pub const CONTENT: usize = 2000;
@@ -21,6 +21,12 @@ pub const ACTION_ROWS: usize = 5;
 pub const BUTTONS_PER_ROW: usize = 5;
 pub const CUSTOM_ID: usize = 100;
 pub const BUTTON_LABEL: usize = 80;
+/// The `url` of a link button.
+pub const BUTTON_URL: usize = 512;
+/// The name and the value of an autocomplete choice.
+pub const CHOICE: usize = 100;
+/// Autocomplete choices in one answer.
+pub const CHOICES: usize = 25;
 
 /// Discord refuses empty field names and values; this invisible character stands in.
 const BLANK: &str = "\u{200b}";
@@ -59,11 +65,21 @@ pub fn fit(mut message: Message) -> Message {
     message.components.truncate(ACTION_ROWS);
     for row in &mut message.components {
         row.components.truncate(BUTTONS_PER_ROW);
+        // A button whose id or address cannot be sent is left out: the message
+        // carries the same in words (a footer line, a link in the embed).
         row.components
-            .retain(|b| (1..=CUSTOM_ID).contains(&len(&b.custom_id)));
+            .retain(|b| button_problem(b).is_none() || label_only(b));
         for button in &mut row.components {
             button.label = shorten(&button.label, BUTTON_LABEL);
         }
+    }
+    // A repeated custom id would have the whole message refused: keep the first.
+    let mut seen = std::collections::HashSet::new();
+    for row in &mut message.components {
+        row.components.retain(|button| match &button.custom_id {
+            Some(id) => seen.insert(id.clone()),
+            None => true,
+        });
     }
     message.components.retain(|row| !row.components.is_empty());
     message
@@ -150,6 +166,48 @@ fn fit_total(message: &mut Message) {
     }
 }
 
+/// What is wrong with a button, if anything: a link button needs an `http(s)` url
+/// of at most [`BUTTON_URL`] characters and no custom id; any other button a custom
+/// id of 1 to [`CUSTOM_ID`] characters and no url; every button a label of 1 to
+/// [`BUTTON_LABEL`] characters.
+fn button_problem(button: &Button) -> Option<String> {
+    let label = len(&button.label);
+    if !(1..=BUTTON_LABEL).contains(&label) {
+        return Some(format!("button label {:?}", button.label));
+    }
+    if button.style == ButtonStyle::Link {
+        let url = button.url.as_deref().unwrap_or_default();
+        if button.custom_id.is_some() {
+            return Some(format!("link button {:?} has a custom_id", button.label));
+        }
+        if !(url.starts_with("https://") || url.starts_with("http://")) || len(url) > BUTTON_URL {
+            return Some(format!(
+                "link button {:?}: url {:?} is not an http(s) address of at most {BUTTON_URL} characters",
+                button.label, url
+            ));
+        }
+        return None;
+    }
+    let id = button.id();
+    if button.url.is_some() {
+        return Some(format!(
+            "button {:?} has a url but is not a link",
+            button.label
+        ));
+    }
+    if !(1..=CUSTOM_ID).contains(&len(id)) {
+        return Some(format!("custom_id {:?} is {} characters", id, len(id)));
+    }
+    None
+}
+
+/// Whether a button's only problem is its label, which [`fit`] shortens.
+fn label_only(button: &Button) -> bool {
+    let mut shortened = button.clone();
+    shortened.label = shorten(&button.label, BUTTON_LABEL);
+    !shortened.label.is_empty() && button_problem(&shortened).is_none()
+}
+
 /// Every limit the message breaks, described; empty when Discord would accept it.
 pub fn violations(message: &Message) -> Vec<String> {
     let mut found = Vec::new();
@@ -218,19 +276,21 @@ pub fn violations(message: &Message) -> Vec<String> {
             format!("a row of {} buttons", row.components.len()),
         );
         for button in &row.components {
-            check(
-                (1..=CUSTOM_ID).contains(&len(&button.custom_id)),
-                format!(
-                    "custom_id {:?} is {} characters",
-                    button.custom_id,
-                    len(&button.custom_id)
-                ),
-            );
-            check(
-                (1..=BUTTON_LABEL).contains(&len(&button.label)),
-                format!("button label {:?}", button.label),
-            );
+            if let Some(problem) = button_problem(button) {
+                check(false, problem);
+            }
         }
+    }
+    // Discord refuses a message whose custom ids repeat.
+    let mut ids: Vec<&str> = message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .filter_map(|button| button.custom_id.as_deref())
+        .collect();
+    ids.sort_unstable();
+    for pair in ids.windows(2) {
+        check(pair[0] != pair[1], format!("custom_id {:?} twice", pair[0]));
     }
     found
 }
@@ -294,6 +354,51 @@ mod tests {
         let last = fitted.embeds[0].fields.last().unwrap();
         assert!(last.value.contains("more not shown"), "{last:?}");
         assert!(violations(&fitted).is_empty());
+    }
+
+    #[test]
+    fn link_buttons_need_an_http_url_within_512_characters_and_no_custom_id() {
+        let row = |button: Button| Message {
+            embeds: vec![Embed::new("t")],
+            components: vec![ActionRow::new(vec![button])],
+            ..Message::default()
+        };
+        let good = row(Button::link(
+            "Spamhaus ZEN",
+            "https://check.spamhaus.org/ip/192.0.2.1",
+        ));
+        assert_eq!(violations(&good), Vec::<String>::new());
+        assert_eq!(fit(good.clone()), good);
+        let long = format!("https://lists.example/{}", "x".repeat(BUTTON_URL));
+        let mut with_id = Button::link("L", "https://a.example/");
+        with_id.custom_id = Some("x".into());
+        for bad in [
+            Button::link("L", long),
+            Button::link("L", "javascript:alert(1)"),
+            with_id,
+        ] {
+            let message = row(bad);
+            assert_eq!(violations(&message).len(), 1, "{message:?}");
+            let fitted = fit(message);
+            assert!(fitted.components.is_empty(), "{fitted:?}");
+            assert_eq!(violations(&fitted), Vec::<String>::new());
+        }
+        let long_label = row(Button::link("L".repeat(100), "https://a.example/"));
+        assert_eq!(violations(&long_label).len(), 1);
+        assert_eq!(violations(&fit(long_label)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn custom_ids_must_differ_within_a_message() {
+        let message = Message {
+            embeds: vec![Embed::new("t")],
+            components: vec![ActionRow::new(vec![
+                Button::new("a", "same", ButtonStyle::Primary),
+                Button::new("b", "same", ButtonStyle::Primary),
+            ])],
+            ..Message::default()
+        };
+        assert_eq!(violations(&message), vec!["custom_id \"same\" twice"]);
     }
 
     #[test]

@@ -1,6 +1,14 @@
 //! Reports as Discord messages: embeds and buttons, always within Discord's limits.
+//!
+//! - one file per check (`settings`, `mx`, `smtp`, `blacklist`): the embeds, and the
+//!   check's own buttons (settings tabs, blocklist link buttons);
+//! - `buttons`: "Run again" and the next steps under every check result;
+//! - `custom_id`: the one versioned format of the buttons' custom ids;
+//! - `limits`: Discord's limits; `message`: the message types in Discord's JSON.
 
 mod blacklist;
+pub mod buttons;
+pub mod custom_id;
 mod domain;
 pub mod limits;
 mod mailbox;
@@ -11,8 +19,9 @@ mod settings;
 mod smtp;
 mod spf;
 
+pub use buttons::{Audience, RunButtons};
+pub use custom_id::{ButtonAction, CheckInput, Expired};
 pub use message::{ActionRow, Button, ButtonStyle, Embed, Field, File, Footer, Message};
-pub use settings::{settings_custom_id, SettingsButton};
 
 use crate::checks::{Details, ProgressUpdate, Report};
 use crate::values::Verdict;
@@ -27,19 +36,49 @@ pub fn verdict_colour(verdict: Verdict) -> u32 {
     }
 }
 
-/// The message for a finished report.
+/// The message for a finished report, as its invoker sees it when they are not
+/// staff (what `check --format discord` prints).
 pub fn report_message(report: &Report) -> Message {
-    let message = match &report.details {
+    report_message_for(report, Audience::default())
+}
+
+/// The message for a finished report made for `audience`: the check's embeds, its
+/// own buttons, and the row of "Run again" and next-step buttons.
+pub fn report_message_for(report: &Report, audience: Audience) -> Message {
+    let run = buttons::for_report(report, audience);
+    let mut message = match &report.details {
+        // The tabs first, the next step under them.
         Details::Settings(details) => settings::message(details),
         Details::Smtp(details) => smtp::message(report, details),
-        Details::Blacklist(details) => blacklist::message(report, details),
+        // The listings' link buttons share the rows left under the run row.
+        Details::Blacklist(details) => blacklist::message(report, details, &run),
         Details::Mx(details) => mx::message(report, details),
         Details::Domain(details) => domain::message(report, details),
         Details::Spf(details) => spf::message(report, details),
         Details::Imap(details) => mailbox::message(report, details),
         Details::Pop3(details) => mailbox::message(report, details),
     };
+    if let Some(note) = &run.note {
+        add_to_footer(&mut message, note);
+    }
+    if let Some(row) = run.row() {
+        match &report.details {
+            Details::Settings(_) => message.components.push(row),
+            _ => message.components.insert(0, row),
+        }
+    }
     limits::fit(message)
+}
+
+/// Adds a line to the footer of the message's last embed.
+fn add_to_footer(message: &mut Message, line: &str) {
+    if let Some(embed) = message.embeds.last_mut() {
+        let text = match embed.footer.take() {
+            Some(footer) => format!("{}\n{line}", footer.text),
+            None => line.to_string(),
+        };
+        embed.footer = Some(Footer { text });
+    }
 }
 
 /// A short error message (sent ephemerally): what went wrong and what to do instead.

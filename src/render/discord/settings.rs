@@ -1,45 +1,31 @@
-//! `/settings` as embeds: one per protocol in the provider's colour, with buttons
-//! that switch the same message to another protocol.
+//! `/settings` as embeds: one per protocol in the provider's colour, with tabs
+//! that switch to another protocol (the invoker's message in place, anyone else's
+//! as a private copy: `discord::handler` decides), and, when a profile was asked
+//! for, the profile attached with how to install it.
 
 use super::code;
-use super::limits::CUSTOM_ID;
-use super::message::{ActionRow, Button, ButtonStyle, Embed, Message};
-use crate::checks::settings::{ProtocolSettings, SettingsReport};
+use super::custom_id::ButtonAction;
+use super::message::{ActionRow, Button, ButtonStyle, Embed, File, Message};
+use crate::checks::settings::{MailAccount, ProfileKind, ProtocolSettings, SettingsReport};
+use crate::render::profile;
 use crate::values::Protocol;
 
-/// The prefix of the settings buttons' custom ids.
-const PREFIX: &str = "settings";
-
-/// What a settings button asks for, decoded from its custom id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingsButton {
-    pub protocol: Protocol,
-    /// The address the message was made for, so switching keeps it.
-    pub email: Option<String>,
-}
-
-/// The custom id of a settings button: `settings:<protocol>[:<email>]`. The address
-/// is carried only when it fits Discord's 100 characters; a longer one falls back to
-/// the generic username line.
-pub fn settings_custom_id(protocol: Protocol, email: Option<&str>) -> String {
-    let plain = format!("{PREFIX}:{}", protocol.as_str());
-    match email {
-        Some(email) if plain.len() + 1 + email.len() <= CUSTOM_ID => format!("{plain}:{email}"),
-        _ => plain,
-    }
-}
-
-impl SettingsButton {
-    /// Decodes a custom id made by [`settings_custom_id`]; `None` for anything else.
-    pub fn parse(custom_id: &str) -> Option<SettingsButton> {
-        let mut parts = custom_id.splitn(3, ':');
-        if parts.next()? != PREFIX {
-            return None;
+/// The custom id of a tab: `v2:tab:<protocol>[:<email>]`. The address is carried
+/// only when it fits Discord's 100 characters; a longer one falls back to the
+/// generic username line.
+fn tab_custom_id(protocol: Protocol, email: Option<&str>) -> String {
+    let with_email = ButtonAction::Tab {
+        protocol,
+        email: email.map(str::to_string),
+    };
+    with_email.custom_id().unwrap_or_else(|| {
+        ButtonAction::Tab {
+            protocol,
+            email: None,
         }
-        let protocol = Protocol::from_name(parts.next()?)?;
-        let email = parts.next().map(str::to_string);
-        Some(SettingsButton { protocol, email })
-    }
+        .custom_id()
+        .expect("a tab without an address always fits")
+    })
 }
 
 pub fn message(report: &SettingsReport) -> Message {
@@ -74,17 +60,66 @@ pub fn message(report: &SettingsReport) -> Message {
             };
             Button::new(
                 name,
-                settings_custom_id(protocol, report.email.as_deref()),
+                tab_custom_id(protocol, report.email.as_deref()),
                 style,
             )
             .disabled(current)
         })
         .collect();
-    Message {
+    let mut message = Message {
         embeds,
         components: vec![ActionRow::new(buttons)],
         ..Message::default()
+    };
+    if let (Some(account), Some(file)) = (&report.profile, profile::file(report)) {
+        message
+            .embeds
+            .push(install_embed(report, account, &file.name));
+        message.files.push(File {
+            name: file.name,
+            bytes: file.bytes,
+        });
     }
+    message
+}
+
+/// How to install the attached profile, for the device it is made for.
+fn install_embed(report: &SettingsReport, account: &MailAccount, file: &str) -> Embed {
+    let (incoming, outgoing) = (&account.incoming, &account.outgoing);
+    let servers = format!(
+        "It sets up {} as {} `{}:{}` and SMTP `{}:{}`, your full address as the username. It holds no password: you type it while installing.",
+        code(&account.display_address),
+        incoming.protocol.as_str().to_uppercase(),
+        incoming.host,
+        incoming.port,
+        outgoing.host,
+        outgoing.port
+    );
+    let (title, steps) = match account.kind {
+        ProfileKind::Apple => (
+            "📱 Your Apple mail profile",
+            format!(
+                "**iPhone or iPad**\n\
+                 1. Tap the attached `{file}`, then Share → **Save to Files**, and open it from the Files app (or open it in Safari). iOS says \"Profile Downloaded\".\n\
+                 2. Open **Settings** → **Profile Downloaded** (near the top) → **Install**, and enter your device passcode.\n\
+                 3. Enter your mail password when asked.\n\
+                 **Mac**: open the file, then **System Settings** → **General** → **Device Management** (on older macOS: **Privacy & Security** → **Profiles**) → **Install**.\n\
+                 To remove it later: **Settings** → **General** → **VPN & Device Management**."
+            ),
+        ),
+        ProfileKind::Thunderbird => (
+            "🦅 Your Thunderbird settings file",
+            format!(
+                "1. Open Thunderbird's program folder (Windows `C:\\Program Files\\Mozilla Thunderbird`, macOS `Thunderbird.app/Contents/Resources`, Linux usually `/usr/lib/thunderbird`) and make a folder named `isp` in it.\n\
+                 2. Save the attached `{file}` into that `isp` folder.\n\
+                 3. In Thunderbird: ☰ → **Account Settings** → **Account Actions** → **Add Mail Account**, and enter your name, {} and your password: Thunderbird takes the server settings from the file.",
+                code(&account.display_address)
+            ),
+        ),
+    };
+    Embed::new(title)
+        .description(format!("{steps}\n\n{servers}"))
+        .color(report.color)
 }
 
 fn embed(report: &SettingsReport, protocol: &ProtocolSettings) -> Embed {
@@ -108,13 +143,16 @@ fn embed(report: &SettingsReport, protocol: &ProtocolSettings) -> Embed {
     for setting in &protocol.settings {
         // Values to copy go in code spans; the explanatory username line (when no
         // address was given) and the password hint are prose.
-        let copyable =
-            setting.label != "Password" && !(setting.label == "Username" && report.email.is_none());
-        let value = if copyable {
+        let username = setting.label == "Username";
+        let copyable = setting.label != "Password" && !(username && report.email.is_none());
+        let mut value = if copyable {
             code(&setting.value)
         } else {
             setting.value.clone()
         };
+        if let (true, Some(login)) = (username, &report.login_address) {
+            value.push_str(&format!("\nIf your app refuses it: {}", code(login)));
+        }
         embed = embed.field(&setting.label, value, setting.inline);
     }
     embed
@@ -130,10 +168,19 @@ mod tests {
     use crate::values::EmailAddress;
 
     fn render(selection: Selection, email: Option<&str>) -> Message {
+        render_with(selection, email, None)
+    }
+
+    fn render_with(
+        selection: Selection,
+        email: Option<&str>,
+        profile: Option<ProfileKind>,
+    ) -> Message {
         let services = Services::new(Config::default()).unwrap();
         let request = SettingsRequest {
             selection,
             email: email.map(|e| EmailAddress::parse(e).unwrap()),
+            profile,
         };
         let report = run(&services, &request, &Progress::none());
         report_message(&Report::new(selection.as_str(), report))
@@ -162,6 +209,16 @@ mod tests {
                     Vec::<String>::new(),
                     "{selection:?} {email:?}"
                 );
+                for kind in ProfileKind::ALL {
+                    let Some(email) = email else { continue };
+                    let message = render_with(selection, Some(email), Some(kind));
+                    assert_eq!(
+                        limits::violations(&message),
+                        Vec::<String>::new(),
+                        "{selection:?} {email:?} {kind:?}"
+                    );
+                    assert_eq!(message.files.len(), 1);
+                }
             }
         }
     }
@@ -180,18 +237,67 @@ mod tests {
 
     #[test]
     fn buttons_switch_protocols_and_keep_the_address() {
-        let message = render(Selection::One(Protocol::Smtp), Some("jane@example.org"));
+        let message = render(Selection::One(Protocol::Smtp), Some("jane@bücher.example"));
         let buttons = &message.components[0].components;
         let labels: Vec<&str> = buttons.iter().map(|b| b.label.as_str()).collect();
         assert_eq!(labels, ["IMAP", "SMTP", "POP3"]);
         assert!(buttons[1].disabled && !buttons[0].disabled);
+        assert_eq!(buttons[2].id(), "v2:tab:pop3:jane@bücher.example");
         assert_eq!(
-            SettingsButton::parse(&buttons[2].custom_id),
-            Some(SettingsButton {
+            ButtonAction::decode(buttons[2].id()),
+            Ok(ButtonAction::Tab {
                 protocol: Protocol::Pop3,
-                email: Some("jane@example.org".into())
+                email: Some("jane@bücher.example".into())
             })
         );
+        // The next step, under the tabs.
+        let next = &message.components[1].components;
+        assert_eq!(next[0].label, "Test SMTP server");
+        assert_eq!(next[0].id(), "v2:next:smtp");
+    }
+
+    #[test]
+    fn an_address_too_long_for_a_tab_falls_back_to_the_plain_tab() {
+        let email = format!("{}@{}.example", "a".repeat(60), "b".repeat(40));
+        let message = render(Selection::One(Protocol::Imap), Some(&email));
+        assert_eq!(message.components[0].components[1].id(), "v2:tab:smtp");
+    }
+
+    #[test]
+    fn an_international_address_is_shown_in_unicode_with_the_login_form() {
+        let message = render(Selection::One(Protocol::Imap), Some("jane@Bücher.example"));
+        let username = &message.embeds[0]
+            .fields
+            .iter()
+            .find(|f| f.name == "Username")
+            .unwrap()
+            .value;
+        assert_eq!(
+            username,
+            "`jane@bücher.example`\nIf your app refuses it: `jane@xn--bcher-kva.example`"
+        );
+    }
+
+    #[test]
+    fn a_profile_is_attached_with_how_to_install_it() {
+        let apple = render_with(
+            Selection::One(Protocol::Imap),
+            Some("jane@example.org"),
+            Some(ProfileKind::Apple),
+        );
+        assert_eq!(apple.files[0].name, "echoterra.mobileconfig");
+        let steps = apple.embeds.last().unwrap().description.clone().unwrap();
+        assert!(steps.contains("Profile Downloaded"), "{steps}");
+        assert!(steps.contains("`mail.echoterra.net:993`"), "{steps}");
+        let thunderbird = render_with(
+            Selection::All,
+            Some("jane@example.org"),
+            Some(ProfileKind::Thunderbird),
+        );
+        assert_eq!(thunderbird.files[0].name, "example.org.xml");
+        assert_eq!(thunderbird.embeds.len(), 4);
+        let steps = thunderbird.embeds[3].description.clone().unwrap();
+        assert!(steps.contains("`isp`"), "{steps}");
     }
 
     #[test]
@@ -207,11 +313,5 @@ mod tests {
     #[test]
     fn all_shows_three_embeds() {
         assert_eq!(render(Selection::All, None).embeds.len(), 3);
-    }
-
-    #[test]
-    fn foreign_custom_ids_are_not_settings_buttons() {
-        assert_eq!(SettingsButton::parse("blacklist:refresh"), None);
-        assert_eq!(SettingsButton::parse("settings:exchange"), None);
     }
 }

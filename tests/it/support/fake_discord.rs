@@ -3,8 +3,11 @@
 //! RESUME), so the real bot binary can connect to it through `DISCORD_API_BASE`.
 //!
 //! It records what the bot sends (registered commands, interaction callbacks and
-//! edits) and lets a test dispatch interactions, drop the websocket, or answer the
-//! next callbacks with 429.
+//! edits) and lets a test dispatch interactions (commands, button presses by a
+//! chosen user on a message with its interaction metadata, autocomplete), drop the
+//! websocket, or answer the next callbacks with 429. Like Discord, it refuses (400)
+//! a message body that could ping or that breaks a message limit
+//! (`limits::violations`), and keeps those bodies for the tests to see.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -36,6 +39,33 @@ pub fn signing_key() -> ed25519_dalek::SigningKey {
 /// The test application's public key, as `DISCORD_PUBLIC_KEY` takes it.
 pub fn public_key_hex() -> String {
     hex::encode(signing_key().verifying_key().to_bytes())
+}
+
+/// The user every interaction comes from unless a test says otherwise.
+pub const CUSTOMER: u64 = 1_600_000_000_000_000_004;
+/// Another member of the server: presses buttons on messages that are not theirs.
+pub const STRANGER: u64 = 1_600_000_000_000_000_005;
+
+/// The message a button is pressed on, as Discord describes it in the press.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnMessage {
+    /// Who ran the command the message answers (`interaction_metadata.user`).
+    pub invoker: u64,
+    /// Whether only the invoker sees it (flag 64).
+    pub ephemeral: bool,
+    /// Whether the payload carries only the older `interaction` object instead.
+    pub older_payload: bool,
+}
+
+impl OnMessage {
+    /// A public message the customer ran.
+    pub fn customers() -> OnMessage {
+        OnMessage {
+            invoker: CUSTOMER,
+            ephemeral: false,
+            older_payload: false,
+        }
+    }
 }
 
 /// A token of the right shape; tests check it never shows up in the bot's logs.
@@ -103,6 +133,8 @@ struct Shared {
     retry_after_header: Mutex<Option<String>>,
     /// Bodies refused because they did not turn every mention off.
     pinging_bodies: Mutex<Vec<Value>>,
+    /// Bodies refused because they broke a message limit, with what was wrong.
+    oversized_bodies: Mutex<Vec<(Value, Vec<String>)>>,
     next_id: AtomicU64,
     addr: Mutex<Option<SocketAddr>>,
 }
@@ -233,6 +265,12 @@ impl FakeDiscord {
         self.shared.pinging_bodies.lock().unwrap().clone()
     }
 
+    /// Bodies the fake refused because they broke one of Discord's message
+    /// limits, with the limits broken (none should ever be).
+    pub fn oversized_bodies(&self) -> Vec<(Value, Vec<String>)> {
+        self.shared.oversized_bodies.lock().unwrap().clone()
+    }
+
     /// How many 429 answers were given.
     pub fn rate_limit_answers(&self) -> usize {
         self.shared.rate_limit_answers.load(Ordering::SeqCst)
@@ -282,9 +320,40 @@ impl FakeDiscord {
         self.send_interaction(origin, 2, data, permissions, None)
     }
 
-    /// Dispatches a press of the button `custom_id` on one of the bot's messages.
+    /// Dispatches the customer's press of the button `custom_id` on a public message
+    /// of theirs.
     pub fn press_button(&self, custom_id: &str) -> String {
-        let message = json!({
+        self.press_button_as(CUSTOMER, custom_id, OnMessage::customers())
+    }
+
+    /// Dispatches `user`'s press of the button `custom_id` on the bot's message `on`.
+    pub fn press_button_as(&self, user: u64, custom_id: &str, on: OnMessage) -> String {
+        self.press_button_with(user, 0, custom_id, on)
+    }
+
+    /// [`FakeDiscord::press_button_as`] by a member holding `permissions`.
+    pub fn press_button_with(
+        &self,
+        user: u64,
+        permissions: u64,
+        custom_id: &str,
+        on: OnMessage,
+    ) -> String {
+        let interaction = self.button_interaction(user, permissions, custom_id, on);
+        self.dispatch_interaction(interaction)
+    }
+
+    /// A button press as Discord sends it (to the gateway, or signed to an
+    /// interactions endpoint): `user`, a member with `permissions`, presses
+    /// `custom_id` on the message `on`.
+    pub fn button_interaction(
+        &self,
+        user: u64,
+        permissions: u64,
+        custom_id: &str,
+        on: OnMessage,
+    ) -> Value {
+        let mut message = json!({
             "id": self.next_id().to_string(),
             "channel_id": CHANNEL_ID.to_string(),
             "author": bot_user(),
@@ -299,11 +368,57 @@ impl FakeDiscord {
             "embeds": [],
             "pinned": false,
             "type": 20,
-            "flags": 0,
+            "flags": if on.ephemeral { 64 } else { 0 },
             "components": []
         });
+        if on.older_payload {
+            message["interaction"] = json!({
+                "id": self.next_id().to_string(), "type": 2, "name": "settings",
+                "user": user_json(on.invoker)
+            });
+        } else {
+            message["interaction_metadata"] = json!({
+                "id": self.next_id().to_string(), "type": 2, "user": user_json(on.invoker),
+                "authorizing_integration_owners": {"0": GUILD_ID.to_string()}
+            });
+        }
         let data = json!({"custom_id": custom_id, "component_type": 2});
-        self.send_interaction(Origin::TestServer, 3, data, 0, Some(message))
+        self.interaction_as(
+            user,
+            Origin::TestServer,
+            3,
+            data,
+            permissions,
+            Some(message),
+        )
+    }
+
+    /// Dispatches `user` typing `value` into the option `option` of `/command`
+    /// (declared with autocomplete); returns the interaction token.
+    pub fn send_autocomplete(&self, user: u64, command: &str, option: &str, value: &str) -> String {
+        let interaction = self.autocomplete_interaction(user, command, option, value);
+        self.dispatch_interaction(interaction)
+    }
+
+    /// An autocomplete interaction as Discord sends it.
+    pub fn autocomplete_interaction(
+        &self,
+        user: u64,
+        command: &str,
+        option: &str,
+        value: &str,
+    ) -> Value {
+        let data = json!({
+            "id": "1500000000000000001", "name": command, "type": 1,
+            "options": [{"name": option, "type": 3, "value": value, "focused": true}]
+        });
+        self.interaction_as(user, Origin::TestServer, 4, data, 0, None)
+    }
+
+    fn dispatch_interaction(&self, interaction: Value) -> String {
+        let token = interaction["token"].as_str().unwrap().to_string();
+        self.dispatch("INTERACTION_CREATE", interaction);
+        token
     }
 
     /// An INTERACTION_CREATE of `kind` (2 command, 3 component) from `origin`, with
@@ -336,9 +451,22 @@ impl FakeDiscord {
         self.interaction(origin, 2, data, permissions, None)
     }
 
-    /// The JSON of an interaction of `kind` from `origin`.
+    /// The JSON of an interaction of `kind` from `origin`, by the customer.
     fn interaction(
         &self,
+        origin: Origin,
+        kind: u8,
+        data: Value,
+        permissions: u64,
+        message: Option<Value>,
+    ) -> Value {
+        self.interaction_as(CUSTOMER, origin, kind, data, permissions, message)
+    }
+
+    /// The JSON of an interaction of `kind` from `origin`, by `user`.
+    fn interaction_as(
+        &self,
+        user: u64,
         origin: Origin,
         kind: u8,
         data: Value,
@@ -369,12 +497,12 @@ impl FakeDiscord {
             Some(guild) => {
                 interaction["guild_id"] = json!(guild.to_string());
                 interaction["guild_locale"] = json!("en-US");
-                interaction["member"] = member(permissions);
+                interaction["member"] = member(user, permissions);
                 interaction["authorizing_integration_owners"] = json!({"0": guild.to_string()});
                 interaction["context"] = json!(0);
             }
             None => {
-                interaction["user"] = member(permissions)["user"].clone();
+                interaction["user"] = user_json(user);
                 interaction["authorizing_integration_owners"] = json!({"0": "0"});
                 interaction["context"] = json!(1);
             }
@@ -492,9 +620,13 @@ fn bot_user() -> Value {
     json!({"id": APPLICATION_ID.to_string(), "username": "echoterra-bot", "discriminator": "0", "global_name": null, "avatar": null, "bot": true})
 }
 
-fn member(permissions: u64) -> Value {
+fn user_json(id: u64) -> Value {
+    json!({"id": id.to_string(), "username": format!("user{id}"), "discriminator": "0", "global_name": null, "avatar": null})
+}
+
+fn member(user: u64, permissions: u64) -> Value {
     json!({
-        "user": {"id": "1600000000000000004", "username": "customer", "discriminator": "0", "global_name": "Customer", "avatar": null},
+        "user": user_json(user),
         "roles": [],
         "joined_at": "2025-01-01T00:00:00.000000+00:00",
         "deaf": false,
@@ -632,8 +764,14 @@ async fn callback(
         return (StatusCode::TOO_MANY_REQUESTS, headers, Json(body)).into_response();
     }
     let (body, files) = read_body(request).await;
-    if let Some(refusal) = refuse_pings(&shared, &body["data"]) {
-        return refusal;
+    // Autocomplete suggestions (type 8) are not a message: nothing in them pings.
+    if body["type"] != 8 {
+        if let Some(refusal) = refuse_pings(&shared, &body["data"]) {
+            return refusal;
+        }
+        if let Some(refusal) = refuse_oversized(&shared, &body["data"]) {
+            return refusal;
+        }
     }
     shared.recorded.lock().unwrap().push(Recorded::Callback {
         interaction_id: id,
@@ -652,6 +790,9 @@ async fn edit_original(
 ) -> Response {
     let (body, files) = read_body(request).await;
     if let Some(refusal) = refuse_pings(&shared, &body) {
+        return refusal;
+    }
+    if let Some(refusal) = refuse_oversized(&shared, &body) {
         return refusal;
     }
     shared.recorded.lock().unwrap().push(Recorded::Edit {
@@ -675,6 +816,33 @@ fn refuse_pings(shared: &Shared, message: &Value) -> Option<Response> {
         (
             StatusCode::BAD_REQUEST,
             Json(json!({"message": "fake Discord: every message must carry allowed_mentions {\"parse\": []}", "code": 50035})),
+        )
+            .into_response(),
+    )
+}
+
+/// A 400 for a message body that breaks one of Discord's limits, as Discord
+/// answers it (checked with the bot's own `limits::violations`, on the JSON read
+/// back); the body is kept.
+fn refuse_oversized(shared: &Shared, message: &Value) -> Option<Response> {
+    use echoterra_bot::render::discord::{limits, Message};
+    let problems = match serde_json::from_value::<Message>(message.clone()) {
+        Ok(parsed) => limits::violations(&parsed),
+        Err(err) => vec![format!("not a message: {err}")],
+    };
+    if problems.is_empty() {
+        return None;
+    }
+    shared
+        .oversized_bodies
+        .lock()
+        .unwrap()
+        .push((message.clone(), problems));
+    shared.changed.notify_waiters();
+    Some(
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "fake Discord: Invalid Form Body", "code": 50035})),
         )
             .into_response(),
     )

@@ -1,0 +1,448 @@
+//! The custom ids of the bot's buttons: one versioned format, written and read here
+//! and nowhere else (the renderer writes them from a report, `discord::handler`
+//! reads them with [`ButtonAction::decode`]).
+//!
+//! A button carries everything needed to answer it, as the input a user would type
+//! for the command, so a press works after a restart, on any replica of `serve`, and
+//! is judged again by the same gates as the command (the handler builds the request
+//! with the check's own `from_input`):
+//!
+//! | custom id | what it does |
+//! |---|---|
+//! | `v2:again:mx:<domain>` | runs `/mx` again for that domain |
+//! | `v2:again:smtp:<host>:<port>` | runs `/smtp` again against that server |
+//! | `v2:again:bl:<ip or host>` | runs `/blacklist` again for that target |
+//! | `v2:again:dom:<domain>` | runs `/domain` again for that domain |
+//! | `v2:again:imap:<host>:<port>`, `v2:again:pop3:<host>:<port>` | runs `/imap` or `/pop3` again |
+//! | `v2:next:<check>[:<input>]` | a next step: the same checks, from another result (`v2:next:smtp` alone: the provider's own server, as `/smtp` with no options) |
+//! | `v2:tab:<protocol>[:<email>]` | a `/settings` tab |
+//! | `settings:<protocol>[:<email>]` | a `/settings` tab from before `v2`: still understood |
+//!
+//! Anything else (another version, a check this bot does not have) decodes to
+//! [`Expired`], which says what to type instead. An id longer than Discord's 100
+//! characters is never made: [`ButtonAction::custom_id`] gives `None`, and the
+//! message says what to type instead.
+
+use super::escape;
+use super::limits::CUSTOM_ID;
+use crate::values::Protocol;
+
+/// The version of the format; a change of meaning gets a new one.
+pub const VERSION: &str = "v2";
+
+/// The prefix of the `/settings` tabs before `v2`.
+const LEGACY_SETTINGS: &str = "settings";
+
+/// A check a button runs, with its input as a user would type it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckInput {
+    /// `/mx domain:<domain>`.
+    Mx { domain: String },
+    /// `/smtp host:<host:port>`; `None` is the provider's own server, as `/smtp`
+    /// with no options tests it.
+    Smtp { target: Option<String> },
+    /// `/blacklist target:<ip or host>`.
+    Blacklist { target: String },
+    /// `/domain domain:<domain>`.
+    Domain { domain: String },
+    /// `/imap host:<host:port>`; `None` is the provider's own server.
+    Imap { target: Option<String> },
+    /// `/pop3 host:<host:port>`; `None` is the provider's own server.
+    Pop3 { target: Option<String> },
+    // A new check gets its buttons with a variant here, its code in `code`, `input`,
+    // `CheckInput::decode` and `typed`, its arm in `discord::handler::run_button`,
+    // and its buttons in `render::discord::buttons::for_report`.
+}
+
+impl CheckInput {
+    /// The check's code in a custom id.
+    fn code(&self) -> &'static str {
+        match self {
+            CheckInput::Mx { .. } => "mx",
+            CheckInput::Smtp { .. } => "smtp",
+            CheckInput::Blacklist { .. } => "bl",
+            CheckInput::Domain { .. } => "dom",
+            CheckInput::Imap { .. } => "imap",
+            CheckInput::Pop3 { .. } => "pop3",
+        }
+    }
+
+    fn input(&self) -> Option<&str> {
+        match self {
+            CheckInput::Mx { domain } => Some(domain),
+            CheckInput::Smtp { target } => target.as_deref(),
+            CheckInput::Blacklist { target } => Some(target),
+            CheckInput::Domain { domain } => Some(domain),
+            CheckInput::Imap { target } | CheckInput::Pop3 { target } => target.as_deref(),
+        }
+    }
+
+    fn decode(code: &str, input: Option<&str>) -> Option<CheckInput> {
+        let input = input.filter(|text| !text.is_empty()).map(str::to_string);
+        match code {
+            "mx" => Some(CheckInput::Mx { domain: input? }),
+            "smtp" => Some(CheckInput::Smtp { target: input }),
+            "bl" => Some(CheckInput::Blacklist { target: input? }),
+            "dom" => Some(CheckInput::Domain { domain: input? }),
+            "imap" => Some(CheckInput::Imap { target: input }),
+            "pop3" => Some(CheckInput::Pop3 { target: input }),
+            _ => None,
+        }
+    }
+
+    /// What a user types to run the same check: `/mx domain:example.com`.
+    pub fn typed(&self) -> String {
+        typed(self.code(), self.input())
+    }
+}
+
+/// The command line for a check's code and input, also for codes this bot does not
+/// run (a button of a newer version): `None` for a code nobody knows.
+fn typed(code: &str, input: Option<&str>) -> String {
+    let command = match code {
+        "mx" => "/mx domain:",
+        "smtp" => "/smtp host:",
+        "bl" => "/blacklist target:",
+        "dom" => "/domain domain:",
+        "imap" => "/imap host:",
+        "pop3" => "/pop3 host:",
+        _ => return String::new(),
+    };
+    match input {
+        Some(input) if !input.is_empty() => format!("{command}{input}"),
+        // `/smtp` with no host tests the provider's own server.
+        _ => command.split(' ').next().unwrap_or(command).to_string(),
+    }
+}
+
+/// Why a button runs a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// "Run again": the same request as the message it sits on.
+    Again,
+    /// A next step that follows from the result ("Test SMTP server").
+    Next,
+}
+
+/// What a button asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Run a check, answered in a new message.
+    Run { check: CheckInput, why: Run },
+    /// Show a `/settings` message on another protocol, keeping its address.
+    Tab {
+        protocol: Protocol,
+        email: Option<String>,
+    },
+}
+
+/// A button this bot can no longer answer (an older or newer format, a check it does
+/// not have), with what to type instead when the id says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expired {
+    /// The command to type, e.g. `/mx domain:example.com` (markdown escaped).
+    pub instead: Option<String>,
+}
+
+impl Expired {
+    /// The sentence for the person who pressed it.
+    pub fn sentence(&self, known: &str) -> String {
+        match &self.instead {
+            Some(command) => format!(
+                "This button is from another version of the bot and no longer works here. Type {command} instead."
+            ),
+            None => format!(
+                "This button is from another version of the bot and no longer works here. Run the command again: this bot answers {known}."
+            ),
+        }
+    }
+}
+
+impl ButtonAction {
+    /// The custom id of the button, or `None` when it would be longer than Discord
+    /// allows (the message then says what to type instead).
+    pub fn custom_id(&self) -> Option<String> {
+        let id = match self {
+            ButtonAction::Run { check, why } => {
+                let verb = match why {
+                    Run::Again => "again",
+                    Run::Next => "next",
+                };
+                join(&[VERSION, verb, check.code()], check.input())
+            }
+            ButtonAction::Tab { protocol, email } => {
+                join(&[VERSION, "tab", protocol.as_str()], email.as_deref())
+            }
+        };
+        (id.chars().count() <= CUSTOM_ID).then_some(id)
+    }
+
+    /// Reads a custom id made by [`ButtonAction::custom_id`] (or a `/settings` tab
+    /// from before `v2`).
+    pub fn decode(custom_id: &str) -> Result<ButtonAction, Expired> {
+        let parts: Vec<&str> = custom_id.splitn(4, ':').collect();
+        let decoded = match parts.as_slice() {
+            [VERSION, "again" | "next", code, rest @ ..] => {
+                CheckInput::decode(code, rest.first().copied()).map(|check| ButtonAction::Run {
+                    check,
+                    why: if parts[1] == "again" {
+                        Run::Again
+                    } else {
+                        Run::Next
+                    },
+                })
+            }
+            [VERSION, "tab", protocol, rest @ ..] => tab(protocol, rest.first().copied()),
+            // The tabs of `/settings` before `v2`: `settings:<protocol>[:<email>]`,
+            // where the address is the rest of the id.
+            [LEGACY_SETTINGS, ..] => {
+                let mut legacy = custom_id.splitn(3, ':').skip(1);
+                legacy
+                    .next()
+                    .and_then(|protocol| tab(protocol, legacy.next()))
+            }
+            _ => None,
+        };
+        decoded.ok_or_else(|| Expired {
+            instead: instead(&parts),
+        })
+    }
+}
+
+fn tab(protocol: &str, email: Option<&str>) -> Option<ButtonAction> {
+    Some(ButtonAction::Tab {
+        protocol: Protocol::from_name(protocol)?,
+        email: email.filter(|email| !email.is_empty()).map(str::to_string),
+    })
+}
+
+/// `v2:again:mx` and the input, if any.
+fn join(head: &[&str], input: Option<&str>) -> String {
+    let mut id = head.join(":");
+    if let Some(input) = input {
+        id.push(':');
+        id.push_str(input);
+    }
+    id
+}
+
+/// What to type instead of an expired button, when its id still says which check
+/// it ran: `<version>:<verb>:<check>[:<input>]` of any version, or a settings tab.
+fn instead(parts: &[&str]) -> Option<String> {
+    let command = match parts {
+        [_, "tab", ..] | [LEGACY_SETTINGS, ..] => "/settings".to_string(),
+        [_, _, code, rest @ ..] => typed(code, rest.first().copied()),
+        _ => String::new(),
+    };
+    (!command.is_empty()).then(|| escape(&command))
+}
+
+/// The part of a custom id that is safe to log: the action, never the address or
+/// domain it carries.
+pub fn log_label(custom_id: &str) -> String {
+    let parts: Vec<&str> = custom_id.splitn(4, ':').collect();
+    let keep = match parts.as_slice() {
+        [VERSION, ..] => 3,
+        _ => 2,
+    };
+    let label: Vec<&str> = parts.into_iter().take(keep).collect();
+    wording_bound(&label.join(":"))
+}
+
+/// A label from the outside world, kept short for a log line.
+fn wording_bound(text: &str) -> String {
+    crate::wording::printable(&text.chars().take(40).collect::<String>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn round_trip(action: ButtonAction) -> String {
+        let id = action.custom_id().expect("fits");
+        assert!(id.starts_with("v2:"), "{id}");
+        assert_eq!(ButtonAction::decode(&id), Ok(action), "{id}");
+        id
+    }
+
+    #[test]
+    fn every_action_round_trips() {
+        let again = |check| ButtonAction::Run {
+            check,
+            why: Run::Again,
+        };
+        let next = |check| ButtonAction::Run {
+            check,
+            why: Run::Next,
+        };
+        assert_eq!(
+            round_trip(again(CheckInput::Mx {
+                domain: "example.com".into()
+            })),
+            "v2:again:mx:example.com"
+        );
+        assert_eq!(
+            round_trip(again(CheckInput::Smtp {
+                target: Some("[2001:db8::25]:587".into())
+            })),
+            "v2:again:smtp:[2001:db8::25]:587"
+        );
+        assert_eq!(
+            round_trip(again(CheckInput::Blacklist {
+                target: "2001:db8::25".into()
+            })),
+            "v2:again:bl:2001:db8::25"
+        );
+        assert_eq!(
+            round_trip(next(CheckInput::Smtp { target: None })),
+            "v2:next:smtp"
+        );
+        assert_eq!(
+            round_trip(next(CheckInput::Domain {
+                domain: "bücher.example".into()
+            })),
+            "v2:next:dom:bücher.example"
+        );
+        assert_eq!(
+            round_trip(again(CheckInput::Imap {
+                target: Some("mail.example.com:993".into())
+            })),
+            "v2:again:imap:mail.example.com:993"
+        );
+        assert_eq!(
+            round_trip(again(CheckInput::Pop3 { target: None })),
+            "v2:again:pop3"
+        );
+        assert_eq!(
+            round_trip(next(CheckInput::Smtp {
+                target: Some("mx.bücher.example:25".into())
+            })),
+            "v2:next:smtp:mx.bücher.example:25"
+        );
+        for protocol in Protocol::ALL {
+            round_trip(ButtonAction::Tab {
+                protocol,
+                email: None,
+            });
+            round_trip(ButtonAction::Tab {
+                protocol,
+                email: Some("o'neil+x@bücher.example".into()),
+            });
+        }
+    }
+
+    #[test]
+    fn an_id_over_100_characters_is_not_made() {
+        let domain = format!("{}.example", "a".repeat(63));
+        let fits = ButtonAction::Run {
+            check: CheckInput::Mx {
+                domain: domain.clone(),
+            },
+            why: Run::Again,
+        };
+        assert!(fits.custom_id().is_some());
+        let long = ButtonAction::Run {
+            check: CheckInput::Mx {
+                domain: format!("{}.{domain}", "b".repeat(63)),
+            },
+            why: Run::Again,
+        };
+        assert_eq!(long.custom_id(), None);
+        // Characters are counted, not bytes.
+        let unicode = ButtonAction::Tab {
+            protocol: Protocol::Imap,
+            email: Some(format!("{}@{}.example", "ü".repeat(39), "ö".repeat(39))),
+        };
+        assert!(unicode.custom_id().is_some());
+    }
+
+    #[test]
+    fn settings_tabs_from_before_v2_still_work() {
+        assert_eq!(
+            ButtonAction::decode("settings:pop3:jane@example.org"),
+            Ok(ButtonAction::Tab {
+                protocol: Protocol::Pop3,
+                email: Some("jane@example.org".into())
+            })
+        );
+        assert_eq!(
+            ButtonAction::decode("settings:imap"),
+            Ok(ButtonAction::Tab {
+                protocol: Protocol::Imap,
+                email: None
+            })
+        );
+    }
+
+    #[test]
+    fn anything_else_has_expired_and_says_what_to_type() {
+        let instead = |id: &str| ButtonAction::decode(id).unwrap_err().instead;
+        assert_eq!(
+            instead("v1:again:mx:example.com").as_deref(),
+            Some("/mx domain:example.com")
+        );
+        assert_eq!(
+            instead("v3:again:dom:example.com").as_deref(),
+            Some("/domain domain:example.com")
+        );
+        // A check this version does not have, even in v2.
+        assert_eq!(
+            instead("v2:next:whois:example.com"),
+            None,
+            "nobody knows it: no command to suggest"
+        );
+        assert_eq!(instead("v3:again:smtp").as_deref(), Some("/smtp"));
+        assert_eq!(instead("settings:exchange").as_deref(), Some("/settings"));
+        assert_eq!(instead("v2:tab:exchange").as_deref(), Some("/settings"));
+        assert_eq!(instead("v2:again:mx").as_deref(), Some("/mx"));
+        assert_eq!(instead("some-old-button"), None);
+        assert_eq!(instead(""), None);
+        // What the id carries is shown as typed, not as markdown.
+        assert_eq!(
+            instead("v1:again:bl:**x**").as_deref(),
+            Some("/blacklist target:\\*\\*x\\*\\*")
+        );
+        let sentence = ButtonAction::decode("v1:again:mx:example.com")
+            .unwrap_err()
+            .sentence("/mx");
+        assert!(
+            sentence.contains("Type /mx domain:example.com instead"),
+            "{sentence}"
+        );
+    }
+
+    #[test]
+    fn logs_see_the_action_never_the_address() {
+        assert_eq!(log_label("v2:tab:imap:jane@example.org"), "v2:tab:imap");
+        assert_eq!(log_label("v2:again:mx:example.com"), "v2:again:mx");
+        assert_eq!(log_label("settings:imap:jane@example.org"), "settings:imap");
+        assert_eq!(log_label("x\u{1b}[2J"), "x\\u{1b}[2J");
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_never_panics(id in "\\PC{0,120}") {
+            let _ = ButtonAction::decode(&id).map_err(|expired| expired.sentence("/mx"));
+            let _ = log_label(&id);
+        }
+
+        #[test]
+        fn every_made_id_fits_and_decodes_to_its_action(input in "[a-z0-9.:\\[\\]ü-]{1,120}") {
+            for check in [
+                CheckInput::Mx { domain: input.clone() },
+                CheckInput::Smtp { target: Some(input.clone()) },
+                CheckInput::Blacklist { target: input.clone() },
+                CheckInput::Domain { domain: input.clone() },
+                CheckInput::Imap { target: Some(input.clone()) },
+                CheckInput::Pop3 { target: Some(input.clone()) },
+            ] {
+                let action = ButtonAction::Run { check, why: Run::Next };
+                if let Some(id) = action.custom_id() {
+                    prop_assert!(id.chars().count() <= CUSTOM_ID);
+                    prop_assert_eq!(ButtonAction::decode(&id), Ok(action));
+                }
+            }
+        }
+    }
+}
