@@ -28,7 +28,7 @@ const EXIT_USAGE: u8 = 3;
 #[command(
     name = "echoterra-bot",
     version,
-    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP test, blocklist check, domain setup and SPF, in Discord and in the terminal"
+    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP, IMAP and POP3 tests, blocklist check, domain setup and SPF, in Discord and in the terminal"
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -143,7 +143,8 @@ async fn an_address_keeps_settings_private_and_tabs_belong_to_whoever_ran_them()
             "v2:tab:imap:jane@example.org",
             "v2:tab:smtp:jane@example.org",
             "v2:tab:pop3:jane@example.org",
-            "v2:next:smtp"
+            "v2:next:smtp",
+            "v2:next:imap"
         ]
     );
 

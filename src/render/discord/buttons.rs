@@ -13,6 +13,7 @@ use super::message::{ActionRow, Button, ButtonStyle};
 use crate::checks::mx::MxReport;
 use crate::checks::smtp::SmtpReport;
 use crate::checks::{Details, Report};
+use crate::values::Protocol;
 
 /// The port an MX host receives mail on (RFC 5321 §4.5.4: SMTP between servers).
 const MX_PORT: u16 = 25;
@@ -117,10 +118,26 @@ pub fn for_report(report: &Report, audience: Audience) -> RunButtons {
             };
             run.add("Run again", again, Run::Again);
         }
-        Details::Settings(_) => {
-            // The provider's own server, as `/smtp` with no options tests it.
+        Details::Settings(details) => {
+            // The provider's own servers, as `/smtp`, `/imap` and `/pop3` with no
+            // options test them: always the outgoing one, and the incoming one shown.
             let check = CheckInput::Smtp { target: None };
             run.add("Test SMTP server", check, Run::Next);
+            for shown in &details.protocols {
+                match shown.protocol {
+                    Protocol::Imap => run.add(
+                        "Test IMAP server",
+                        CheckInput::Imap { target: None },
+                        Run::Next,
+                    ),
+                    Protocol::Pop3 => run.add(
+                        "Test POP3 server",
+                        CheckInput::Pop3 { target: None },
+                        Run::Next,
+                    ),
+                    Protocol::Smtp => {}
+                }
+            }
         }
     }
     run
@@ -255,8 +272,24 @@ mod tests {
         let settings =
             crate::checks::settings::run(&services, &request, &crate::checks::Progress::none());
         let run = for_report(&Report::new("imap", settings), Audience::default());
-        assert_eq!(run.buttons.len(), 1);
+        assert_eq!(run.buttons.len(), 2);
         assert_eq!(run.buttons[0].label, "Test SMTP server");
         assert_eq!(run.buttons[0].id(), "v2:next:smtp");
+        // The incoming server shown gets its own test (issue 13's "Test this server").
+        assert_eq!(run.buttons[1].label, "Test IMAP server");
+        assert_eq!(run.buttons[1].id(), "v2:next:imap");
+        let request =
+            crate::checks::settings::SettingsRequest::from_input("all", None, None).unwrap();
+        let all =
+            crate::checks::settings::run(&services, &request, &crate::checks::Progress::none());
+        let labels: Vec<String> = for_report(&Report::new("all", all), Audience::default())
+            .buttons
+            .iter()
+            .map(|button| button.label.clone())
+            .collect();
+        assert_eq!(
+            labels,
+            ["Test SMTP server", "Test IMAP server", "Test POP3 server"]
+        );
     }
 }
