@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::time::sleep_until;
 
 use super::handler::route;
-use super::incoming::Incoming;
+use super::incoming::{Incoming, IncomingKind};
 use super::responder::{CallbackBody, CallbackType, SendError};
 use super::response::{Live, Response, Work};
 use super::shutdown::Ticket;
@@ -117,6 +117,12 @@ pub async fn handle_via(bot: Bot, incoming: Incoming, first: FirstResponse) {
             let sent = if ticket.has_responded() {
                 bot.responder
                     .edit_original(incoming.application_id, &incoming.token, &message)
+                    .await
+            } else if matches!(incoming.kind, IncomingKind::Autocomplete { .. }) {
+                // An autocomplete takes only suggestions: none, rather than an error
+                // message Discord would refuse.
+                first
+                    .send(&bot, &incoming, CallbackBody::autocomplete(&[]))
                     .await
             } else {
                 let body = CallbackBody::new(CallbackType::Message, Some(&message), true);
