@@ -190,13 +190,15 @@ async fn run_quick(bot: &Bot, request: Request) -> crate::render::discord::Messa
 }
 
 fn mx_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
-    let parsed = options
-        .required_string("domain")
-        .and_then(|domain| Ok((domain, options.flag("private")?)));
-    match parsed {
+    match domain_and_privacy(options) {
         Ok((domain, private)) => mx_check(bot, incoming, domain, private),
         Err(problem) => Response::error("Can't look up that domain", problem.to_string()),
     }
+}
+
+/// The `domain` and `private` options `/mx` and `/domain` share.
+fn domain_and_privacy<'a>(options: &'a Options) -> Result<(&'a str, bool), OptionError> {
+    Ok((options.required_string("domain")?, options.flag("private")?))
 }
 
 /// `/mx` for `input`, from the command or a button.
@@ -355,10 +357,7 @@ fn staff_gate(bot: &Bot, incoming: &Incoming, why: &str) -> Option<Response> {
 }
 
 fn domain_command(bot: &Bot, incoming: &Incoming, options: &Options) -> Response {
-    let parsed = options
-        .required_string("domain")
-        .and_then(|domain| Ok((domain, options.flag("private")?)));
-    match parsed {
+    match domain_and_privacy(options) {
         Ok((domain, private)) => domain_check(bot, incoming, domain, private),
         Err(problem) => Response::error("Can't check that domain", problem.to_string()),
     }
