@@ -305,11 +305,23 @@ fn parse_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Check;
     use clap::CommandFactory;
 
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_check_of_the_table_has_its_check_subcommand() {
+        let cli = Cli::command();
+        let check = cli.find_subcommand("check").expect("check");
+        let mut names: Vec<&str> = check.get_subcommands().map(|c| c.get_name()).collect();
+        names.sort_unstable();
+        let mut table: Vec<&str> = Check::ALL.iter().map(|check| check.name()).collect();
+        table.sort_unstable();
+        assert_eq!(names, table);
     }
 
     #[test]

@@ -39,12 +39,16 @@ pub mod settings;
 pub mod slots;
 pub mod smtp;
 pub mod spf;
+pub mod table;
 pub mod tls;
 pub mod transcript;
 
 pub use progress::{Progress, ProgressUpdate};
+
+use crate::catalog::Catalog;
 pub use report::{CheckReport, Conclusion, Details, Report};
 pub use services::{Services, StartupError};
+pub use table::{Access, Check, CheckInfo, Cost};
 
 /// A typed request for one check, however it arrived.
 #[derive(Debug, Clone)]
@@ -60,18 +64,58 @@ pub enum Request {
 }
 
 impl Request {
+    /// Which check this request is for.
+    pub fn check(&self) -> Check {
+        match self {
+            Request::Settings(_) => Check::Settings,
+            Request::Smtp(_) => Check::Smtp,
+            Request::Blacklist(_) => Check::Blacklist,
+            Request::Mx(_) => Check::Mx,
+            Request::Domain(_) => Check::Domain,
+            Request::Spf(_) => Check::Spf,
+            Request::Imap(_) => Check::Imap,
+            Request::Pop3(_) => Check::Pop3,
+        }
+    }
+
     /// The check's name as the command line and the JSON spell it.
     pub fn check_name(&self) -> &'static str {
-        match self {
-            Request::Settings(_) => "settings",
-            Request::Smtp(_) => "smtp",
-            Request::Blacklist(_) => "blacklist",
-            Request::Mx(_) => "mx",
-            Request::Domain(_) => "domain",
-            Request::Spf(_) => "spf",
-            Request::Imap(_) => "imap",
-            Request::Pop3(_) => "pop3",
+        self.check().name()
+    }
+
+    /// Whether this request needs staff, by the table's rule for its check: a
+    /// staff check always; a server test when it is not the provider's own server.
+    pub fn needs_staff(&self, catalog: &Catalog) -> bool {
+        match self.check().info().access {
+            Access::Everyone => false,
+            Access::Staff => true,
+            Access::StaffForOtherServers => match self {
+                Request::Smtp(request) => !request.is_provider_host(&catalog.smtp),
+                Request::Imap(request) => !request.is_provider_host(&catalog.mailbox),
+                Request::Pop3(request) => !request.is_provider_host(&catalog.mailbox),
+                _ => true,
+            },
         }
+    }
+
+    /// The provider's own server for this check, as a staff refusal names it
+    /// ("Run /smtp without a host to test mail.echoterra.net").
+    pub fn provider_host<'c>(&self, catalog: &'c Catalog) -> &'c str {
+        match self {
+            Request::Imap(_) | Request::Pop3(_) => &catalog.mailbox.host,
+            _ => &catalog.smtp.host,
+        }
+    }
+
+    /// The domain a user may want suggested again later, for the checks whose
+    /// main option suggests domains.
+    pub fn suggestion(&self) -> Option<String> {
+        match self {
+            Request::Mx(request) => Some(request.domain.to_unicode()),
+            Request::Domain(request) => Some(request.domain.to_unicode()),
+            _ => None,
+        }
+        .filter(|_| self.check().info().suggests_domains)
     }
 
     /// What is checked, as the report's `target` says it.

@@ -17,6 +17,7 @@ use super::pop3::Pop3Report;
 use super::settings::SettingsReport;
 use super::smtp::SmtpReport;
 use super::spf::SpfReport;
+use super::table::Check;
 use crate::values::Verdict;
 
 /// A check's own report: it says how the check ended by the check's verdict rules.
@@ -98,18 +99,23 @@ pub enum Details {
 }
 
 impl Details {
+    /// Which check made these details.
+    pub fn check(&self) -> Check {
+        match self {
+            Details::Settings(_) => Check::Settings,
+            Details::Smtp(_) => Check::Smtp,
+            Details::Blacklist(_) => Check::Blacklist,
+            Details::Mx(_) => Check::Mx,
+            Details::Domain(_) => Check::Domain,
+            Details::Spf(_) => Check::Spf,
+            Details::Imap(_) => Check::Imap,
+            Details::Pop3(_) => Check::Pop3,
+        }
+    }
+
     /// The check's name as the command line and the JSON spell it.
     pub fn check_name(&self) -> &'static str {
-        match self {
-            Details::Settings(_) => "settings",
-            Details::Smtp(_) => "smtp",
-            Details::Blacklist(_) => "blacklist",
-            Details::Mx(_) => "mx",
-            Details::Domain(_) => "domain",
-            Details::Spf(_) => "spf",
-            Details::Imap(_) => "imap",
-            Details::Pop3(_) => "pop3",
-        }
+        self.check().name()
     }
 }
 

@@ -7,34 +7,40 @@ use serenity::all::{
 };
 
 use crate::catalog::Catalog;
+use crate::checks::{Access, Check};
 
 /// Every command, for one bulk overwrite (so a removed command disappears too).
 ///
 /// Every command needs a server install of the app (none can be installed to a user
 /// account, which would let anyone carry it anywhere). Customer commands also work in
 /// a DM with the bot, where a customer may rather ask privately; staff commands work
-/// only in servers, where the staff rule can see the provider's server.
+/// only in servers, where the staff rule can see the provider's server (the table of
+/// checks says which is which).
 pub fn definitions(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
-    vec![settings()]
+    vec![settings(catalog)]
         .into_iter()
         .chain(network_commands(catalog, allow_private_targets))
         .chain(mailbox_commands(catalog, allow_private_targets))
         .collect()
 }
 
-/// A command for everyone: in servers and in a DM with the bot.
-fn for_everyone(command: CreateCommand) -> CreateCommand {
-    command
+/// The command of `check`, with where it works and who sees it from the table of
+/// checks: a staff command works in servers only and is shown to members with the
+/// staff permissions; the others work in servers and in a DM with the bot.
+fn command(check: Check, catalog: &Catalog) -> CreateCommand {
+    let info = check.info();
+    let contexts = if info.in_dms {
+        vec![InteractionContext::Guild, InteractionContext::BotDm]
+    } else {
+        vec![InteractionContext::Guild]
+    };
+    let command = CreateCommand::new(info.name)
         .integration_types(vec![InstallationContext::Guild])
-        .contexts(vec![InteractionContext::Guild, InteractionContext::BotDm])
-}
-
-/// A staff command: in servers only, shown to members with the staff permissions.
-fn for_staff(command: CreateCommand, catalog: &Catalog) -> CreateCommand {
-    command
-        .integration_types(vec![InstallationContext::Guild])
-        .contexts(vec![InteractionContext::Guild])
-        .default_member_permissions(staff_permissions(catalog))
+        .contexts(contexts);
+    match info.access {
+        Access::Staff => command.default_member_permissions(staff_permissions(catalog)),
+        Access::Everyone | Access::StaffForOtherServers => command,
+    }
 }
 
 fn private_option() -> CreateCommandOption {
@@ -100,8 +106,8 @@ impl Ports<'_> {
     }
 }
 
-fn settings() -> CreateCommand {
-    for_everyone(CreateCommand::new("settings"))
+fn settings(catalog: &Catalog) -> CreateCommand {
+    command(Check::Settings, catalog)
         .description("Mail server settings for your mail app (IMAP, SMTP, POP3)")
         .add_option(
             CreateCommandOption::new(
@@ -141,7 +147,7 @@ fn settings() -> CreateCommand {
 
 /// The network checks.
 fn network_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
-    let mx = for_everyone(CreateCommand::new("mx"))
+    let mx = command(Check::Mx, catalog)
         .description("Do a domain's MX records point to our mail server?")
         .add_option(
             CreateCommandOption::new(
@@ -155,7 +161,7 @@ fn network_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<Creat
             .set_autocomplete(true),
         )
         .add_option(private_option());
-    let smtp = for_everyone(CreateCommand::new("smtp"))
+    let smtp = command(Check::Smtp, catalog)
         .description("Test the outgoing mail server: connection, STARTTLS, certificate")
         .add_option(
             CreateCommandOption::new(
@@ -170,7 +176,7 @@ fn network_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<Creat
         )
         .add_option(port_option(catalog, allow_private_targets))
         .add_option(private_option());
-    let blacklist = for_staff(CreateCommand::new("blacklist"), catalog)
+    let blacklist = command(Check::Blacklist, catalog)
         .description("Staff: is an IP address or host on a DNS blocklist?")
         .add_option(
             CreateCommandOption::new(
@@ -182,12 +188,12 @@ fn network_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<Creat
             .max_length(300),
         )
         .add_option(private_option());
-    vec![mx, smtp, blacklist, domain(), spf(catalog)]
+    vec![mx, smtp, blacklist, domain(catalog), spf(catalog)]
 }
 
 /// `/domain`: anyone may check a domain's whole mail setup.
-fn domain() -> CreateCommand {
-    for_everyone(CreateCommand::new("domain"))
+fn domain(catalog: &Catalog) -> CreateCommand {
+    command(Check::Domain, catalog)
         .description("Is a domain set up for our mail? MX, SPF, DKIM, DMARC, autoconfig")
         .add_option(
             CreateCommandOption::new(
@@ -205,7 +211,7 @@ fn domain() -> CreateCommand {
 
 /// `/spf`: staff evaluate SPF for a sender and an address, like a receiver would.
 fn spf(catalog: &Catalog) -> CreateCommand {
-    for_staff(CreateCommand::new("spf"), catalog)
+    command(Check::Spf, catalog)
         .description("Staff: what does a receiver conclude from SPF for this sender and IP?")
         .add_option(
             CreateCommandOption::new(
@@ -239,14 +245,14 @@ fn spf(catalog: &Catalog) -> CreateCommand {
 /// `/imap` and `/pop3`: the incoming-server tests, with the options of `/smtp`.
 fn mailbox_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<CreateCommand> {
     let mailbox = &catalog.mailbox;
-    let command = |name: &str, description: &str, ports: &crate::catalog::MailboxPorts| {
+    let test = |check: Check, description: &str, ports: &crate::catalog::MailboxPorts| {
         let ports = Ports {
             default: ports.port,
             allowed: &ports.allowed_ports,
             implicit_tls: &ports.implicit_tls_ports,
             for_mail_apps: &[],
         };
-        for_everyone(CreateCommand::new(name))
+        command(check, catalog)
             .description(description)
             .add_option(
                 CreateCommandOption::new(
@@ -263,13 +269,13 @@ fn mailbox_commands(catalog: &Catalog, allow_private_targets: bool) -> Vec<Creat
             .add_option(private_option())
     };
     vec![
-        command(
-            "imap",
+        test(
+            Check::Imap,
             "Test the incoming mail server (IMAP): connection, TLS, certificate, login offered",
             &mailbox.imap,
         ),
-        command(
-            "pop3",
+        test(
+            Check::Pop3,
             "Test the incoming mail server (POP3): connection, TLS, certificate, login offered",
             &mailbox.pop3,
         ),
@@ -326,6 +332,26 @@ mod tests {
                 }
             }
             assert!(total <= 8000, "{name}: {total} characters");
+        }
+    }
+
+    #[test]
+    fn every_check_of_the_table_is_registered_once_and_nothing_else() {
+        let catalog = Catalog::embedded().unwrap();
+        let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
+        let mut registered: Vec<&str> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|command| command["name"].as_str().unwrap())
+            .collect();
+        registered.sort_unstable();
+        let mut table: Vec<&str> = Check::ALL.iter().map(|check| check.name()).collect();
+        table.sort_unstable();
+        assert_eq!(registered, table);
+        // Each check's main option exists on its command.
+        for check in Check::ALL {
+            option(&json, check.name(), check.info().main_option);
         }
     }
 

@@ -12,10 +12,10 @@ use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::time::sleep_until;
 
-use super::handler::route;
 use super::incoming::{Incoming, IncomingKind};
 use super::responder::{CallbackBody, CallbackType, SendError};
 use super::response::{Live, Response, Work};
+use super::route::route;
 use super::shutdown::Ticket;
 use super::Bot;
 use crate::checks::ProgressUpdate;

@@ -6,6 +6,7 @@ use serenity::all::{
     Member, Message, MessageFlags, MessageInteractionMetadata,
 };
 
+use crate::checks::Check;
 use crate::render::discord::custom_id;
 use crate::values::Secret;
 
@@ -194,11 +195,14 @@ impl Incoming {
         })
     }
 
-    /// What the interaction was, as a metric label with few values: the command's
-    /// name, `button`, or the kind of interaction.
+    /// What the interaction was, as a metric label with few values: the check's
+    /// name from the table of checks (`unknown` for a command the bot does not
+    /// have), `button`, or the kind of interaction.
     pub fn metric_label(&self) -> &str {
         match &self.kind {
-            IncomingKind::Command { name, .. } => name,
+            IncomingKind::Command { name, .. } => {
+                Check::from_name(name).map_or("unknown", Check::name)
+            }
             IncomingKind::Button { .. } => "button",
             IncomingKind::Autocomplete { .. } => "autocomplete",
             IncomingKind::Other(kind) => kind,

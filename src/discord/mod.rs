@@ -2,7 +2,10 @@
 //!
 //! - `client`: the serenity gateway client, command registration, shutdown.
 //! - `incoming`: interactions reduced to what the bot uses.
-//! - `handler`: interaction to [`Response`] (gates and typed requests).
+//! - `route`: interaction to [`Response`]: which check, from a command or a button;
+//!   autocomplete.
+//! - `requests`: each check's options read into its typed request.
+//! - `gates`: staff, capacity, rate limits, in one order for every check.
 //! - `staff`: who is staff (the provider's own servers only).
 //! - `dispatch`: sends the response within Discord's 3 seconds, catches panics, logs;
 //!   the only place that answers interactions.
@@ -14,13 +17,15 @@
 mod client;
 mod commands;
 mod dispatch;
-mod handler;
+mod gates;
 mod incoming;
 mod options;
 mod rate_limit;
 mod recent;
+mod requests;
 mod responder;
 mod response;
+mod route;
 mod shutdown;
 mod staff;
 

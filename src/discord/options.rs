@@ -1,7 +1,10 @@
-//! Reading a slash command's options, with an error that names the option and says
-//! what it accepts when one is missing or of the wrong type.
+//! Reading a slash command's options, with the one error type of option reading:
+//! an option missing or of the wrong type (named, with what it accepts), or a value
+//! the check's own `from_input` refused (its sentence).
 
 use super::incoming::OptionValue;
+use crate::render::discord::escape;
+use crate::wording::capitalise;
 
 /// A command's options by name.
 pub struct Options<'a>(pub &'a [(String, OptionValue)]);
@@ -16,12 +19,25 @@ pub enum OptionError {
         name: &'static str,
         expected: &'static str,
     },
+    /// The check refused the value; the sentence says what it accepts.
+    #[error("{0}")]
+    Invalid(String),
 }
 
-/// Handlers collect every input problem as the sentence they reply with.
-impl From<OptionError> for String {
-    fn from(error: OptionError) -> String {
-        error.to_string()
+/// A check's input error as an [`OptionError`]: its sentence as a reply writes it.
+pub fn invalid(error: impl std::fmt::Display) -> OptionError {
+    OptionError::Invalid(sentence(error))
+}
+
+/// A check's input error as a reply sentence: the checks write clauses ("that looks
+/// like…"), a reply starts with a capital and ends with a full stop. The error may
+/// quote what the user typed, so markdown in it is escaped (shown as typed).
+pub fn sentence(error: impl std::fmt::Display) -> String {
+    let text = escape(&capitalise(&error.to_string()));
+    if text.ends_with(['.', '!', '?']) {
+        text
+    } else {
+        format!("{text}.")
     }
 }
 

@@ -12,6 +12,7 @@ use super::custom_id::{ButtonAction, CheckInput, Run};
 use super::message::{ActionRow, Button, ButtonStyle};
 use crate::checks::mx::MxReport;
 use crate::checks::smtp::SmtpReport;
+use crate::checks::Check;
 use crate::checks::{Details, Report};
 use crate::values::Protocol;
 
@@ -66,73 +67,61 @@ pub fn for_report(report: &Report, audience: Audience) -> RunButtons {
     let mut run = RunButtons::default();
     match &report.details {
         Details::Mx(details) => {
-            let again = CheckInput::Mx {
-                domain: details.display_domain.clone(),
-            };
+            let again = CheckInput::new(Check::Mx, details.display_domain.clone());
             run.add("Run again", again, Run::Again);
             if let Some(host) = receiving_host(details) {
-                let target = Some(format!("{host}:{MX_PORT}"));
-                run.add("Test SMTP server", CheckInput::Smtp { target }, Run::Next);
+                let smtp = CheckInput::new(Check::Smtp, format!("{host}:{MX_PORT}"));
+                run.add("Test SMTP server", smtp, Run::Next);
             }
-            let domain = CheckInput::Domain {
-                domain: details.display_domain.clone(),
-            };
+            let domain = CheckInput::new(Check::Domain, details.display_domain.clone());
             run.add("Check whole domain", domain, Run::Next);
         }
         Details::Domain(details) => {
-            let again = CheckInput::Domain {
-                domain: details.display_domain.clone(),
-            };
+            let again = CheckInput::new(Check::Domain, details.display_domain.clone());
             run.add("Run again", again, Run::Again);
-            let mx = CheckInput::Mx {
-                domain: details.display_domain.clone(),
-            };
+            let mx = CheckInput::new(Check::Mx, details.display_domain.clone());
             run.add("Show MX details", mx, Run::Next);
         }
         Details::Imap(_) => {
-            let target = Some(report.target.clone());
-            run.add("Run again", CheckInput::Imap { target }, Run::Again);
+            let again = CheckInput::new(Check::Imap, report.target.clone());
+            run.add("Run again", again, Run::Again);
         }
         Details::Pop3(_) => {
-            let target = Some(report.target.clone());
-            run.add("Run again", CheckInput::Pop3 { target }, Run::Again);
+            let again = CheckInput::new(Check::Pop3, report.target.clone());
+            run.add("Run again", again, Run::Again);
         }
         // An SPF question has three inputs (sender, address, HELO name) typed for
         // one investigation: it gets no buttons.
         Details::Spf(_) => {}
         Details::Smtp(details) => {
-            let again = CheckInput::Smtp {
-                target: Some(report.target.clone()),
-            };
+            let again = CheckInput::new(Check::Smtp, report.target.clone());
             run.add("Run again", again, Run::Again);
             if audience.staff {
                 if let Some(ip) = server_address(details) {
-                    let check = CheckInput::Blacklist { target: ip };
+                    let check = CheckInput::new(Check::Blacklist, ip);
                     run.add("Check blacklists", check, Run::Next);
                 }
             }
         }
         Details::Blacklist(_) => {
-            let again = CheckInput::Blacklist {
-                target: report.target.clone(),
-            };
+            let again = CheckInput::new(Check::Blacklist, report.target.clone());
             run.add("Run again", again, Run::Again);
         }
         Details::Settings(details) => {
             // The provider's own servers, as `/smtp`, `/imap` and `/pop3` with no
             // options test them: always the outgoing one, and the incoming one shown.
-            let check = CheckInput::Smtp { target: None };
+            let check = CheckInput::provider(Check::Smtp);
             run.add("Test SMTP server", check, Run::Next);
             for shown in &details.protocols {
                 match shown.protocol {
                     Protocol::Imap => run.add(
                         "Test IMAP server",
-                        CheckInput::Imap { target: None },
+                        CheckInput::provider(Check::Imap),
                         Run::Next,
                     ),
                     Protocol::Pop3 => run.add(
                         "Test POP3 server",
-                        CheckInput::Pop3 { target: None },
+                        CheckInput::provider(Check::Pop3),
                         Run::Next,
                     ),
                     Protocol::Smtp => {}
@@ -224,9 +213,7 @@ mod tests {
         assert_eq!(
             decoded(&run.buttons[1]),
             ButtonAction::Run {
-                check: CheckInput::Smtp {
-                    target: Some("mx1.example.com:25".into())
-                },
+                check: CheckInput::new(Check::Smtp, "mx1.example.com:25"),
                 why: Run::Next
             }
         );

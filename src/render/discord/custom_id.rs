@@ -9,14 +9,14 @@
 //!
 //! | custom id | what it does |
 //! |---|---|
-//! | `v2:again:mx:<domain>` | runs `/mx` again for that domain |
-//! | `v2:again:smtp:<host>:<port>` | runs `/smtp` again against that server |
-//! | `v2:again:bl:<ip or host>` | runs `/blacklist` again for that target |
-//! | `v2:again:dom:<domain>` | runs `/domain` again for that domain |
-//! | `v2:again:imap:<host>:<port>`, `v2:again:pop3:<host>:<port>` | runs `/imap` or `/pop3` again |
-//! | `v2:next:<check>[:<input>]` | a next step: the same checks, from another result (`v2:next:smtp` alone: the provider's own server, as `/smtp` with no options) |
+//! | `v2:again:<code>[:<input>]` | runs the check again for that input ("Run again") |
+//! | `v2:next:<code>[:<input>]` | a next step: a check that follows from another result (`v2:next:smtp` alone: the provider's own server, as `/smtp` with no options) |
 //! | `v2:tab:<protocol>[:<email>]` | a `/settings` tab |
 //! | `settings:<protocol>[:<email>]` | a `/settings` tab from before `v2`: still understood |
+//!
+//! A check's code and whether it may go without an input are its row of the table of
+//! checks ([`Check::info`]'s `button`): `mx`, `smtp`, `imap`, `pop3`, `dom`, `bl`.
+//! The input is what the user would type for the check's main option.
 //!
 //! Anything else (another version, a check this bot does not have) decodes to
 //! [`Expired`], which says what to type instead. An id longer than Discord's 100
@@ -25,6 +25,7 @@
 
 use super::escape;
 use super::limits::CUSTOM_ID;
+use crate::checks::Check;
 use crate::values::Protocol;
 
 /// The version of the format; a change of meaning gets a new one.
@@ -33,85 +34,43 @@ pub const VERSION: &str = "v2";
 /// The prefix of the `/settings` tabs before `v2`.
 const LEGACY_SETTINGS: &str = "settings";
 
-/// A check a button runs, with its input as a user would type it.
+/// A check a button runs, with its input as a user would type it for the check's
+/// main option (`None`: the provider's own server, for the server tests).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckInput {
-    /// `/mx domain:<domain>`.
-    Mx { domain: String },
-    /// `/smtp host:<host:port>`; `None` is the provider's own server, as `/smtp`
-    /// with no options tests it.
-    Smtp { target: Option<String> },
-    /// `/blacklist target:<ip or host>`.
-    Blacklist { target: String },
-    /// `/domain domain:<domain>`.
-    Domain { domain: String },
-    /// `/imap host:<host:port>`; `None` is the provider's own server.
-    Imap { target: Option<String> },
-    /// `/pop3 host:<host:port>`; `None` is the provider's own server.
-    Pop3 { target: Option<String> },
-    // A new check gets its buttons with a variant here, its code in `code`, `input`,
-    // `CheckInput::decode` and `typed`, its arm in `discord::handler::run_button`,
-    // and its buttons in `render::discord::buttons::for_report`.
+pub struct CheckInput {
+    pub check: Check,
+    pub input: Option<String>,
 }
 
 impl CheckInput {
-    /// The check's code in a custom id.
-    fn code(&self) -> &'static str {
-        match self {
-            CheckInput::Mx { .. } => "mx",
-            CheckInput::Smtp { .. } => "smtp",
-            CheckInput::Blacklist { .. } => "bl",
-            CheckInput::Domain { .. } => "dom",
-            CheckInput::Imap { .. } => "imap",
-            CheckInput::Pop3 { .. } => "pop3",
+    /// A check with an input.
+    pub fn new(check: Check, input: impl Into<String>) -> CheckInput {
+        CheckInput {
+            check,
+            input: Some(input.into()),
         }
     }
 
-    fn input(&self) -> Option<&str> {
-        match self {
-            CheckInput::Mx { domain } => Some(domain),
-            CheckInput::Smtp { target } => target.as_deref(),
-            CheckInput::Blacklist { target } => Some(target),
-            CheckInput::Domain { domain } => Some(domain),
-            CheckInput::Imap { target } | CheckInput::Pop3 { target } => target.as_deref(),
-        }
+    /// A server test of the provider's own server (no input).
+    pub fn provider(check: Check) -> CheckInput {
+        CheckInput { check, input: None }
+    }
+
+    /// The check's code in a custom id; `None` for a check no button runs.
+    fn code(&self) -> Option<&'static str> {
+        self.check.info().button.map(|button| button.code)
     }
 
     fn decode(code: &str, input: Option<&str>) -> Option<CheckInput> {
+        let check = Check::from_button_code(code)?;
         let input = input.filter(|text| !text.is_empty()).map(str::to_string);
-        match code {
-            "mx" => Some(CheckInput::Mx { domain: input? }),
-            "smtp" => Some(CheckInput::Smtp { target: input }),
-            "bl" => Some(CheckInput::Blacklist { target: input? }),
-            "dom" => Some(CheckInput::Domain { domain: input? }),
-            "imap" => Some(CheckInput::Imap { target: input }),
-            "pop3" => Some(CheckInput::Pop3 { target: input }),
-            _ => None,
-        }
+        let optional = check.info().button?.input_optional;
+        (input.is_some() || optional).then_some(CheckInput { check, input })
     }
 
     /// What a user types to run the same check: `/mx domain:example.com`.
     pub fn typed(&self) -> String {
-        typed(self.code(), self.input())
-    }
-}
-
-/// The command line for a check's code and input, also for codes this bot does not
-/// run (a button of a newer version): `None` for a code nobody knows.
-fn typed(code: &str, input: Option<&str>) -> String {
-    let command = match code {
-        "mx" => "/mx domain:",
-        "smtp" => "/smtp host:",
-        "bl" => "/blacklist target:",
-        "dom" => "/domain domain:",
-        "imap" => "/imap host:",
-        "pop3" => "/pop3 host:",
-        _ => return String::new(),
-    };
-    match input {
-        Some(input) if !input.is_empty() => format!("{command}{input}"),
-        // `/smtp` with no host tests the provider's own server.
-        _ => command.split(' ').next().unwrap_or(command).to_string(),
+        self.check.typed(self.input.as_deref())
     }
 }
 
@@ -168,7 +127,7 @@ impl ButtonAction {
                     Run::Again => "again",
                     Run::Next => "next",
                 };
-                join(&[VERSION, verb, check.code()], check.input())
+                join(&[VERSION, verb, check.code()?], check.input.as_deref())
             }
             ButtonAction::Tab { protocol, email } => {
                 join(&[VERSION, "tab", protocol.as_str()], email.as_deref())
@@ -231,7 +190,9 @@ fn join(head: &[&str], input: Option<&str>) -> String {
 fn instead(parts: &[&str]) -> Option<String> {
     let command = match parts {
         [_, "tab", ..] | [LEGACY_SETTINGS, ..] => "/settings".to_string(),
-        [_, _, code, rest @ ..] => typed(code, rest.first().copied()),
+        [_, _, code, rest @ ..] => Check::from_button_code(code)
+            .map(|check| check.typed(rest.first().copied()))
+            .unwrap_or_default(),
         _ => String::new(),
     };
     (!command.is_empty()).then(|| escape(&command))
@@ -277,47 +238,35 @@ mod tests {
             why: Run::Next,
         };
         assert_eq!(
-            round_trip(again(CheckInput::Mx {
-                domain: "example.com".into()
-            })),
+            round_trip(again(CheckInput::new(Check::Mx, "example.com"))),
             "v2:again:mx:example.com"
         );
         assert_eq!(
-            round_trip(again(CheckInput::Smtp {
-                target: Some("[2001:db8::25]:587".into())
-            })),
+            round_trip(again(CheckInput::new(Check::Smtp, "[2001:db8::25]:587"))),
             "v2:again:smtp:[2001:db8::25]:587"
         );
         assert_eq!(
-            round_trip(again(CheckInput::Blacklist {
-                target: "2001:db8::25".into()
-            })),
+            round_trip(again(CheckInput::new(Check::Blacklist, "2001:db8::25"))),
             "v2:again:bl:2001:db8::25"
         );
         assert_eq!(
-            round_trip(next(CheckInput::Smtp { target: None })),
+            round_trip(next(CheckInput::provider(Check::Smtp))),
             "v2:next:smtp"
         );
         assert_eq!(
-            round_trip(next(CheckInput::Domain {
-                domain: "bücher.example".into()
-            })),
+            round_trip(next(CheckInput::new(Check::Domain, "bücher.example"))),
             "v2:next:dom:bücher.example"
         );
         assert_eq!(
-            round_trip(again(CheckInput::Imap {
-                target: Some("mail.example.com:993".into())
-            })),
+            round_trip(again(CheckInput::new(Check::Imap, "mail.example.com:993"))),
             "v2:again:imap:mail.example.com:993"
         );
         assert_eq!(
-            round_trip(again(CheckInput::Pop3 { target: None })),
+            round_trip(again(CheckInput::provider(Check::Pop3))),
             "v2:again:pop3"
         );
         assert_eq!(
-            round_trip(next(CheckInput::Smtp {
-                target: Some("mx.bücher.example:25".into())
-            })),
+            round_trip(next(CheckInput::new(Check::Smtp, "mx.bücher.example:25"))),
             "v2:next:smtp:mx.bücher.example:25"
         );
         for protocol in Protocol::ALL {
@@ -336,16 +285,12 @@ mod tests {
     fn an_id_over_100_characters_is_not_made() {
         let domain = format!("{}.example", "a".repeat(63));
         let fits = ButtonAction::Run {
-            check: CheckInput::Mx {
-                domain: domain.clone(),
-            },
+            check: CheckInput::new(Check::Mx, domain.clone()),
             why: Run::Again,
         };
         assert!(fits.custom_id().is_some());
         let long = ButtonAction::Run {
-            check: CheckInput::Mx {
-                domain: format!("{}.{domain}", "b".repeat(63)),
-            },
+            check: CheckInput::new(Check::Mx, format!("{}.{domain}", "b".repeat(63))),
             why: Run::Again,
         };
         assert_eq!(long.custom_id(), None);
@@ -429,18 +374,19 @@ mod tests {
 
         #[test]
         fn every_made_id_fits_and_decodes_to_its_action(input in "[a-z0-9.:\\[\\]ü-]{1,120}") {
-            for check in [
-                CheckInput::Mx { domain: input.clone() },
-                CheckInput::Smtp { target: Some(input.clone()) },
-                CheckInput::Blacklist { target: input.clone() },
-                CheckInput::Domain { domain: input.clone() },
-                CheckInput::Imap { target: Some(input.clone()) },
-                CheckInput::Pop3 { target: Some(input.clone()) },
-            ] {
-                let action = ButtonAction::Run { check, why: Run::Next };
-                if let Some(id) = action.custom_id() {
-                    prop_assert!(id.chars().count() <= CUSTOM_ID);
-                    prop_assert_eq!(ButtonAction::decode(&id), Ok(action));
+            for check in Check::ALL.into_iter().filter(|check| check.info().button.is_some()) {
+                let action = ButtonAction::Run { check: CheckInput::new(check, input.clone()), why: Run::Next };
+                let code = check.info().button.map_or("", |button| button.code);
+                // `v2:next:<code>:<input>`, counted in characters.
+                let length = "v2:next::".len() + code.len() + input.chars().count();
+                match action.custom_id() {
+                    Some(id) => {
+                        prop_assert_eq!(id.chars().count(), length);
+                        prop_assert!(length <= CUSTOM_ID);
+                        prop_assert_eq!(ButtonAction::decode(&id), Ok(action));
+                    }
+                    // Refused only when it would not fit.
+                    None => prop_assert!(length > CUSTOM_ID, "{} fits but was refused", length),
                 }
             }
         }

@@ -1,7 +1,9 @@
 //! Reports as Discord messages: embeds and buttons, always within Discord's limits.
 //!
-//! - one file per check (`settings`, `mx`, `smtp`, `blacklist`): the embeds, and the
-//!   check's own buttons (settings tabs, blocklist link buttons);
+//! - one file per check (`settings`, `mx`, `smtp`, `blacklist`, `domain`, `spf`, and
+//!   `mailbox` for `imap` and `pop3`): the embeds, and the check's own buttons
+//!   (settings tabs, blocklist link buttons); `probe` holds what the server tests
+//!   show alike;
 //! - `buttons`: "Run again" and the next steps under every check result;
 //! - `custom_id`: the one versioned format of the buttons' custom ids;
 //! - `limits`: Discord's limits; `message`: the message types in Discord's JSON.
@@ -23,7 +25,7 @@ pub use buttons::{Audience, RunButtons};
 pub use custom_id::{ButtonAction, CheckInput, Expired};
 pub use message::{ActionRow, Button, ButtonStyle, Embed, Field, File, Footer, Message};
 
-use crate::checks::{Details, ProgressUpdate, Report};
+use crate::checks::{Check, Details, ProgressUpdate, Report};
 use crate::values::Verdict;
 
 /// Colours of a verdict, for the checks whose embed colour follows it.
@@ -118,15 +120,8 @@ const BAR: usize = 20;
 
 /// The title of a running check's live message: its activity with the check's
 /// icon, "🔎 Checking 203.0.113.7 on blocklists…".
-pub fn progress_title(check: &str, activity: &str) -> String {
-    let icon = match check {
-        "smtp" => "📤",
-        "imap" | "pop3" => "📥",
-        "mx" | "blacklist" | "domain" => "🔎",
-        "spf" => "🛡️",
-        _ => "⏳",
-    };
-    format!("{icon} {activity}…")
+pub fn progress_title(check: Check, activity: &str) -> String {
+    format!("{} {activity}…", check.info().icon)
 }
 
 /// The live message of a check still running: its title, the progress line

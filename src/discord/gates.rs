@@ -1,0 +1,118 @@
+//! The gates every check passes, in one order for all: (its request was parsed by
+//! `requests`) → staff → capacity → the user's rate limit → the blocklists' shared
+//! budget, and only then is it remembered for autocomplete and run.
+//!
+//! What a check needs at each gate is its row of the table of checks ([`Check::info`]):
+//! who may run it, what it costs, whether it suggests domains.
+
+use super::incoming::Incoming;
+use super::requests::Ask;
+use super::response::{Live, Response};
+use super::staff::Standing;
+use super::Bot;
+use crate::checks::{self, Cost, Progress, Request};
+use crate::render::discord::Message;
+use crate::render::discord::{progress_title, report_message, report_message_for, Audience};
+
+/// The answer to `ask` from `incoming`'s user: a refusal at the first gate that
+/// does not let it through, or the check's answer.
+pub async fn admit(bot: &Bot, incoming: &Incoming, ask: Ask) -> Response {
+    let Ask { request, private } = ask;
+    let catalog = &bot.services.catalog;
+    let info = request.check().info();
+    if request.needs_staff(catalog) {
+        let why = info
+            .staff_only_why
+            .replace("{host}", request.provider_host(catalog));
+        if let Some(refusal) = staff_gate(bot, incoming, &why) {
+            return refusal;
+        }
+    }
+    match info.cost {
+        Cost::Quick => Response::Reply {
+            message: run_quick(bot, &request).await,
+            ephemeral: private,
+        },
+        Cost::Network | Cost::Blocklists => deferred_check(bot, incoming, request, private),
+    }
+}
+
+/// The refusal of a staff-only action to someone who is not staff (`why` says what
+/// to do instead), or `None` for staff.
+fn staff_gate(bot: &Bot, incoming: &Incoming, why: &str) -> Option<Response> {
+    match bot.staff.judge(incoming) {
+        Standing::Staff => None,
+        Standing::NotStaff => Some(Response::error("Staff only", why)),
+        Standing::NotConfigured => Some(Response::error(
+            "Staff commands are not set up",
+            "Staff commands are not set up on this bot: its operator has not named the staff's server (STAFF_GUILD_IDS).",
+        )),
+    }
+}
+
+/// A check that needs no network, answered in the first response.
+pub async fn run_quick(bot: &Bot, request: &Request) -> Message {
+    report_message(&checks::run(&bot.services, request, &Progress::none()).await)
+}
+
+/// A network check, deferred at once: within the bot's capacity, rate limited per
+/// user (and `/blacklist` for all users together), run with progress, rendered.
+fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: bool) -> Response {
+    // A full bot says so at once: a queue would outlive the interaction's token.
+    let Some(slot) = bot.try_start_check() else {
+        bot.metrics.refused_busy("capacity");
+        return Response::error(
+            "Busy",
+            "The bot is running as many checks as it can right now. Please try again in a minute.",
+        );
+    };
+    if let Err(wait) = bot.rate_limiter.try_start(incoming.user_id) {
+        bot.metrics.rate_limited_user();
+        return Response::error(
+            "Slow down a little",
+            format!(
+                "You have run several checks in a short time. Try again in {} s.",
+                wait.as_secs().max(1)
+            ),
+        );
+    }
+    let check = request.check();
+    if check.info().cost == Cost::Blocklists {
+        // One budget for everyone: the lists rate-limit the resolver, not the user.
+        if let Err(wait) = bot.blacklist_budget.try_start(0) {
+            bot.metrics.refused_busy("blacklist_budget");
+            return Response::error(
+                "Busy",
+                format!(
+                    "The blocklist check has been run as often in the last minute as the lists allow. Please try again in {} s.",
+                    wait.as_secs().max(1)
+                ),
+            );
+        }
+    }
+    // Remembered only once every gate let it through: a refused check is not a
+    // domain the user checked.
+    if let Some(domain) = request.suggestion() {
+        bot.recent.remember(incoming.user_id, &domain);
+    }
+    let (progress, updates) = Progress::channel(64);
+    let title = progress_title(check, &request.activity());
+    let services = bot.services.clone();
+    let metrics = bot.metrics.clone();
+    // The result's buttons are for the one who ran it: staff get the staff steps.
+    let audience = Audience {
+        staff: bot.staff.judge(incoming) == Standing::Staff,
+    };
+    Response::Deferred {
+        ephemeral,
+        work: Box::pin(async move {
+            // Held while the check runs: it counts against the bot's capacity.
+            let _slot = slot;
+            let started = std::time::Instant::now();
+            let report = checks::run(&services, &request, &progress).await;
+            metrics.observe_report(&report, started.elapsed());
+            report_message_for(&report, audience)
+        }),
+        progress: Some(Live { title, updates }),
+    }
+}
