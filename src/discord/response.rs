@@ -1,7 +1,8 @@
-//! What a handler decides to answer, as a value; [`super::responder`] sends it.
+//! What the bot decides to answer, as a value: `route` and `gates` return a
+//! `Response`, [`super::dispatch`] sends it through [`super::responder`].
 //!
-//! Handlers never talk to Discord themselves: they return a `Response`, so the
-//! 3-second rule, deferral, deadlines and error handling live in one place.
+//! Routing never talks to Discord itself, so the 3-second rule, deferral, deadlines
+//! and error handling live in one place.
 
 use std::future::Future;
 use std::pin::Pin;
