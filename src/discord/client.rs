@@ -1,6 +1,6 @@
 //! The serenity gateway client: connects, registers the commands on every READY
 //! (a bulk overwrite, safe to repeat), hands interactions to [`super::dispatch`],
-//! serves `/healthz`, `/readyz` and `/metrics` on `HTTP_LISTEN` (ready while the
+//! serves `/healthz`, `/readyz` and `/metrics` on `OPS_LISTEN` (ready while the
 //! gateway is connected), and shuts down cleanly on SIGTERM or Ctrl-C.
 
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use serenity::http::Http;
 
 use super::{commands, dispatch, incoming::Incoming, shutdown, Bot};
 use crate::checks::{Services, StartupError};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Mode};
 use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
 
 /// Why the bot could not start or stopped with an error.
@@ -110,26 +110,20 @@ async fn register_commands(http: &Http, bot: &Bot) -> Result<(), serenity::Error
 pub async fn run(config: Config) -> Result<(), BotError> {
     let http = http(&config)?;
     let grace = config.shutdown_grace;
-    let listen = config.http_listen;
+    let listener = ops::listen_for(&config, Mode::Gateway).await?;
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
     let bot = Bot::with_metrics(services, metrics.clone());
     let readiness = Arc::new(Readiness::starting(
         "not connected to the Discord gateway yet",
     ));
-    let listener = ops::listen(listen).await?;
-    tracing::info!(address = %local_addr(&listener), "serving /healthz, /readyz and /metrics");
-    let ops_server = tokio::spawn({
-        let router = ops::router(Ops {
+    let ops_server = ops::spawn(
+        listener,
+        Ops {
             readiness: readiness.clone(),
             metrics,
-        });
-        async move {
-            if let Err(err) = axum::serve(listener, router).await {
-                tracing::error!(error = %err, "the operator endpoints stopped");
-            }
-        }
-    });
+        },
+    );
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting echoterra-bot"
@@ -193,14 +187,6 @@ async fn watch_gateway(shards: Arc<ShardManager>, readiness: Arc<Readiness>) {
 
 /// How often `/readyz` looks at the gateway connection.
 const GATEWAY_WATCH_INTERVAL: Duration = Duration::from_millis(500);
-
-/// The address a listener is bound to, for the log.
-pub(crate) fn local_addr(listener: &tokio::net::TcpListener) -> String {
-    listener
-        .local_addr()
-        .map(|addr| addr.to_string())
-        .unwrap_or_else(|_| "?".to_string())
-}
 
 /// One warning line at start-up when no server's staff can use staff commands.
 fn warn_if_no_staff(bot: &Bot) {

@@ -8,7 +8,8 @@
 //! before anything else is read, bodies over 1 MiB are refused without being read
 //! whole, and everything after that is the same code as the gateway bot: the same
 //! handlers, gates and dispatcher (`crate::discord`). `/healthz`, `/readyz` and
-//! `/metrics` are served on the same address.
+//! `/metrics` are served on their own listener, `OPS_LISTEN`, never on this public
+//! one.
 //!
 //! - `signature`: Ed25519 over timestamp and body, and the replay window.
 
@@ -30,7 +31,7 @@ use serenity::all::Interaction;
 use tokio::sync::oneshot;
 
 use crate::checks::{Services, StartupError};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Mode};
 use crate::discord::{self, Bot, CallbackBody, FirstResponse, Incoming};
 use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
 use crate::render::discord::error_message;
@@ -67,27 +68,38 @@ struct Endpoint {
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let key = *config.public_key()?;
     let listen = config.http_listen;
+    let (ops_listen, _) = config.ops_listen_for(Mode::Serve);
+    if ops_listen == listen && listen.port() != 0 {
+        return Err(ConfigError {
+            variable: "OPS_LISTEN",
+            problem: format!(
+                "is {listen}, the same as HTTP_LISTEN: the operators' endpoints never share the public interactions listener; give it another port"
+            ),
+        }
+        .into());
+    }
     let grace = config.shutdown_grace;
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
     let bot = Bot::with_metrics(services, metrics.clone());
     let readiness = Arc::new(Readiness::starting("starting"));
-    let listener = ops::listen(listen).await?;
+    let listener = ops::listen("HTTP_LISTEN", listen).await?;
+    let ops_server = ops::spawn(
+        ops::listen("OPS_LISTEN", ops_listen).await?,
+        Ops {
+            readiness: readiness.clone(),
+            metrics: metrics.clone(),
+        },
+    );
     let address = listener
         .local_addr()
         .map(|addr| addr.to_string())
         .unwrap_or_default();
-    let app = router(
-        Endpoint {
-            bot: bot.clone(),
-            key,
-            metrics: metrics.clone(),
-        },
-        Ops {
-            readiness: readiness.clone(),
-            metrics,
-        },
-    );
+    let app = router(Endpoint {
+        bot: bot.clone(),
+        key,
+        metrics,
+    });
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         address,
@@ -106,17 +118,18 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .with_graceful_shutdown(stopping)
         .await?;
     discord::shutdown(&bot, grace).await;
+    ops_server.abort();
     tracing::info!("stopped");
     Ok(())
 }
 
-/// `/interactions` and the operator endpoints.
-fn router(endpoint: Endpoint, ops: Ops) -> Router {
+/// `/interactions`, and nothing else: the operators' endpoints have their own
+/// listener.
+fn router(endpoint: Endpoint) -> Router {
     Router::new()
         .route("/interactions", post(interactions))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(endpoint)
-        .merge(ops::router(ops))
 }
 
 /// Just the `type` of an interaction, to answer PING without reading the rest.

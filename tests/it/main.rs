@@ -19,4 +19,5 @@ mod resolver;
 mod serve;
 mod smtp;
 mod spf;
+mod startup;
 mod trust;

@@ -165,6 +165,22 @@ async fn interactions_get_the_same_answers_as_over_the_gateway() {
     assert_eq!(bot.get("/healthz").await.0, 200);
     assert_eq!(bot.get("/readyz").await.0, 200);
     assert!(!bot.logs().contains(TOKEN));
+    // Two listeners: the public one has only /interactions, the operators' one
+    // only their endpoints.
+    assert_ne!(bot.http_address(), bot.ops_address());
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let public = reqwest::get(format!("http://{}{path}", bot.http_address()))
+            .await
+            .unwrap();
+        assert_eq!(public.status().as_u16(), 404, "{path} on HTTP_LISTEN");
+    }
+    let ops = reqwest::Client::new()
+        .post(format!("http://{}/interactions", bot.ops_address()))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ops.status().as_u16(), 404, "/interactions on OPS_LISTEN");
 }
 
 #[tokio::test]
@@ -173,7 +189,7 @@ async fn sigterm_stops_serve_cleanly_and_health_tells_alive_from_gone() {
     let commands = tempfile::tempdir().unwrap();
     write_catalogue(commands.path());
     let (_fake, mut bot, _url) = serve(&dns, commands.path()).await;
-    let healthz = format!("http://{}/healthz", bot.http_address());
+    let healthz = format!("http://{}/healthz", bot.ops_address());
     let health = |url: String| async move {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
             .args(["health", "--url", &url])

@@ -25,8 +25,9 @@ impl BotProcess {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("RUST_LOG", "info,echoterra_bot=debug")
-            // A free port of this machine: many bots run at once (see `http_address`).
+            // Free ports of this machine: many bots run at once (see `address`).
             .env("HTTP_LISTEN", "127.0.0.1:0")
+            .env("OPS_LISTEN", "127.0.0.1:0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
@@ -41,14 +42,23 @@ impl BotProcess {
         }
     }
 
-    /// Where the bot's HTTP endpoints listen, from its start-up log line (waits up to
-    /// 30 s for it).
+    /// Where `serve` takes interactions (`HTTP_LISTEN`), from its start-up log line.
     pub fn http_address(&self) -> std::net::SocketAddr {
+        self.address("serving Discord interactions")
+    }
+
+    /// Where `/healthz`, `/readyz` and `/metrics` listen (`OPS_LISTEN`).
+    pub fn ops_address(&self) -> std::net::SocketAddr {
+        self.address("serving /healthz")
+    }
+
+    /// The address of the log line saying `what` (waits up to 30 s for it).
+    fn address(&self, what: &str) -> std::net::SocketAddr {
         for _ in 0..300 {
             let logs = self.logs();
             let found = logs
                 .lines()
-                .filter(|line| line.contains("serving"))
+                .filter(|line| line.contains(what))
                 .find_map(|line| line.split("address=").nth(1))
                 .and_then(|rest| rest.split_whitespace().next())
                 .and_then(|text| text.trim_matches('"').parse().ok());
@@ -60,9 +70,9 @@ impl BotProcess {
         panic!("the bot never said where it listens:\n{}", self.logs());
     }
 
-    /// The bot's `path` on its HTTP address: status and body.
+    /// The bot's `path` on its operators' listener: status and body.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let url = format!("http://{}{path}", self.http_address());
+        let url = format!("http://{}{path}", self.ops_address());
         let response = reqwest::get(&url).await.expect("the bot answers HTTP");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())

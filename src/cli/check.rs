@@ -1,13 +1,14 @@
-//! The command line: `run` (the default) starts the gateway bot, `serve` the HTTP
-//! interactions endpoint, `register` only registers the commands, `health` asks a
-//! running bot whether it is alive, and `check ...` runs a check in the terminal
-//! with no token and no Discord.
+//! `echoterra-bot check <name> ...`: a check in the terminal, with no token and no
+//! Discord. The request is built with the check's own `from_input`, as Discord
+//! builds it; the exit code is the verdict's (0 OK, 1 WARNING, 2 CRITICAL, 3
+//! UNKNOWN), and a usage or configuration error is UNKNOWN too.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 
+use super::exit;
 use crate::catalog::Catalog;
 use crate::checks::blacklist::BlacklistRequest;
 use crate::checks::domain::DomainRequest;
@@ -21,46 +22,8 @@ use crate::checks::{self, Details, Progress, Request, Services};
 use crate::config::Config;
 use crate::render::{self, Format};
 
-/// Exit code for usage and start-up errors (UNKNOWN in the monitoring convention).
-const EXIT_USAGE: u8 = 3;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "echoterra-bot",
-    version,
-    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP, IMAP and POP3 tests, blocklist check, domain setup and SPF, in Discord and in the terminal"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
 #[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the Discord bot over the gateway (the default). Needs DISCORD_TOKEN.
-    Run,
-    /// Serve Discord's interactions endpoint (POST /interactions) on HTTP_LISTEN. Needs DISCORD_PUBLIC_KEY.
-    Serve,
-    /// Register the slash commands with Discord, then exit. Needs DISCORD_TOKEN.
-    Register,
-    /// Ask the bot running here whether it is alive (GET /healthz on HTTP_LISTEN): exit 0 if so, 1 if not.
-    Health {
-        /// The URL to ask instead of HTTP_LISTEN's /healthz.
-        #[arg(long)]
-        url: Option<String>,
-    },
-    /// Run a check in the terminal, without Discord. Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
-    Check {
-        /// Output format: text for people, json for scripts, discord for the exact message payload.
-        #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
-        format: Format,
-        #[command(subcommand)]
-        check: CheckCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum CheckCommand {
+pub enum CheckCommand {
     /// The mail client settings (IMAP, SMTP, POP3).
     Settings {
         /// imap, smtp, pop3 or all
@@ -127,95 +90,22 @@ enum CheckCommand {
     },
 }
 
-/// Runs the command line and returns the process exit code.
-pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return if err.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
-    };
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(err) => return usage_error(err),
-    };
-    crate::logging::init(config.log_format, &config.secrets());
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => return usage_error(format!("cannot start the async runtime: {err}")),
-    };
-    runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Run) {
-            Command::Run => exit_on(crate::discord::run(config).await),
-            Command::Serve => exit_on(crate::endpoint::serve(config).await),
-            Command::Register => exit_on(crate::discord::register(config).await),
-            Command::Health { url } => health(&config, url).await,
-            Command::Check { format, check } => run_check(config, check, format).await,
-        }
-    })
+/// Whether the command line asks for `check` (for the status of a command line
+/// clap refused: `check`'s usage errors are UNKNOWN, 3).
+pub fn is_check_invocation(args: impl Iterator<Item = String>) -> bool {
+    args.skip(1)
+        .find(|arg| !arg.starts_with('-'))
+        .is_some_and(|arg| arg == "check")
 }
 
-fn usage_error(err: impl std::fmt::Display) -> ExitCode {
+/// A usage or configuration error of `check`: UNKNOWN in the monitoring convention.
+pub fn usage_error(err: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {err}");
-    ExitCode::from(EXIT_USAGE)
+    ExitCode::from(exit::CHECK_UNKNOWN)
 }
 
-fn exit_on<E: std::fmt::Display>(result: Result<(), E>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// `health`: GET `/healthz` of the bot on HTTP_LISTEN (an address of this machine
-/// when it listens on all of them) within 3 s. Exit 0 when it answers 200, else 1.
-/// Made for a container's HEALTHCHECK in an image without curl.
-async fn health(config: &Config, url: Option<String>) -> ExitCode {
-    let url = url.unwrap_or_else(|| {
-        let mut addr = config.http_listen;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(match addr.ip() {
-                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-            });
-        }
-        format!("http://{addr}/healthz")
-    });
-    let client = match reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(3))
-        .build()
-    {
-        Ok(client) => client,
-        Err(err) => {
-            eprintln!("unhealthy: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match client.get(&url).send().await {
-        Ok(response) if response.status().is_success() => {
-            println!("healthy: {url} answered {}", response.status());
-            ExitCode::SUCCESS
-        }
-        Ok(response) => {
-            eprintln!("unhealthy: {url} answered {}", response.status());
-            ExitCode::FAILURE
-        }
-        Err(err) => {
-            eprintln!("unhealthy: {url}: {}", err.without_url());
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run_check(config: Config, check: CheckCommand, format: Format) -> ExitCode {
+/// `check <name> ...`: runs the check and exits with its verdict's code.
+pub async fn run(config: Config, check: CheckCommand, format: Format) -> ExitCode {
     let services = match Services::new(config) {
         Ok(services) => services,
         Err(err) => return usage_error(err),
@@ -306,12 +196,8 @@ fn parse_request(
 mod tests {
     use super::*;
     use crate::checks::Check;
+    use crate::cli::Cli;
     use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_well_formed() {
-        Cli::command().debug_assert();
-    }
 
     #[test]
     fn every_check_of_the_table_has_its_check_subcommand() {

@@ -11,6 +11,8 @@ use ed25519_dalek::VerifyingKey;
 
 use crate::values::Secret;
 
+mod secrets;
+
 /// The bot's settings from the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -40,16 +42,45 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long running checks may finish.
     pub shutdown_grace: Duration,
-    /// `HTTP_LISTEN`: where `/healthz`, `/readyz`, `/metrics` (and, for `serve`,
-    /// `/interactions`) listen.
+    /// `HTTP_LISTEN`: where `serve` takes Discord's interactions (`/interactions`),
+    /// the public listener behind the load balancer.
     pub http_listen: SocketAddr,
+    /// `OPS_LISTEN`: where `/healthz`, `/readyz` and `/metrics` listen in every
+    /// long-running mode (never the interactions listener); read it with
+    /// [`Config::ops_listen_for`], which knows the mode.
+    pub ops_listen: OpsListen,
     /// `DISCORD_PUBLIC_KEY`: the application's public key, which signs every
     /// interaction `serve` receives.
     pub discord_public_key: Option<VerifyingKey>,
 }
 
-/// Where the HTTP endpoints listen when `HTTP_LISTEN` is unset: this machine only.
+/// Where `serve` listens for interactions when `HTTP_LISTEN` is unset: this machine only.
 pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:8080";
+
+/// Where `/healthz`, `/readyz` and `/metrics` listen when `OPS_LISTEN` is unset:
+/// this machine only.
+pub const DEFAULT_OPS_LISTEN: &str = "127.0.0.1:9180";
+
+/// The operators' listener, as the environment gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpsListen {
+    /// `OPS_LISTEN` is set (or neither it nor `HTTP_LISTEN` is: the default).
+    Set(SocketAddr),
+    /// Only `HTTP_LISTEN` is set: before `OPS_LISTEN` existed, `run` served the
+    /// operators' endpoints there, and still does, with a deprecation warning.
+    FromHttpListen(SocketAddr),
+}
+
+/// The long-running mode asking where its operators' endpoints listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `run`: the gateway bot, which has no interactions listener.
+    Gateway,
+    /// `serve`: the interactions endpoint, whose `HTTP_LISTEN` is public.
+    Serve,
+    /// `watch daemon`: the watcher beside a `serve` deployment.
+    Watcher,
+}
 
 /// The grace period of running checks on SIGTERM when `SHUTDOWN_GRACE_SECONDS` is unset.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -92,6 +123,10 @@ impl Config {
 
     /// Builds the config from any source of variables (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        // systemd's `LoadCredential=` puts each credential in a file of this folder.
+        let credentials_dir = get("CREDENTIALS_DIRECTORY")
+            .filter(|dir| !dir.trim().is_empty())
+            .map(PathBuf::from);
         let value = |name: &str| {
             get(name)
                 .map(|v| v.trim().to_string())
@@ -162,25 +197,33 @@ impl Config {
                 ))
             }
         };
-        let spamrats_key = value("SPAMRATS_KEY")
+        let secret = |name: &'static str| secrets::read(name, &get, credentials_dir.as_deref());
+        let spamrats_key = secret("SPAMRATS_KEY")?
             .map(|key| dns_label_key("SPAMRATS_KEY", key))
             .transpose()?;
         let http_listen = match value("HTTP_LISTEN") {
-            None => DEFAULT_HTTP_LISTEN.parse().expect("the default address parses"),
-            Some(text) => text.parse::<SocketAddr>().map_err(|_| {
-                invalid(
-                    "HTTP_LISTEN",
-                    format!("{text:?} is not host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 or [::]:8080"),
-                )
-            })?,
+            None => DEFAULT_HTTP_LISTEN
+                .parse()
+                .expect("the default address parses"),
+            Some(text) => parse_listen("HTTP_LISTEN", &text)?,
         };
-        let discord_public_key = value("DISCORD_PUBLIC_KEY")
+        let ops_listen = match (value("OPS_LISTEN"), value("HTTP_LISTEN")) {
+            (Some(text), _) => OpsListen::Set(parse_listen("OPS_LISTEN", &text)?),
+            (None, Some(_)) => OpsListen::FromHttpListen(http_listen),
+            (None, None) => OpsListen::Set(
+                DEFAULT_OPS_LISTEN
+                    .parse()
+                    .expect("the default address parses"),
+            ),
+        };
+        let discord_public_key = secret("DISCORD_PUBLIC_KEY")?
             .map(|text| {
-                parse_public_key(&text).map_err(|problem| invalid("DISCORD_PUBLIC_KEY", problem))
+                parse_public_key(text.expose())
+                    .map_err(|problem| invalid("DISCORD_PUBLIC_KEY", problem))
             })
             .transpose()?;
         Ok(Config {
-            discord_token: value("DISCORD_TOKEN").map(Secret::new),
+            discord_token: secret("DISCORD_TOKEN")?,
             guild_id,
             staff_guild_ids,
             api_base,
@@ -188,11 +231,12 @@ impl Config {
             dns_servers,
             tls_extra_ca: value("TLS_EXTRA_CA").map(PathBuf::from),
             allow_private_targets,
-            spamhaus_dqs_key: value("SPAMHAUS_DQS_KEY").map(Secret::new),
+            spamhaus_dqs_key: secret("SPAMHAUS_DQS_KEY")?,
             spamrats_key,
             log_format,
             shutdown_grace,
             http_listen,
+            ops_listen,
             discord_public_key,
         })
     }
@@ -223,6 +267,22 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Where `mode` serves `/healthz`, `/readyz` and `/metrics`, and whether that
+    /// came from the deprecated `HTTP_LISTEN` (only `run` and `health` still take it
+    /// from there; `serve` keeps `HTTP_LISTEN` for interactions alone).
+    pub fn ops_listen_for(&self, mode: Mode) -> (SocketAddr, bool) {
+        match (self.ops_listen, mode) {
+            (OpsListen::Set(addr), _) => (addr, false),
+            (OpsListen::FromHttpListen(addr), Mode::Gateway) => (addr, true),
+            (OpsListen::FromHttpListen(_), Mode::Serve | Mode::Watcher) => (
+                DEFAULT_OPS_LISTEN
+                    .parse()
+                    .expect("the default address parses"),
+                false,
+            ),
+        }
+    }
+
     /// The application's public key, needed by `serve`; the error says where to find it.
     pub fn public_key(&self) -> Result<&VerifyingKey, ConfigError> {
         self.discord_public_key.as_ref().ok_or_else(|| {
@@ -248,6 +308,15 @@ impl Config {
 }
 
 /// `DISCORD_PUBLIC_KEY`: 64 hex digits, a valid Ed25519 public key.
+fn parse_listen(variable: &'static str, text: &str) -> Result<SocketAddr, ConfigError> {
+    text.parse::<SocketAddr>().map_err(|_| {
+        invalid(
+            variable,
+            format!("{text:?} is not host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 or [::]:8080"),
+        )
+    })
+}
+
 fn parse_public_key(text: &str) -> Result<VerifyingKey, String> {
     let bytes: [u8; 32] = hex::decode(text)
         .ok()
@@ -285,10 +354,11 @@ fn parse_api_base(text: &str) -> Result<String, String> {
 
 /// A key that goes into a DNS query name as one label (`<ip>.<key>.<zone>`): letters,
 /// digits and hyphens, at most 63 of them. The error never echoes the value.
-fn dns_label_key(variable: &'static str, key: String) -> Result<Secret, ConfigError> {
-    let fits = key.len() <= 63 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+fn dns_label_key(variable: &'static str, key: Secret) -> Result<Secret, ConfigError> {
+    let text = key.expose();
+    let fits = text.len() <= 63 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if fits {
-        Ok(Secret::new(key))
+        Ok(key)
     } else {
         Err(invalid(
             variable,

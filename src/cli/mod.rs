@@ -1,0 +1,117 @@
+//! The command line: `run` (the default) starts the gateway bot, `serve` the HTTP
+//! interactions endpoint, `register` only registers the commands, `health` asks a
+//! running bot whether it is alive, and `check ...` runs a check in the terminal
+//! with no token and no Discord.
+
+//!
+//! - `check`: the `check` subcommands and their requests;
+//! - `health`: the `health` subcommand;
+//! - `exit`: the one table of exit statuses.
+
+mod check;
+mod exit;
+mod health;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::render::Format;
+use check::CheckCommand;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "echoterra-bot",
+    version,
+    about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP, IMAP and POP3 tests, blocklist check, domain setup and SPF, in Discord and in the terminal"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the Discord bot over the gateway (the default). Needs DISCORD_TOKEN.
+    Run,
+    /// Serve Discord's interactions endpoint (POST /interactions) on HTTP_LISTEN. Needs DISCORD_PUBLIC_KEY.
+    Serve,
+    /// Register the slash commands with Discord, then exit. Needs DISCORD_TOKEN.
+    Register,
+    /// Ask the bot running here whether it is alive (GET /healthz on OPS_LISTEN): exit 0 if so, 1 if not.
+    Health {
+        /// The URL to ask instead of OPS_LISTEN's /healthz.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Run a check in the terminal, without Discord. Exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Check {
+        /// Output format: text for people, json for scripts, discord for the exact message payload.
+        #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+        format: Format,
+        #[command(subcommand)]
+        check: CheckCommand,
+    },
+}
+
+/// Runs the command line and returns the process exit code (see [`exit`]).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if !err.use_stderr() {
+                ExitCode::SUCCESS
+            } else if check::is_check_invocation(std::env::args()) {
+                ExitCode::from(exit::CHECK_UNKNOWN)
+            } else {
+                ExitCode::from(exit::USAGE)
+            };
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Run);
+    let in_check = matches!(command, Command::Check { .. });
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) if in_check => return check::usage_error(err),
+        Err(err) => return exit::fail(&err),
+    };
+    crate::logging::init(config.log_format, &config.secrets());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            return exit::fail(&exit::Plain {
+                status: exit::TEMPORARY,
+                message: format!("cannot start the async runtime: {err}"),
+            })
+        }
+    };
+    runtime.block_on(async move {
+        match command {
+            Command::Run => exit_on(crate::discord::run(config).await),
+            Command::Serve => exit_on(crate::endpoint::serve(config).await),
+            Command::Register => exit_on(crate::discord::register(config).await),
+            Command::Health { url } => health::run(&config, url).await,
+            Command::Check { format, check } => check::run(config, check, format).await,
+        }
+    })
+}
+
+fn exit_on<E: exit::Failure>(result: Result<(), E>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => exit::fail(&err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}
