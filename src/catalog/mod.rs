@@ -6,7 +6,10 @@
 //! staff can change settings or blocklist zones without a rebuild.
 //!
 //! Everything is validated when it is loaded: a bad file stops start-up with the
-//! file, the line and what is wrong, before the bot connects anywhere.
+//! file, the line and what is wrong, before the bot connects anywhere. A set
+//! `COMMANDS_DIR` never falls back silently: a folder that is missing or cannot be
+//! read, or a `.toml` file in it the bot does not know (a misspelt name), stops
+//! start-up too. [`Catalog::source`] says which catalogue is in use, for the log.
 
 mod blacklist;
 mod defaults;
@@ -45,11 +48,63 @@ pub struct Catalog {
     pub blacklist: BlacklistCatalog,
     pub defaults: Defaults,
     pub domain: DomainCatalog,
+    /// Where it came from.
+    pub source: CatalogSource,
 }
+
+/// Where the catalogue in use came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogSource {
+    /// The files compiled into the binary.
+    BuiltIn,
+    /// `COMMANDS_DIR`: the folder and the files taken from it (the others built in).
+    Folder { dir: PathBuf, files: Vec<String> },
+}
+
+impl std::fmt::Display for CatalogSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CatalogSource::BuiltIn => f.write_str("built-in"),
+            CatalogSource::Folder { dir, files } if files.is_empty() => {
+                write!(
+                    f,
+                    "{} (no catalogue file in it: all built-in)",
+                    dir.display()
+                )
+            }
+            CatalogSource::Folder { dir, files } => {
+                write!(
+                    f,
+                    "{} ({}; the rest built-in)",
+                    dir.display(),
+                    files.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// The catalogue files the bot knows, in the order it loads them.
+pub const FILES: [&str; 7] = [
+    "settings.toml",
+    "mx.toml",
+    "smtp.toml",
+    "mailbox.toml",
+    "blacklist.toml",
+    "defaults.toml",
+    "domain.toml",
+];
 
 /// A catalogue file that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
+    #[error("COMMANDS_DIR: cannot read the folder {}: {source}", dir.display())]
+    Folder {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("COMMANDS_DIR: {} is not a catalogue file this bot knows (it knows {}): misspelt, or meant for another version?", file.display(), FILES.join(", "))]
+    UnknownFile { file: PathBuf },
     #[error("{file}: cannot read the file: {source}")]
     Read {
         file: PathBuf,
@@ -124,9 +179,18 @@ impl Catalog {
     }
 
     /// Loads the catalogue, taking each file from `dir` when it is there and the
-    /// embedded copy otherwise.
+    /// embedded copy otherwise. A `dir` that cannot be read, or that holds a `.toml`
+    /// file the bot does not know, is an error.
     pub fn load(dir: Option<&Path>) -> Result<Self, CatalogError> {
+        let source = match dir {
+            None => CatalogSource::BuiltIn,
+            Some(dir) => CatalogSource::Folder {
+                dir: dir.to_path_buf(),
+                files: catalogue_files(dir)?,
+            },
+        };
         Ok(Catalog {
+            source,
             settings: load_file(dir)?,
             mx: load_file(dir)?,
             smtp: load_file(dir)?,
@@ -136,6 +200,35 @@ impl Catalog {
             domain: load_file(dir)?,
         })
     }
+}
+
+/// The catalogue files in `dir`, in load order; an error for a folder that cannot
+/// be read or a `.toml` file that is not one of [`FILES`]. Other files (a README,
+/// the `..data` links of a Kubernetes ConfigMap) are left alone.
+fn catalogue_files(dir: &Path) -> Result<Vec<String>, CatalogError> {
+    let folder_error = |source| CatalogError::Folder {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(folder_error)? {
+        let name = entry.map_err(folder_error)?.file_name();
+        let name = name.to_string_lossy();
+        if !name.ends_with(".toml") || name.starts_with('.') {
+            continue;
+        }
+        if !FILES.contains(&name.as_ref()) {
+            return Err(CatalogError::UnknownFile {
+                file: dir.join(name.as_ref()),
+            });
+        }
+        found.push(name.into_owned());
+    }
+    Ok(FILES
+        .iter()
+        .filter(|file| found.iter().any(|name| name == *file))
+        .map(|file| file.to_string())
+        .collect())
 }
 
 fn load_file<T: CatalogFile>(dir: Option<&Path>) -> Result<T, CatalogError> {
@@ -250,6 +343,68 @@ mod tests {
         let catalog = Catalog::load(Some(dir.path())).unwrap();
         assert_eq!(catalog.mx.provider_host, "mx.example.net");
         assert_eq!(catalog.settings.host, "mail.echoterra.net");
+    }
+
+    #[test]
+    fn a_set_folder_never_falls_back_silently() {
+        let missing = Path::new("/nonexistent/echoterra-commands");
+        let err = Catalog::load(Some(missing)).unwrap_err().to_string();
+        assert!(
+            err.contains("COMMANDS_DIR") && err.contains("/nonexistent"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("smpt.toml"), "").unwrap();
+        let err = Catalog::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(
+            err.contains("smpt.toml") && err.contains("smtp.toml"),
+            "{err}"
+        );
+        // Anything that is not a .toml file is not the bot's business.
+        std::fs::remove_file(dir.path().join("smpt.toml")).unwrap();
+        std::fs::write(dir.path().join("README"), "notes").unwrap();
+        let catalog = Catalog::load(Some(dir.path())).unwrap();
+        assert_eq!(
+            catalog.source.to_string(),
+            format!(
+                "{} (no catalogue file in it: all built-in)",
+                dir.path().display()
+            )
+        );
+        assert_eq!(Catalog::embedded().unwrap().source.to_string(), "built-in");
+    }
+
+    #[test]
+    fn the_known_files_are_the_loaded_ones() {
+        assert_eq!(
+            FILES,
+            [
+                SettingsCatalog::NAME,
+                MxCatalog::NAME,
+                SmtpCatalog::NAME,
+                MailboxCatalog::NAME,
+                BlacklistCatalog::NAME,
+                Defaults::NAME,
+                DomainCatalog::NAME,
+            ]
+        );
+    }
+
+    #[test]
+    fn every_known_file_is_loaded_from_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let embedded = Path::new(env!("CARGO_MANIFEST_DIR")).join("commands");
+        for file in FILES {
+            std::fs::copy(embedded.join(file), dir.path().join(file)).unwrap();
+        }
+        let catalog = Catalog::load(Some(dir.path())).unwrap();
+        assert_eq!(
+            catalog.source,
+            CatalogSource::Folder {
+                dir: dir.path().to_path_buf(),
+                files: FILES.iter().map(|f| f.to_string()).collect()
+            }
+        );
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     let listener = ops::listen_for(&config, Mode::Gateway).await?;
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
+    tracing::info!(catalogue = %services.catalog.source, "catalogue loaded");
     let bot = Bot::with_metrics(services, metrics.clone());
     let readiness = Arc::new(Readiness::starting(
         "not connected to the Discord gateway yet",

@@ -81,6 +81,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let grace = config.shutdown_grace;
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
+    tracing::info!(catalogue = %services.catalog.source, "catalogue loaded");
     let bot = Bot::with_metrics(services, metrics.clone());
     let readiness = Arc::new(Readiness::starting("starting"));
     let listener = ops::listen("HTTP_LISTEN", listen).await?;

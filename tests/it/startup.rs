@@ -191,3 +191,70 @@ async fn serve_refuses_one_address_for_both_listeners() {
         stderr(&output)
     );
 }
+
+#[tokio::test]
+async fn a_commands_dir_that_is_missing_or_holds_an_unknown_file_stops_start_up() {
+    let missing = (
+        "COMMANDS_DIR",
+        "/nonexistent/echoterra-commands".to_string(),
+    );
+    let output = run(&["check", "settings", "imap"], &[missing.clone()]).await;
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("/nonexistent/echoterra-commands"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no answer from a built-in fallback"
+    );
+    let output = run(
+        &["serve"],
+        &[missing, ("DISCORD_PUBLIC_KEY", public_key_hex())],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(78), "{}", stderr(&output));
+    // A misspelt file name in a readable folder.
+    let commands = tempfile::tempdir().unwrap();
+    std::fs::write(
+        commands.path().join("setings.toml"),
+        "host = \"mail.example.net\"\n",
+    )
+    .unwrap();
+    let output = run(
+        &["check", "settings", "imap"],
+        &[("COMMANDS_DIR", commands.path().display().to_string())],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("setings.toml"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn start_up_says_which_catalogue_it_uses() {
+    let commands = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/commands/smtp.toml"),
+        commands.path().join("smtp.toml"),
+    )
+    .unwrap();
+    let bot = BotProcess::start(
+        &["serve"],
+        &[
+            ("DISCORD_PUBLIC_KEY", public_key_hex()),
+            ("COMMANDS_DIR", commands.path().display().to_string()),
+        ],
+    );
+    bot.ops_address();
+    let logs = bot.logs();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("catalogue loaded"))
+        .unwrap_or_else(|| panic!("no catalogue line:\n{logs}"));
+    assert!(line.contains("smtp.toml; the rest built-in"), "{line}");
+}
