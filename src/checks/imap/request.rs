@@ -3,14 +3,15 @@
 //! page's) and 143 (STARTTLS) are accepted, from `[imap]` of `commands/mailbox.toml`.
 
 use super::Imap;
-use crate::checks::mailbox::{MailboxInputError, MailboxRequest};
+use crate::checks::mailbox::MailboxRequest;
+use crate::checks::probe::InputError;
 
 /// An `/imap` request: which server and port to test. Built with
 /// `ImapRequest::from_input(host, port, &catalog.mailbox, allow_private)`.
 pub type ImapRequest = MailboxRequest<Imap>;
 
 /// Why an `/imap` request cannot be run; its `Display` says what is accepted.
-pub type ImapInputError = MailboxInputError<Imap>;
+pub type ImapInputError = InputError;
 
 #[cfg(test)]
 mod tests {

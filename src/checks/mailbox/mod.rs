@@ -33,7 +33,7 @@ mod wire;
 pub use capabilities::Capabilities;
 pub use dialect::{Command, Dialect, Framing, Greeting, ServerKind};
 pub use report::{MailboxReport, Step, StepName};
-pub use request::{MailboxInputError, MailboxRequest};
+pub use request::MailboxRequest;
 pub use verdict::conclusion;
 
 use crate::checks::{Progress, Services};

@@ -3,12 +3,10 @@
 //! understood; only the protocol's ports and public addresses are accepted unless
 //! private targets are allowed.
 
-use std::fmt;
-
 use super::dialect::Dialect;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::target::{self, PortRules, TargetError};
-use crate::checks::probe::{Security, ServerHost};
+use crate::checks::probe::target::{self, PortRules};
+use crate::checks::probe::{InputError, Security, ServerHost, TestNames};
 
 /// Which server and port to test, for the protocol `D`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,48 +16,18 @@ pub struct MailboxRequest<D> {
     pub protocol: D,
 }
 
-/// Why an `/imap` or `/pop3` request cannot be run. Its `Display` says what is
-/// accepted, naming the command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailboxInputError<D> {
-    pub error: TargetError,
-    pub protocol: D,
-}
-
-impl<D: Dialect> fmt::Display for MailboxInputError<D> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.error {
-            TargetError::Host(err) => write!(
-                f,
-                "{err}; for /{} type a mail server name such as mail.example.com, or an IP address",
-                D::CHECK
-            ),
-            TargetError::PortZero => write!(
-                f,
-                "port 0 does not exist: use {} (SSL/TLS) or {} (STARTTLS)",
-                D::TLS_PORT,
-                D::STARTTLS_PORT
-            ),
-            TargetError::PortOutOfRange(number) => {
-                write!(f, "port {number} does not exist: ports go from 1 to 65535")
-            }
-            TargetError::PortNotAllowed { port, allowed } => write!(
-                f,
-                "port {port} is not {}: the bot tests only ports {allowed}",
-                D::A_PORT
-            ),
-            TargetError::NotPublic { ip, kind } => {
-                write!(f, "{ip} is {kind}: the bot tests only public mail servers")
-            }
-            TargetError::PortTwice { host, port } => write!(
-                f,
-                "the port is given twice ({host:?} and port {port}): type the host name alone"
-            ),
-        }
+/// How the test of `D` is named in its input errors: `/imap`, "an IMAP port", and
+/// its two usual ports, TLS from the first byte first (the settings page's).
+fn names<D: Dialect>() -> TestNames {
+    TestNames {
+        command: D::CHECK,
+        a_port: D::A_PORT,
+        usual_ports: [
+            (D::TLS_PORT, Security::Implicit),
+            (D::STARTTLS_PORT, Security::Starttls),
+        ],
     }
 }
-
-impl<D: Dialect> std::error::Error for MailboxInputError<D> {}
 
 impl<D: Dialect> MailboxRequest<D> {
     /// Builds a request from what a user typed. A missing or blank host means the
@@ -72,19 +40,15 @@ impl<D: Dialect> MailboxRequest<D> {
         port: Option<i64>,
         catalog: &MailboxCatalog,
         allow_private: bool,
-    ) -> Result<MailboxRequest<D>, MailboxInputError<D>> {
+    ) -> Result<MailboxRequest<D>, InputError> {
         let ports = D::ports(catalog);
         let rules = PortRules {
             default_host: &catalog.host,
             default_port: ports.port,
             allowed_ports: &ports.allowed_ports,
+            names: names::<D>(),
         };
-        let (host, port) = target::parse(host, port, &rules, allow_private).map_err(|error| {
-            MailboxInputError {
-                error,
-                protocol: D::default(),
-            }
-        })?;
+        let (host, port) = target::parse(host, port, &rules, allow_private)?;
         Ok(MailboxRequest {
             host,
             port,

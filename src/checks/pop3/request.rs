@@ -4,14 +4,15 @@
 //! `commands/mailbox.toml`.
 
 use super::Pop3;
-use crate::checks::mailbox::{MailboxInputError, MailboxRequest};
+use crate::checks::mailbox::MailboxRequest;
+use crate::checks::probe::InputError;
 
 /// A `/pop3` request: which server and port to test. Built with
 /// `Pop3Request::from_input(host, port, &catalog.mailbox, allow_private)`.
 pub type Pop3Request = MailboxRequest<Pop3>;
 
 /// Why a `/pop3` request cannot be run; its `Display` says what is accepted.
-pub type Pop3InputError = MailboxInputError<Pop3>;
+pub type Pop3InputError = InputError;
 
 #[cfg(test)]
 mod tests {

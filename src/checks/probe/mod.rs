@@ -3,6 +3,8 @@
 //! the TLS steps, and bounded line reading. Each protocol adds only its dialogue.
 //!
 //! - `target`: [`ServerHost`], [`Security`], typed input to a host and port.
+//! - `input`: the one input error of the server tests ([`InputError`]), worded
+//!   for each command by its [`TestNames`].
 //! - `step`: [`Step`], its derived [`StepStatus`], and the verdict of a list of steps.
 //! - `log`: the running step table and transcript ([`Log`]), the deadline ([`Clock`]).
 //! - `connect`: resolve, address policy, a turn at the server, TCP connect (the one
@@ -11,6 +13,7 @@
 //! - `lines`: reading and writing lines, bounded in length.
 
 mod connect;
+mod input;
 mod lines;
 mod log;
 mod step;
@@ -22,6 +25,7 @@ use std::sync::Arc;
 use rustls::RootCertStore;
 
 pub use connect::Reached;
+pub use input::{InputError, TestNames};
 pub use lines::{describe_closed, describe_timeout, LineError, Lines};
 pub use log::{Clock, Log};
 pub use step::{conclude, Step, StepKind, StepStatus};
