@@ -23,6 +23,7 @@ mod tls;
 use std::sync::Arc;
 
 use rustls::RootCertStore;
+use tokio::time::Instant;
 
 pub use connect::Reached;
 pub use input::{InputError, TestNames};
@@ -34,6 +35,7 @@ pub use tls::{FailureJudge, SecondTry};
 
 use crate::catalog::ServerTimeouts;
 use crate::checks::slots::ServerSlots;
+use crate::checks::Services;
 
 /// What is tested, fixed before the first step: the server, the port and how TLS
 /// starts on it, the timeouts and the deadline, what the certificate is judged against.
@@ -50,4 +52,32 @@ pub struct Probe<'a> {
     pub clock: Clock,
     /// Turns at each server: a test talks to its server only in its turn.
     pub slots: &'a ServerSlots,
+}
+
+impl<'a> Probe<'a> {
+    /// The test of `host` on `port`, where TLS starts as `security`, started at
+    /// `started`: its step timeouts and deadline from the test's catalogue
+    /// (`timeouts`, `expiry_warning_days`), and from `services` what every server
+    /// test shares (the trusted roots, the address policy, the turns at servers).
+    pub fn new(
+        services: &'a Services,
+        host: &'a ServerHost,
+        port: u16,
+        security: Security,
+        timeouts: &'a ServerTimeouts,
+        expiry_warning_days: i64,
+        started: Instant,
+    ) -> Probe<'a> {
+        Probe {
+            host,
+            port,
+            security,
+            timeouts,
+            roots: services.tls_roots.clone(),
+            allow_private: services.config.allow_private_targets,
+            expiry_warning_days,
+            clock: Clock::new(started, timeouts.total()),
+            slots: &services.server_slots,
+        }
+    }
 }

@@ -31,7 +31,7 @@ use super::report::{MailboxReport, StepName};
 use super::request::MailboxRequest;
 use super::wire::Connection;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::{self, Clock, Probe, Security};
+use crate::checks::probe::{self, Probe, Security};
 use crate::checks::resolver::DnsResolver;
 use crate::checks::tls::TlsReport;
 use crate::checks::{Progress, Services};
@@ -51,17 +51,15 @@ pub(super) async fn run<D: Dialect>(
     let test = Test {
         catalog,
         request,
-        probe: Probe {
-            host: &request.host,
-            port: request.port,
+        probe: Probe::new(
+            services,
+            &request.host,
+            request.port,
             security,
-            timeouts: &catalog.timeouts,
-            roots: services.tls_roots.clone(),
-            allow_private: services.config.allow_private_targets,
-            expiry_warning_days: catalog.expiry_warning_days,
-            clock: Clock::new(started, catalog.timeouts.total()),
-            slots: &services.server_slots,
-        },
+            &catalog.timeouts,
+            catalog.expiry_warning_days,
+            started,
+        ),
         tags: AtomicU32::new(0),
         loopback: AtomicBool::new(false),
     };

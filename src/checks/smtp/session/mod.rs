@@ -39,7 +39,7 @@ use super::dialogue::Dialogue;
 use super::extensions::Extensions;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
-use crate::checks::probe::{Clock, Probe};
+use crate::checks::probe::Probe;
 use crate::checks::resolver::DnsResolver;
 use crate::checks::reverse_dns::{self, ReverseDns};
 use crate::checks::tls::TlsReport;
@@ -65,17 +65,15 @@ pub(super) async fn run(
     let test = Test {
         catalog,
         request,
-        probe: Probe {
-            host: &request.host,
-            port: request.port,
+        probe: Probe::new(
+            services,
+            &request.host,
+            request.port,
             security,
-            timeouts: &catalog.timeouts,
-            roots: services.tls_roots.clone(),
-            allow_private: services.config.allow_private_targets,
-            expiry_warning_days: catalog.expiry_warning_days,
-            clock: Clock::new(started, catalog.timeouts.total()),
-            slots: &services.server_slots,
-        },
+            &catalog.timeouts,
+            catalog.expiry_warning_days,
+            started,
+        ),
     };
     let mut log = Log::new(StepName::plan(security), started, progress.clone());
     let found = test.run(&mut log, &services.resolver).await;
