@@ -331,7 +331,7 @@ async fn a_silent_starttls_port_that_speaks_tls_is_named_as_the_ssl_port_mix_up(
     );
     assert_eq!(status(&smtp, StepName::Starttls), StepStatus::Skipped);
     assert_eq!(status(&smtp, StepName::Certificate), StepStatus::Ok);
-    assert!(smtp.tls.unwrap().certificate.unwrap().valid);
+    assert!(smtp.probe.tls.unwrap().certificate.unwrap().valid);
 }
 
 #[tokio::test]

@@ -2,11 +2,12 @@
 //! capabilities, how a mail app can log in, and the transcript (`details` of the
 //! report). The same shape for both protocols; the type parameter says which.
 
+use std::ops::Deref;
+
 use serde::Serialize;
 
 use super::dialect::Dialect;
-use crate::checks::probe::{self, Security, StepKind};
-use crate::checks::tls::TlsReport;
+use crate::checks::probe::{self, ProbeReport, Security, StepKind};
 use crate::checks::transcript::{self, TranscriptLine};
 
 /// The steps of an IMAP or POP3 test. Each protocol names its commands its own way
@@ -102,16 +103,13 @@ impl StepKind for StepName {
 /// One step of the test. In JSON: `{name, status, millis, detail}`.
 pub type Step = probe::Step<StepName>;
 
-/// An IMAP or POP3 test's findings.
+/// An IMAP or POP3 test's findings: what every server test reports (first in
+/// JSON: `host`, `port`, `security`, `address`, `steps`, `tls`), then the
+/// mailbox's own.
 #[derive(Debug, Clone, Serialize)]
 pub struct MailboxReport<D> {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    /// The address connected to (the one the policy checked).
-    pub address: Option<String>,
-    pub steps: Vec<Step>,
-    pub tls: Option<TlsReport>,
+    #[serde(flatten)]
+    pub probe: ProbeReport<StepName>,
     /// The capabilities of the last answer: over TLS when TLS worked.
     pub capabilities: Vec<String>,
     /// The SASL mechanisms offered after TLS (or, without TLS, in plain text).
@@ -122,20 +120,22 @@ pub struct MailboxReport<D> {
     pub login: Vec<String>,
     /// Server lines, our commands and notes, in order. Nothing secret is ever sent.
     pub transcript: Vec<TranscriptLine>,
-    /// Whether this tested the provider's own server (whose username rule is known).
-    #[serde(skip)]
-    pub provider_host: bool,
     /// Which protocol (`Imap`, `Pop3`): a value of no size.
     #[serde(skip)]
     pub protocol: D,
 }
 
-impl<D> MailboxReport<D> {
-    /// `host:port`, with an IPv6 address in brackets.
-    pub fn target(&self) -> String {
-        probe::target::host_port(&self.host, self.port)
-    }
+/// The shared findings read as the report's own (`report.steps`), as they are in
+/// its JSON.
+impl<D> Deref for MailboxReport<D> {
+    type Target = ProbeReport<StepName>;
 
+    fn deref(&self) -> &ProbeReport<StepName> {
+        &self.probe
+    }
+}
+
+impl<D> MailboxReport<D> {
     /// The transcript as the text file attached in Discord.
     pub fn transcript_text(&self) -> String {
         transcript::as_text(&self.transcript)
@@ -179,5 +179,34 @@ mod tests {
             ]
         );
         assert_eq!(serde_json::to_value(StepName::CapaTls).unwrap(), "capa_tls");
+    }
+
+    #[test]
+    fn the_json_keeps_its_field_names_and_order() {
+        let report = MailboxReport {
+            probe: ProbeReport {
+                host: "mail.example.com".into(),
+                port: 993,
+                security: Security::Implicit,
+                address: None,
+                steps: vec![Step::not_run(StepName::Logout)],
+                tls: None,
+                provider_host: false,
+            },
+            capabilities: vec!["IMAP4rev1".into()],
+            auth_mechanisms: vec!["PLAIN".into()],
+            login: vec!["LOGIN".into()],
+            transcript: vec![],
+            protocol: Imap,
+        };
+        assert_eq!(
+            serde_json::to_string(&report).unwrap(),
+            concat!(
+                r#"{"host":"mail.example.com","port":993,"security":"implicit","address":null,"#,
+                r#""steps":[{"name":"logout","status":"skipped","millis":0,"detail":"not run: an earlier step failed"}],"#,
+                r#""tls":null,"capabilities":["IMAP4rev1"],"auth_mechanisms":["PLAIN"],"login":["LOGIN"],"#,
+                r#""transcript":[]}"#
+            )
+        );
     }
 }

@@ -46,22 +46,24 @@ mod tests {
     use crate::checks::imap::Imap;
     use crate::checks::mailbox::{Step, StepName};
     use crate::checks::pop3::Pop3;
-    use crate::checks::probe::Security;
+    use crate::checks::probe::{ProbeReport, Security};
     use crate::values::Verdict;
 
     fn report<D: Dialect>(protocol: D, provider_host: bool, steps: Vec<Step>) -> MailboxReport<D> {
         MailboxReport {
-            host: "mail.example.com".into(),
-            port: 993,
-            security: Security::Implicit,
-            address: None,
-            steps,
-            tls: None,
+            probe: ProbeReport {
+                host: "mail.example.com".into(),
+                port: 993,
+                security: Security::Implicit,
+                address: None,
+                steps,
+                tls: None,
+                provider_host,
+            },
             capabilities: Vec::new(),
             auth_mechanisms: Vec::new(),
             login: vec!["LOGIN".into(), "PLAIN".into()],
             transcript: Vec::new(),
-            provider_host,
             protocol,
         }
     }

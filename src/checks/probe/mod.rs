@@ -11,11 +11,14 @@
 //!   place that dials).
 //! - `tls`: the handshake and certificate steps, TLS tried on a silent port.
 //! - `lines`: reading and writing lines, bounded in length.
+//! - `report`: what every server test reports alike ([`ProbeReport`]), embedded
+//!   first in each protocol's report.
 
 mod connect;
 mod input;
 mod lines;
 mod log;
+mod report;
 mod step;
 pub mod target;
 mod tls;
@@ -29,6 +32,7 @@ pub use connect::Reached;
 pub use input::{InputError, TestNames};
 pub use lines::{describe_closed, describe_timeout, LineError, Lines};
 pub use log::{Clock, Log};
+pub use report::ProbeReport;
 pub use step::{conclude, Step, StepKind, StepStatus};
 pub use target::{PortRules, Security, ServerHost, TargetError};
 pub use tls::{FailureJudge, SecondTry};

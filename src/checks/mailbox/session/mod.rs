@@ -31,7 +31,7 @@ use super::report::{MailboxReport, StepName};
 use super::request::MailboxRequest;
 use super::wire::Connection;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::{self, Probe, Security};
+use crate::checks::probe::{self, Probe, ProbeReport, Security};
 use crate::checks::resolver::DnsResolver;
 use crate::checks::tls::TlsReport;
 use crate::checks::{Progress, Services};
@@ -68,17 +68,17 @@ pub(super) async fn run<D: Dialect>(
     let (steps, transcript) = log.finish();
     let capabilities = found.capabilities.unwrap_or_default();
     MailboxReport {
-        host: request.host.to_string(),
-        port: request.port,
-        security,
-        address: found.address.map(|addr| addr.to_string()),
-        steps,
-        tls: found.tls,
+        probe: ProbeReport::new(
+            &test.probe,
+            found.address,
+            steps,
+            found.tls,
+            request.is_provider_host(catalog),
+        ),
         login: capabilities.password_logins(D::PASSWORD_COMMAND),
         auth_mechanisms: capabilities.mechanisms,
         capabilities: capabilities.items,
         transcript,
-        provider_host: request.is_provider_host(catalog),
         protocol: D::default(),
     }
 }

@@ -39,7 +39,7 @@ use super::dialogue::Dialogue;
 use super::extensions::Extensions;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
-use crate::checks::probe::Probe;
+use crate::checks::probe::{Probe, ProbeReport};
 use crate::checks::resolver::DnsResolver;
 use crate::checks::reverse_dns::{self, ReverseDns};
 use crate::checks::tls::TlsReport;
@@ -80,12 +80,13 @@ pub(super) async fn run(
     let (steps, transcript) = log.finish();
     let greeting = greeting_host(&transcript);
     SmtpReport {
-        host: request.host.to_string(),
-        port: request.port,
-        security,
-        address: found.address.map(|addr| addr.to_string()),
-        steps,
-        tls: found.tls,
+        probe: ProbeReport::new(
+            &test.probe,
+            found.address,
+            steps,
+            found.tls,
+            request.is_provider_host(catalog),
+        ),
         auth_mechanisms: found.auth_mechanisms,
         size_limit: found.extensions.as_ref().and_then(Extensions::size),
         extensions: found
@@ -96,7 +97,6 @@ pub(super) async fn run(
             .reverse_dns
             .map(|rdns| rdns.with_greeting(greeting.as_deref())),
         transcript,
-        provider_host: request.is_provider_host(catalog),
     }
 }
 
