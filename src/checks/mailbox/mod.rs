@@ -16,19 +16,20 @@
 //! - `report`: the findings (steps, TLS session, capabilities, transcript).
 //! - `verdict`: steps to a verdict and a sentence a customer understands.
 //! - `capabilities`: what a capability answer offers, for login before and after TLS.
-//! - `wire`: bounded IMAP and POP3 answers.
+//! - `answer`: how IMAP and POP3 answers end and are bounded, read off the shared
+//!   [`Dialogue`](crate::checks::probe::Dialogue).
 //! - `session`: the steps, in order.
 //!
 //! The two protocols are `crate::checks::imap` and `crate::checks::pop3`; what every
 //! server test shares (SMTP too) is [`crate::checks::probe`].
 
+mod answer;
 mod capabilities;
 mod dialect;
 mod report;
 mod request;
 mod session;
 mod verdict;
-mod wire;
 
 pub use capabilities::Capabilities;
 pub use dialect::{Command, Dialect, Framing, Greeting, ServerKind};

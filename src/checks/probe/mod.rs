@@ -1,6 +1,7 @@
 //! What every server test (`/smtp`, `/imap`, `/pop3`) shares: the target and its
 //! parsing, the step table and the test's clock, resolve + address policy + connect,
-//! the TLS steps, and bounded line reading. Each protocol adds only its dialogue.
+//! the TLS steps, and the bounded dialogue. Each protocol adds only what its
+//! answers look like and what its steps mean.
 //!
 //! - `target`: [`ServerHost`], [`Security`], typed input to a host and port.
 //! - `input`: the one input error of the server tests ([`InputError`]), worded
@@ -10,11 +11,14 @@
 //! - `connect`: resolve, address policy, a turn at the server, TCP connect (the one
 //!   place that dials).
 //! - `tls`: the handshake and certificate steps, TLS tried on a silent port.
-//! - `lines`: reading and writing lines, bounded in length.
+//! - `dialogue`: commands and their answers, bounded and timed ([`Dialogue`]);
+//!   each protocol says only how its answer ends ([`Answer`]).
+//! - `lines`: the lines under a dialogue, bounded in length.
 //! - `report`: what every server test reports alike ([`ProbeReport`]), embedded
 //!   first in each protocol's report.
 
 mod connect;
+mod dialogue;
 mod input;
 mod lines;
 mod log;
@@ -29,8 +33,8 @@ use rustls::RootCertStore;
 use tokio::time::Instant;
 
 pub use connect::Reached;
+pub use dialogue::{Answer, Dialogue, ReadError, Wire};
 pub use input::{InputError, TestNames};
-pub use lines::{describe_closed, describe_timeout, LineError, Lines};
 pub use log::{Clock, Log};
 pub use report::ProbeReport;
 pub use step::{conclude, Step, StepKind, StepStatus};

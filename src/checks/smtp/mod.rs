@@ -9,15 +9,16 @@
 //! - `request`: what the user typed, as a server and port to test.
 //! - `report`: the findings (steps, TLS session, transcript).
 //! - `verdict`: steps to a verdict and a sentence a customer understands.
-//! - `dialogue`: bounded SMTP replies.
+//! - `reply`: SMTP replies and their bounds, read off the shared
+//!   [`Dialogue`](crate::checks::probe::Dialogue).
 //! - `extensions`: what an EHLO reply offers (AUTH, SIZE, STARTTLS).
 //! - `session`: the steps, in order.
 //!
 //! The TLS handshake and the certificate judgement are shared with other server
 //! tests, in [`crate::checks::tls`].
 
-mod dialogue;
 mod extensions;
+mod reply;
 mod report;
 mod request;
 mod session;

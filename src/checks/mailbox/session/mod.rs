@@ -25,13 +25,13 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use super::answer;
 use super::capabilities::Capabilities;
 use super::dialect::Dialect;
 use super::report::{MailboxReport, StepName};
 use super::request::MailboxRequest;
-use super::wire::Connection;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::{self, Probe, ProbeReport, Security};
+use crate::checks::probe::{self, Dialogue, Probe, ProbeReport, Security};
 use crate::checks::resolver::DnsResolver;
 use crate::checks::tls::TlsReport;
 use crate::checks::{Progress, Services};
@@ -137,7 +137,7 @@ impl<D: Dialect> Test<'_, D> {
     /// Greeting, capabilities, STARTTLS, certificate, capabilities over TLS, login,
     /// logout.
     async fn starttls_flow(&self, log: &mut Log, tcp: TcpStream, address: SocketAddr) -> Found {
-        let mut plain = Connection::new(Box::new(tcp));
+        let mut plain = answer::dialogue::<D>(Box::new(tcp));
         if let Err((halt, tls)) = self.greeting(log, &mut plain, Some(address)).await {
             self.halt(log, halt, &mut plain).await;
             return Found {
@@ -200,7 +200,7 @@ impl<D: Dialect> Test<'_, D> {
     async fn capabilities_login_logout(
         &self,
         log: &mut Log,
-        secure: &mut Connection,
+        secure: &mut Dialogue,
         step: StepName,
     ) -> Option<Capabilities> {
         let capabilities = match self.capabilities(log, secure, step, true).await {
@@ -216,9 +216,9 @@ impl<D: Dialect> Test<'_, D> {
     }
 
     /// Ends a flow that stopped early: log out when the conversation is still in step.
-    async fn halt(&self, log: &mut Log, halt: Halt, connection: &mut Connection) {
+    async fn halt(&self, log: &mut Log, halt: Halt, dialogue: &mut Dialogue) {
         if let Halt::Logout = halt {
-            self.logout(log, connection).await;
+            self.logout(log, dialogue).await;
         }
     }
 

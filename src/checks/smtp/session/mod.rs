@@ -35,11 +35,11 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use self::log::Log;
-use super::dialogue::Dialogue;
 use super::extensions::Extensions;
+use super::reply;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
-use crate::checks::probe::{Probe, ProbeReport};
+use crate::checks::probe::{Dialogue, Probe, ProbeReport};
 use crate::checks::resolver::DnsResolver;
 use crate::checks::reverse_dns::{self, ReverseDns};
 use crate::checks::tls::TlsReport;
@@ -178,7 +178,7 @@ impl Test<'_> {
 
     /// Greeting, EHLO, STARTTLS, certificate, EHLO over TLS, AUTH, QUIT.
     async fn starttls_flow(&self, log: &mut Log, tcp: TcpStream, address: SocketAddr) -> Found {
-        let mut plain = Dialogue::new(Box::new(tcp));
+        let mut plain = reply::dialogue(Box::new(tcp));
         if let Err((halt, tls)) = self.greeting(log, &mut plain, Some(address)).await {
             self.halt(log, halt, &mut plain).await;
             return Found {
