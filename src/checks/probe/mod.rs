@@ -11,6 +11,8 @@
 //! - `connect`: resolve, address policy, a turn at the server, TCP connect (the one
 //!   place that dials).
 //! - `tls`: the handshake and certificate steps, TLS tried on a silent port.
+//! - `silence`: a server that does not greet, told apart by a second connection
+//!   ([`Probe::silent_greeting`]), in each protocol's words ([`GreetingWords`]).
 //! - `dialogue`: commands and their answers, bounded and timed ([`Dialogue`]);
 //!   each protocol says only how its answer ends ([`Answer`]).
 //! - `lines`: the lines under a dialogue, bounded in length.
@@ -23,6 +25,7 @@ mod input;
 mod lines;
 mod log;
 mod report;
+mod silence;
 mod step;
 pub mod target;
 mod tls;
@@ -37,9 +40,10 @@ pub use dialogue::{Answer, Dialogue, ReadError, Wire};
 pub use input::{InputError, TestNames};
 pub use log::{Clock, Log};
 pub use report::ProbeReport;
+pub use silence::GreetingWords;
 pub use step::{conclude, Step, StepKind, StepStatus};
 pub use target::{PortRules, Security, ServerHost, TargetError};
-pub use tls::{FailureJudge, SecondTry};
+pub use tls::FailureJudge;
 
 use crate::catalog::ServerTimeouts;
 use crate::checks::slots::ServerSlots;

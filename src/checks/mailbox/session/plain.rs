@@ -65,16 +65,14 @@ impl<D: Dialect> Test<'_, D> {
                     Greeting::Unexpected => self.unexpected_greeting(line),
                 }
             }
-            Err(ReadError::Timeout { received: 0 })
-                if self.probe.security == Security::Starttls && !limit.is_zero() =>
-            {
+            Err(ReadError::Timeout { received: 0 }) => {
                 let (detail, found) = self
-                    .silent_greeting(log, address, since, step_limit, limit)
+                    .probe
+                    .silent_greeting(log, self, address, since, step_limit, limit)
                     .await;
                 tls = found;
                 detail
             }
-            Err(ReadError::Timeout { received: 0 }) => self.no_greeting(step_limit, limit),
             Err(err) => format!(
                 "No usable greeting on port {port}: {}.",
                 err.describe(limit, &answer::wire::<D>())

@@ -10,7 +10,7 @@ use super::{Halt, Test};
 use crate::checks::probe::{Dialogue, ReadError};
 use crate::checks::smtp::extensions::Extensions;
 use crate::checks::smtp::reply::{Reply, WIRE};
-use crate::checks::smtp::{Security, StepName};
+use crate::checks::smtp::StepName;
 use crate::checks::tls::TlsReport;
 use crate::values::Verdict;
 use crate::wording::seconds;
@@ -61,12 +61,14 @@ impl Test<'_> {
                 format!("Unexpected greeting {} (an SMTP server greets with 220).", reply.quoted()),
                 Halt::Quit,
             ),
-            Err(ReadError::Timeout { received: 0 }) if self.probe.security == Security::Starttls && !limit.is_zero() => {
-                let (detail, found) = self.silent_greeting(log, address, since, step_limit, limit).await;
+            Err(ReadError::Timeout { received: 0 }) => {
+                let (detail, found) = self
+                    .probe
+                    .silent_greeting(log, self, address, since, step_limit, limit)
+                    .await;
                 tls = found;
                 (detail, Halt::Drop)
             }
-            Err(ReadError::Timeout { received: 0 }) => (self.no_greeting(step_limit, limit), Halt::Drop),
             Err(err) => (
                 format!("No usable greeting on port {port}: {}.", err.describe(limit, &WIRE)),
                 Halt::Drop,
@@ -74,14 +76,6 @@ impl Test<'_> {
         };
         log.record(StepName::Greeting, Verdict::Critical, since, detail);
         Err((halt, tls))
-    }
-
-    /// What a server that never greeted is told it did.
-    pub(super) fn no_greeting(&self, step_limit: Duration, limit: Duration) -> String {
-        format!(
-            "The server accepted the connection but did not greet us within {} (overloaded or deliberately delaying).",
-            self.waited(step_limit, limit)
-        )
     }
 
     /// Sends EHLO; when refused, tries HELO to say whether the server speaks only old SMTP.
