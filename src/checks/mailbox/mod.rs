@@ -29,13 +29,14 @@ mod dialect;
 mod report;
 mod request;
 mod session;
+mod step;
 mod verdict;
 
 pub use capabilities::Capabilities;
 pub use dialect::{Command, Dialect, Framing, Greeting, ServerKind};
-pub use report::{MailboxReport, Step, StepName};
+pub use report::MailboxReport;
 pub use request::MailboxRequest;
-pub use verdict::conclusion;
+pub use step::{Step, StepName};
 
 use crate::checks::{Progress, Services};
 

@@ -6,102 +6,9 @@ use std::ops::Deref;
 
 use serde::Serialize;
 
-use super::dialect::Dialect;
-use crate::checks::probe::{self, ProbeReport, Security, StepKind};
+use super::step::StepName;
+use crate::checks::probe::ProbeReport;
 use crate::checks::transcript::{self, TranscriptLine};
-
-/// The steps of an IMAP or POP3 test. Each protocol names its commands its own way
-/// (`capability` for IMAP, `capa` for POP3), as SMTP's steps are named `ehlo`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepName {
-    Resolve,
-    Connect,
-    /// TLS from the first byte.
-    Tls,
-    Certificate,
-    Greeting,
-    /// IMAP `CAPABILITY`.
-    Capability,
-    /// POP3 `CAPA`.
-    Capa,
-    /// IMAP `STARTTLS` (and the TLS handshake after it).
-    Starttls,
-    /// POP3 `STLS` (and the TLS handshake after it).
-    Stls,
-    /// `CAPABILITY` again, over TLS.
-    CapabilityTls,
-    /// `CAPA` again, over TLS.
-    CapaTls,
-    /// Whether a mail app can log in after TLS (nothing is sent for it).
-    Login,
-    /// IMAP `LOGOUT`.
-    Logout,
-    /// POP3 `QUIT`.
-    Quit,
-}
-
-impl StepName {
-    pub fn label(self) -> &'static str {
-        match self {
-            StepName::Resolve => "Resolve",
-            StepName::Connect => "Connect",
-            StepName::Tls => "TLS",
-            StepName::Certificate => "Certificate",
-            StepName::Greeting => "Greeting",
-            StepName::Capability => "CAPABILITY",
-            StepName::Capa => "CAPA",
-            StepName::Starttls => "STARTTLS",
-            StepName::Stls => "STLS",
-            StepName::CapabilityTls => "CAPABILITY over TLS",
-            StepName::CapaTls => "CAPA over TLS",
-            StepName::Login => "Login",
-            StepName::Logout => "LOGOUT",
-            StepName::Quit => "QUIT",
-        }
-    }
-
-    /// The steps of a `D` test on a port with this security, in order.
-    pub fn plan<D: Dialect>(security: Security) -> Vec<StepName> {
-        use StepName::*;
-        match security {
-            Security::Starttls => vec![
-                Resolve,
-                Connect,
-                Greeting,
-                D::CAPABILITY,
-                D::STARTTLS,
-                Certificate,
-                D::CAPABILITY_TLS,
-                Login,
-                D::LOGOUT,
-            ],
-            Security::Implicit => vec![
-                Resolve,
-                Connect,
-                Tls,
-                Certificate,
-                Greeting,
-                D::CAPABILITY,
-                Login,
-                D::LOGOUT,
-            ],
-        }
-    }
-}
-
-impl StepKind for StepName {
-    const RESOLVE: StepName = StepName::Resolve;
-    const CONNECT: StepName = StepName::Connect;
-    const CERTIFICATE: StepName = StepName::Certificate;
-
-    fn label(self) -> &'static str {
-        StepName::label(self)
-    }
-}
-
-/// One step of the test. In JSON: `{name, status, millis, detail}`.
-pub type Step = probe::Step<StepName>;
 
 /// An IMAP or POP3 test's findings: what every server test reports (first in
 /// JSON: `host`, `port`, `security`, `address`, `steps`, `tls`), then the
@@ -146,40 +53,8 @@ impl<D> MailboxReport<D> {
 mod tests {
     use super::*;
     use crate::checks::imap::Imap;
-    use crate::checks::pop3::Pop3;
-
-    #[test]
-    fn each_protocol_names_its_own_commands() {
-        let names = |plan: Vec<StepName>| plan.iter().map(|s| s.label()).collect::<Vec<_>>();
-        assert_eq!(
-            names(StepName::plan::<Imap>(Security::Starttls)),
-            [
-                "Resolve",
-                "Connect",
-                "Greeting",
-                "CAPABILITY",
-                "STARTTLS",
-                "Certificate",
-                "CAPABILITY over TLS",
-                "Login",
-                "LOGOUT"
-            ]
-        );
-        assert_eq!(
-            names(StepName::plan::<Pop3>(Security::Implicit)),
-            [
-                "Resolve",
-                "Connect",
-                "TLS",
-                "Certificate",
-                "Greeting",
-                "CAPA",
-                "Login",
-                "QUIT"
-            ]
-        );
-        assert_eq!(serde_json::to_value(StepName::CapaTls).unwrap(), "capa_tls");
-    }
+    use crate::checks::mailbox::Step;
+    use crate::checks::probe::Security;
 
     #[test]
     fn the_json_keeps_its_field_names_and_order() {

@@ -46,9 +46,12 @@ impl<D: Dialect> MailboxRequest<D> {
             default_host: &catalog.host,
             default_port: ports.port,
             allowed_ports: &ports.allowed_ports,
-            names: names::<D>(),
         };
-        let (host, port) = target::parse(host, port, &rules, allow_private)?;
+        let (host, port) =
+            target::parse(host, port, &rules, allow_private).map_err(|kind| InputError {
+                kind,
+                names: names::<D>(),
+            })?;
         Ok(MailboxRequest {
             host,
             port,
@@ -73,5 +76,79 @@ impl<D: Dialect> MailboxRequest<D> {
         } else {
             Security::Starttls
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::checks::imap::Imap;
+    use crate::checks::pop3::Pop3;
+
+    fn parse<D: Dialect>(
+        host: Option<&str>,
+        port: Option<i64>,
+    ) -> Result<MailboxRequest<D>, InputError> {
+        MailboxRequest::from_input(host, port, &Catalog::embedded().unwrap().mailbox, false)
+    }
+
+    #[test]
+    fn no_host_means_the_providers_server_on_993() {
+        let catalog = Catalog::embedded().unwrap();
+        let request = parse::<Imap>(None, None).unwrap();
+        assert_eq!(request.target(), "mail.echoterra.net:993");
+        assert!(request.is_provider_host(&catalog.mailbox));
+        assert_eq!(request.security(&catalog.mailbox), Security::Implicit);
+        let starttls = parse::<Imap>(Some("imap.example.com:143"), None).unwrap();
+        assert_eq!(starttls.security(&catalog.mailbox), Security::Starttls);
+        assert!(!starttls.is_provider_host(&catalog.mailbox));
+    }
+
+    #[test]
+    fn bad_input_says_what_imap_accepts() {
+        assert_eq!(
+            parse::<Imap>(Some("imap.example.com"), Some(995))
+                .unwrap_err()
+                .to_string(),
+            "port 995 is not an IMAP port: the bot tests only ports 993 and 143"
+        );
+        assert_eq!(
+            parse::<Imap>(None, Some(0)).unwrap_err().to_string(),
+            "port 0 does not exist: use 993 (SSL/TLS) or 143 (STARTTLS)"
+        );
+        let host = parse::<Imap>(Some("https://mail.example.com/"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(host.contains("for /imap type a mail server name"), "{host}");
+        let private = parse::<Imap>(Some("192.168.1.10"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(private.contains("only public mail servers"), "{private}");
+    }
+
+    #[test]
+    fn no_host_means_the_providers_server_on_995() {
+        let catalog = Catalog::embedded().unwrap();
+        let request = parse::<Pop3>(None, None).unwrap();
+        assert_eq!(request.target(), "mail.echoterra.net:995");
+        assert_eq!(request.security(&catalog.mailbox), Security::Implicit);
+        let stls = parse::<Pop3>(Some("[2a00:1450:4001:80b::200e]:110"), None).unwrap();
+        assert_eq!(stls.target(), "[2a00:1450:4001:80b::200e]:110");
+        assert_eq!(stls.security(&catalog.mailbox), Security::Starttls);
+    }
+
+    #[test]
+    fn bad_input_says_what_pop3_accepts() {
+        assert_eq!(
+            parse::<Pop3>(Some("pop.example.com"), Some(993))
+                .unwrap_err()
+                .to_string(),
+            "port 993 is not a POP3 port: the bot tests only ports 995 and 110"
+        );
+        assert_eq!(
+            parse::<Pop3>(Some("pop.example.com:995"), Some(110)).unwrap_err().to_string(),
+            "the port is given twice (\"pop.example.com:995\" and port 110): type the host name alone"
+        );
     }
 }

@@ -3,15 +3,14 @@
 //!
 //! A missing host means the provider's own server; `host:port` and `[ipv6]:port` are
 //! understood; only the catalogue's ports and public addresses are accepted unless
-//! private targets are allowed. The errors are worded for the command typed
-//! ([`InputError`]).
+//! private targets are allowed. The errors are worded for the command typed by
+//! [`InputError`](super::InputError).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
 use serde::Serialize;
 
-use super::input::{InputError, TestNames};
 use crate::checks::address_policy;
 use crate::values::{DomainError, DomainName};
 
@@ -58,8 +57,7 @@ impl Security {
     }
 }
 
-/// The ports a check may test, what it tests when given nothing, and how its
-/// errors name it.
+/// The ports a check may test, and what it tests when given nothing.
 #[derive(Debug, Clone, Copy)]
 pub struct PortRules<'a> {
     /// The provider's host, tested when no host is given.
@@ -67,11 +65,10 @@ pub struct PortRules<'a> {
     pub default_port: u16,
     /// The only ports accepted unless private targets are allowed.
     pub allowed_ports: &'a [u16],
-    pub names: TestNames,
 }
 
 /// Why typed input is not a server to test, whichever test it was typed for
-/// ([`InputError`] words it for the command).
+/// ([`InputError`](super::InputError) words it for the command).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetError {
     Host(DomainError),
@@ -87,18 +84,6 @@ pub enum TargetError {
 /// `[ipv6]:port` are accepted too. Unless `allow_private` (`ALLOW_PRIVATE_TARGETS`),
 /// only `rules.allowed_ports` and public IP addresses are accepted.
 pub fn parse(
-    host: Option<&str>,
-    port: Option<i64>,
-    rules: &PortRules<'_>,
-    allow_private: bool,
-) -> Result<(ServerHost, u16), InputError> {
-    parse_target(host, port, rules, allow_private).map_err(|kind| InputError {
-        kind,
-        names: rules.names,
-    })
-}
-
-fn parse_target(
     host: Option<&str>,
     port: Option<i64>,
     rules: &PortRules<'_>,
@@ -209,11 +194,6 @@ mod tests {
         default_host: "mail.echoterra.net",
         default_port: 993,
         allowed_ports: &[993, 143],
-        names: TestNames {
-            command: "imap",
-            a_port: "an IMAP port",
-            usual_ports: [(993, Security::Implicit), (143, Security::Starttls)],
-        },
     };
 
     #[test]
@@ -227,7 +207,7 @@ mod tests {
     #[test]
     fn ports_outside_the_rules_are_listed() {
         assert_eq!(
-            parse(Some("imap.example.com"), Some(22), &RULES, false).map_err(|err| err.kind),
+            parse(Some("imap.example.com"), Some(22), &RULES, false),
             Err(TargetError::PortNotAllowed {
                 port: 22,
                 allowed: "993 and 143".into()

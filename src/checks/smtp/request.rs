@@ -44,9 +44,9 @@ impl SmtpRequest {
             default_host: &catalog.host,
             default_port: catalog.port,
             allowed_ports: &catalog.allowed_ports,
-            names: NAMES,
         };
-        let (host, port) = target::parse(host, port, &rules, allow_private)?;
+        let (host, port) = target::parse(host, port, &rules, allow_private)
+            .map_err(|kind| InputError { kind, names: NAMES })?;
         Ok(SmtpRequest { host, port })
     }
 

@@ -50,7 +50,7 @@ pub fn message<D: Dialect>(report: &Report, details: &MailboxReport<D>) -> Messa
 mod tests {
     use super::*;
     use crate::checks::imap::Imap;
-    use crate::checks::mailbox::{Step, StepName};
+    use crate::checks::mailbox::Step;
     use crate::checks::pop3::Pop3;
     use crate::checks::probe::{ProbeReport, Security};
     use crate::checks::transcript::{Party, TranscriptLine};
@@ -62,7 +62,7 @@ mod tests {
     /// capability at the length the check allows.
     fn huge_report<D: Dialect>(protocol: D) -> MailboxReport<D> {
         let long = "x*_`|".repeat(500);
-        let steps = StepName::plan::<D>(Security::Starttls)
+        let steps = D::plan(Security::Starttls)
             .into_iter()
             .map(|name| Step {
                 name,

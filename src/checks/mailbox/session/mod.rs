@@ -28,8 +28,9 @@ use tokio::time::Instant;
 use super::answer;
 use super::capabilities::Capabilities;
 use super::dialect::Dialect;
-use super::report::{MailboxReport, StepName};
+use super::report::MailboxReport;
 use super::request::MailboxRequest;
+use super::step::StepName;
 use crate::catalog::MailboxCatalog;
 use crate::checks::probe::{self, Dialogue, Probe, ProbeReport, Security};
 use crate::checks::resolver::DnsResolver;
@@ -63,7 +64,7 @@ pub(super) async fn run<D: Dialect>(
         tags: AtomicU32::new(0),
         loopback: AtomicBool::new(false),
     };
-    let mut log = Log::new(&StepName::plan::<D>(security), started, progress.clone());
+    let mut log = Log::new(&D::plan(security), started, progress.clone());
     let found = test.run(&mut log, &services.resolver).await;
     let (steps, transcript) = log.finish();
     let capabilities = found.capabilities.unwrap_or_default();

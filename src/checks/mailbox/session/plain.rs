@@ -11,7 +11,7 @@ use super::{Halt, Log, Test};
 use crate::checks::mailbox::answer;
 use crate::checks::mailbox::capabilities::Capabilities;
 use crate::checks::mailbox::dialect::{Dialect, Framing, Greeting};
-use crate::checks::mailbox::report::StepName;
+use crate::checks::mailbox::step::StepName;
 use crate::checks::probe::Security;
 use crate::checks::probe::{Dialogue, ReadError};
 use crate::checks::tls::TlsReport;

@@ -12,7 +12,7 @@ use super::{Log, Test};
 use crate::checks::mailbox::answer;
 use crate::checks::mailbox::capabilities::Capabilities;
 use crate::checks::mailbox::dialect::Dialect;
-use crate::checks::mailbox::report::StepName;
+use crate::checks::mailbox::step::StepName;
 use crate::checks::probe::Dialogue;
 use crate::checks::tls::TlsReport;
 use crate::values::Verdict;
