@@ -38,6 +38,26 @@ pub enum StepName {
 }
 
 impl StepName {
+    /// The name as the JSON spells it: `capa_tls`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::Resolve => "resolve",
+            StepName::Connect => "connect",
+            StepName::Tls => "tls",
+            StepName::Certificate => "certificate",
+            StepName::Greeting => "greeting",
+            StepName::Capability => "capability",
+            StepName::Capa => "capa",
+            StepName::Starttls => "starttls",
+            StepName::Stls => "stls",
+            StepName::CapabilityTls => "capability_tls",
+            StepName::CapaTls => "capa_tls",
+            StepName::Login => "login",
+            StepName::Logout => "logout",
+            StepName::Quit => "quit",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             StepName::Resolve => "Resolve",
@@ -66,7 +86,39 @@ impl StepKind for StepName {
     fn label(self) -> &'static str {
         StepName::label(self)
     }
+
+    fn as_str(self) -> &'static str {
+        StepName::as_str(self)
+    }
 }
 
 /// One step of the test. In JSON: `{name, status, millis, detail}`.
 pub type Step = probe::Step<StepName>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_and_the_metrics_spell_a_step_alike() {
+        use StepName::*;
+        for step in [
+            Resolve,
+            Connect,
+            Tls,
+            Certificate,
+            Greeting,
+            Capability,
+            Capa,
+            Starttls,
+            Stls,
+            CapabilityTls,
+            CapaTls,
+            Login,
+            Logout,
+            Quit,
+        ] {
+            assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+    }
+}

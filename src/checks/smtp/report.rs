@@ -99,6 +99,10 @@ impl StepKind for StepName {
     fn label(self) -> &'static str {
         StepName::label(self)
     }
+
+    fn as_str(self) -> &'static str {
+        StepName::as_str(self)
+    }
 }
 
 /// One step of the test. In JSON: `{name, status, millis, detail}`.
