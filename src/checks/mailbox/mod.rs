@@ -13,8 +13,11 @@
 //!
 //! - `dialect`: the [`Dialect`] trait, greetings, framing, recognising other servers.
 //! - `request`: what the user typed, as a server and port to test.
-//! - `report`: the findings (steps, TLS session, capabilities, transcript).
-//! - `verdict`: steps to a verdict and a sentence a customer understands.
+//! - `step`: the names of the steps.
+//! - `report`: the findings: the shared probe report, then capabilities, login,
+//!   transcript.
+//! - `verdict`: steps to a verdict and a sentence a customer understands (the
+//!   `CheckReport` of `/imap` and `/pop3`).
 //! - `capabilities`: what a capability answer offers, for login before and after TLS.
 //! - `answer`: how IMAP and POP3 answers end and are bounded, read off the shared
 //!   [`Dialogue`](crate::checks::probe::Dialogue).
