@@ -57,7 +57,7 @@ impl Probe<'_> {
             return silent();
         };
         match self.tls_on_new_connection(log, address, since).await {
-            SecondTry::Tls(session) => (words.expects_tls(self.port, &waited), Some(session)),
+            SecondTry::Tls(session) => (words.expects_tls(self.port, &waited), Some(*session)),
             SecondTry::Failed(bytes) => match words.answered_tls(&bytes) {
                 Some(detail) => (detail, None),
                 None => silent(),

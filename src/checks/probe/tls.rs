@@ -28,8 +28,9 @@ pub(super) enum SecondTry {
     /// No connection could be made (or no time was left).
     NotTried,
     /// The port speaks TLS from the first byte: the session (and its certificate,
-    /// recorded as the certificate step).
-    Tls(TlsReport),
+    /// recorded as the certificate step). Boxed: far larger than the bytes of a
+    /// failure.
+    Tls(Box<TlsReport>),
     /// TLS failed too: the first bytes the server sent instead.
     Failed(Vec<u8>),
 }
@@ -160,11 +161,11 @@ impl Probe<'_> {
                 let certificate = outcome
                     .certificate
                     .map(|check| self.certificate(log, &check, since));
-                SecondTry::Tls(TlsReport {
+                SecondTry::Tls(Box::new(TlsReport {
                     version: Some(established.version),
                     cipher: Some(established.cipher),
                     certificate,
-                })
+                }))
             }
             Err(failure) => {
                 log.note(format!(
