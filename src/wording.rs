@@ -68,30 +68,65 @@ pub fn shorten(text: &str, max: usize) -> String {
 }
 
 /// Text from the network (a server's reply, a certificate field, a TXT record) made
-/// safe to show anywhere: control characters (C0 but tab, DEL, C1) and the invisible
-/// direction marks and overrides that can reorder a line are written out as `\u{1b}`,
+/// safe to show anywhere: control characters (C0 but tab, DEL, C1), the invisible
+/// direction marks and overrides that can reorder a line, and the zero-width
+/// characters that hide inside a record someone pasted are written out as `\u{1b}`,
 /// so nothing a server sends can move a terminal's cursor, clear a screen, or make a
-/// reply read as something it is not.
+/// reply read as something it is not. The one function for all network text.
 pub fn printable(text: &str) -> String {
     if !text.chars().any(needs_escape) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if needs_escape(c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
+        push_printable(&mut out, c);
     }
     out
+}
+
+/// [`printable`], bounded for reports that keep many texts (TXT records, SPF
+/// explanations): text of `max` characters or more (escapes counted as written) is
+/// cut to at most `max - 1` and marked with `…`. An escape is never cut in half.
+pub fn printable_within(text: &str, max: usize) -> String {
+    let room = max.saturating_sub(1);
+    let mut out = String::with_capacity(text.len().min(max));
+    let mut count = 0;
+    for c in text.chars() {
+        let width = if needs_escape(c) {
+            escape(c).chars().count()
+        } else {
+            1
+        };
+        if count + width > room {
+            out.push('…');
+            return out;
+        }
+        count += width;
+        push_printable(&mut out, c);
+    }
+    out
+}
+
+fn push_printable(out: &mut String, c: char) {
+    if needs_escape(c) {
+        out.push_str(&escape(c));
+    } else {
+        out.push(c);
+    }
+}
+
+/// `\u{1b}`: how an escaped character is written.
+fn escape(c: char) -> String {
+    format!("\\u{{{:x}}}", u32::from(c))
 }
 
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\t')
         || matches!(
             c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            // Direction marks and overrides (a line that reads backwards), and the
+            // zero-width characters a record copied from a web page brings along.
+            '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
         )
 }
 
@@ -133,6 +168,25 @@ mod tests {
         assert_eq!(printable("\u{202e}moc.elpmaxe"), "\\u{202e}moc.elpmaxe");
         assert_eq!(printable("line\r\nnext"), "line\\u{d}\\u{a}next");
         assert_eq!(printable("bücher ✅"), "bücher ✅");
+        assert_eq!(
+            printable("v=spf1\u{200b} -all\u{feff}"),
+            "v=spf1\\u{200b} -all\\u{feff}"
+        );
+    }
+
+    #[test]
+    fn bounded_network_text_is_cut_between_escapes() {
+        assert_eq!(
+            printable_within("ok\u{1b}[31m\n", 512),
+            "ok\\u{1b}[31m\\u{a}"
+        );
+        assert_eq!(printable_within("a\u{202e}b", 512), "a\\u{202e}b");
+        let long = printable_within(&"x".repeat(2000), 512);
+        assert_eq!(long.chars().count(), 512);
+        assert!(long.ends_with('…'));
+        assert_eq!(printable_within("plain text", 512), "plain text");
+        assert_eq!(printable_within("abcdef", 4), "abc…");
+        assert_eq!(printable_within("ab\u{1b}", 6), "ab…");
     }
 
     #[test]

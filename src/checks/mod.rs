@@ -19,7 +19,8 @@
 //! [`address_policy`] (which addresses may be probed), [`slots`] (turns at one
 //! server), [`tls`] (handshake and certificate judgement), [`transcript`],
 //! [`progress`] (live progress of long checks), [`probe`] (what the server tests
-//! share: target, steps, clock, connect, TLS steps, lines), [`mailbox`] (the engine
+//! share: target and input errors, steps, clock, connect, TLS steps, the dialogue, the
+//! report's head), [`mailbox`] (the engine
 //! of the incoming-server tests, `imap` and `pop3`).
 
 pub mod address_policy;

@@ -17,7 +17,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::checks::blacklist::Status;
-use crate::checks::smtp::StepStatus;
+use crate::checks::probe::{Step, StepKind, StepStatus};
 use crate::checks::{Details, Report};
 
 /// The content type of [`Metrics::render`].
@@ -43,6 +43,9 @@ struct ZoneLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StepLabels {
+    /// The server test: `smtp`, `imap`, `pop3`.
+    protocol: String,
+    /// The step as the JSON spells it: `greeting`, `capability_tls`.
     step: String,
 }
 
@@ -70,7 +73,7 @@ pub struct Metrics {
     interactions: Family<InteractionLabels, Counter>,
     check_duration: Family<CheckLabels, Histogram, fn() -> Histogram>,
     dnsbl_results: Family<ZoneLabels, Counter>,
-    smtp_step_failures: Family<StepLabels, Counter>,
+    server_step_failures: Family<StepLabels, Counter>,
     discord_rate_limited: Counter,
     checks_in_flight: Gauge,
     checks_refused: Family<ReasonLabels, Counter>,
@@ -109,11 +112,11 @@ impl Metrics {
             "Blocklist answers, by zone and status (listed, clean, error)",
             dnsbl_results.clone(),
         );
-        let smtp_step_failures = Family::<StepLabels, Counter>::default();
+        let server_step_failures = Family::<StepLabels, Counter>::default();
         registry.register(
-            "echoterra_smtp_step_failures",
-            "SMTP test steps that failed, by step",
-            smtp_step_failures.clone(),
+            "echoterra_server_step_failures",
+            "Steps of the server tests that failed, by protocol (smtp, imap, pop3) and step",
+            server_step_failures.clone(),
         );
         let discord_rate_limited = Counter::default();
         registry.register(
@@ -162,7 +165,7 @@ impl Metrics {
             interactions,
             check_duration,
             dnsbl_results,
-            smtp_step_failures,
+            server_step_failures,
             discord_rate_limited,
             checks_in_flight,
             checks_refused,
@@ -183,7 +186,7 @@ impl Metrics {
     }
 
     /// A finished check, read off its report: its duration by check and verdict,
-    /// each blocklist answer, each failed SMTP step.
+    /// each blocklist answer, each failed step of a server test.
     pub fn observe_report(&self, report: &Report, took: Duration) {
         self.check_duration
             .get_or_create(&CheckLabels {
@@ -207,18 +210,24 @@ impl Metrics {
                         .inc();
                 }
             }
-            Details::Smtp(details) => {
-                for step in &details.steps {
-                    if step.status() == StepStatus::Failed {
-                        self.smtp_step_failures
-                            .get_or_create(&StepLabels {
-                                step: step.name.as_str().to_string(),
-                            })
-                            .inc();
-                    }
-                }
-            }
+            Details::Smtp(details) => self.failed_steps("smtp", &details.steps),
+            Details::Imap(details) => self.failed_steps("imap", &details.steps),
+            Details::Pop3(details) => self.failed_steps("pop3", &details.steps),
             _ => {}
+        }
+    }
+
+    /// Counts each step of a server test (`protocol`) that failed.
+    fn failed_steps<N: StepKind>(&self, protocol: &str, steps: &[Step<N>]) {
+        for step in steps {
+            if step.status() == StepStatus::Failed {
+                self.server_step_failures
+                    .get_or_create(&StepLabels {
+                        protocol: protocol.to_string(),
+                        step: step.name.as_str().to_string(),
+                    })
+                    .inc();
+            }
         }
     }
 
@@ -289,5 +298,53 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} missing in:\n{text}");
         }
+    }
+
+    #[test]
+    fn failed_steps_of_every_server_test_are_counted() {
+        use crate::checks::imap::ImapReport;
+        use crate::checks::mailbox::{Step, StepName};
+        use crate::checks::probe::{ProbeReport, Security};
+        use crate::checks::CheckReport;
+        use crate::values::Verdict;
+
+        let step = |name, verdict| Step {
+            name,
+            verdict,
+            millis: 1,
+            detail: String::new(),
+        };
+        let imap = ImapReport {
+            probe: ProbeReport {
+                host: "mail.example.com".into(),
+                port: 143,
+                security: Security::Starttls,
+                address: None,
+                steps: vec![
+                    step(StepName::Greeting, Some(Verdict::Ok)),
+                    step(StepName::Starttls, Some(Verdict::Critical)),
+                    step(StepName::CapabilityTls, None),
+                ],
+                tls: None,
+                provider_host: false,
+            },
+            capabilities: Vec::new(),
+            auth_mechanisms: Vec::new(),
+            login: Vec::new(),
+            transcript: Vec::new(),
+            protocol: Default::default(),
+        };
+        assert_eq!(imap.conclusion().verdict, Verdict::Critical);
+        let metrics = Metrics::new();
+        metrics.observe_report(&Report::new("mail.example.com:143", imap), Duration::ZERO);
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                "echoterra_server_step_failures_total{protocol=\"imap\",step=\"starttls\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("step=\"greeting\""), "{text}");
+        assert!(!text.contains("step=\"capability_tls\""), "{text}");
     }
 }

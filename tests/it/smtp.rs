@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 
 use dns_server::{TestDns, Zone};
 use echoterra_bot::catalog::Catalog;
-use echoterra_bot::checks::smtp::{
-    Security, SmtpInputError, SmtpReport, SmtpRequest, StepName, StepStatus,
-};
+use echoterra_bot::checks::probe::TargetError;
+use echoterra_bot::checks::smtp::{Security, SmtpReport, SmtpRequest, StepName, StepStatus};
 use echoterra_bot::checks::tls::CertificateProblem;
 use echoterra_bot::checks::transcript::Party;
 use echoterra_bot::checks::{self, Progress, Request};
@@ -332,7 +331,7 @@ async fn a_silent_starttls_port_that_speaks_tls_is_named_as_the_ssl_port_mix_up(
     );
     assert_eq!(status(&smtp, StepName::Starttls), StepStatus::Skipped);
     assert_eq!(status(&smtp, StepName::Certificate), StepStatus::Ok);
-    assert!(smtp.tls.unwrap().certificate.unwrap().valid);
+    assert!(smtp.probe.tls.unwrap().certificate.unwrap().valid);
 }
 
 #[tokio::test]
@@ -653,7 +652,7 @@ async fn private_targets_and_other_ports_are_refused_unless_allowed() {
     let catalog = Catalog::embedded().unwrap();
     let err =
         SmtpRequest::from_input(Some("127.0.0.1"), Some(587), &catalog.smtp, false).unwrap_err();
-    assert!(matches!(err, SmtpInputError::NotPublic { .. }), "{err}");
+    assert!(matches!(err.kind, TargetError::NotPublic { .. }), "{err}");
     let err = SmtpRequest::from_input(Some("smtp.example.com"), Some(8025), &catalog.smtp, false)
         .unwrap_err();
     assert_eq!(

@@ -18,9 +18,10 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 use super::report::{DnsRecord, Finding, Part, PartName};
 use crate::catalog::DkimSelector;
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
-use crate::checks::spf::clean;
+use crate::checks::spf::MAX_TEXT;
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};
+use crate::wording::printable_within;
 
 /// RFC 8301 §3.2: verifiers MUST NOT consider signatures with keys under 1024 bits.
 const MIN_RSA_BITS: usize = 1024;
@@ -172,7 +173,7 @@ async fn look_up(resolver: &DnsResolver, selector: &DkimSelector, domain: &str) 
             Verdict::Critical,
             format!(
                 "The DKIM key at {name}{via} cannot be used: {}.",
-                clean(&problem)
+                printable_within(&problem, MAX_TEXT)
             ),
         )),
     }

@@ -9,9 +9,10 @@ use futures::future::join_all;
 
 use super::report::{DnsRecord, Finding, Part, PartName};
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
-use crate::checks::spf::clean;
+use crate::checks::spf::MAX_TEXT;
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};
+use crate::wording::printable_within;
 
 /// At most this many external report domains are checked for their permission.
 const MAX_EXTERNAL: usize = 4;
@@ -77,7 +78,7 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
     let text = &records[0];
     findings.push(Finding::info(format!(
         "published at {owner}: {}",
-        clean(text)
+        printable_within(text, MAX_TEXT)
     )));
     let inherited = owner != own_name;
     let policy = match Policy::parse(text) {
@@ -85,7 +86,7 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
         Err(problem) => {
             findings.push(Finding::new(
                 Verdict::Warning,
-                format!("The DMARC record at {owner} is not valid ({}), so receivers ignore it. Publish the record below.", clean(&problem)),
+                format!("The DMARC record at {owner} is not valid ({}), so receivers ignore it. Publish the record below.", printable_within(&problem, MAX_TEXT)),
             ));
             return part(findings, vec![recommended]);
         }
@@ -132,7 +133,10 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
         ));
     }
     for problem in &policy.problems {
-        findings.push(Finding::new(Verdict::Warning, clean(problem)));
+        findings.push(Finding::new(
+            Verdict::Warning,
+            printable_within(problem, MAX_TEXT),
+        ));
     }
     // Report addresses in another organizational domain need its permission (§7.1).
     let policy_org = organizational_domain(&policy_domain);

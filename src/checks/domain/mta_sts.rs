@@ -5,9 +5,10 @@
 
 use super::report::{Finding, Part, PartName};
 use crate::checks::resolver::DnsAnswer;
-use crate::checks::spf::clean;
+use crate::checks::spf::MAX_TEXT;
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};
+use crate::wording::printable_within;
 
 pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
     let resolver = &services.resolver;
@@ -57,7 +58,10 @@ fn judge(name: &str, answer: DnsAnswer<String>, version: &str, label: &str, rfc:
         [] => Finding::info(format!(
             "{label} is not published ({name} has no {version} record): optional."
         )),
-        [record] => Finding::info(format!("{label} is published at {name}: {}", clean(record))),
+        [record] => Finding::info(format!(
+            "{label} is published at {name}: {}",
+            printable_within(record, MAX_TEXT)
+        )),
         several => Finding::new(
             Verdict::Warning,
             format!(

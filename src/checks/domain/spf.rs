@@ -16,9 +16,10 @@ use futures::future::join_all;
 use super::report::{DnsRecord, Finding, Part, PartName};
 use crate::checks::resolver::{DnsAnswer, DnsResolver};
 use crate::checks::spf::record::{self, Mechanism};
-use crate::checks::spf::{self, clean, Evaluation, Severity, SpfQuery, SpfResult};
+use crate::checks::spf::{self, Evaluation, Severity, SpfQuery, SpfResult, MAX_TEXT};
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};
+use crate::wording::printable_within;
 
 /// At most this many of the provider's addresses are evaluated (one of each network
 /// its record lists): enough to see a partial authorisation, bounded work.
@@ -64,7 +65,10 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
         .map(|(_, text)| text.as_str())
         .collect();
     for (_, text) in lint.records.iter().filter(|(owner, _)| owner == name) {
-        findings.push(Finding::info(format!("published: {}", clean(text))));
+        findings.push(Finding::info(format!(
+            "published: {}",
+            printable_within(text, MAX_TEXT)
+        )));
     }
     let mut all_pass = false;
     match ours {
@@ -116,7 +120,7 @@ async fn provider_addresses(resolver: &DnsResolver, include: &str) -> Result<Vec
         .iter()
         .find(|text| record::is_spf_record(text))
         .ok_or_else(|| format!("{include} has no SPF record"))?;
-    let parsed = record::parse(text).map_err(|err| clean(&err.to_string()))?;
+    let parsed = record::parse(text).map_err(|err| printable_within(&err.to_string(), MAX_TEXT))?;
     let addresses: Vec<IpAddr> = parsed
         .directives
         .iter()

@@ -9,26 +9,30 @@
 //! sends `LOGIN` or `AUTHENTICATE`.
 //!
 //! - `dialect`: IMAP as the engine speaks it ([`Imap`]).
-//! - `request`: what the user typed, as a server and port to test.
-//! - `report`: the findings.
-//! - `verdict`: the verdict rules.
 //!
-//! The session, the bounded reading and the findings' wording are
-//! [`crate::checks::mailbox`]'s, shared with `/pop3`.
+//! Everything else is [`crate::checks::mailbox`]'s, shared with `/pop3`: the request
+//! (ports 993 (SSL/TLS, the settings page's) and 143 (STARTTLS), from `[imap]` of
+//! `commands/mailbox.toml`), the session, the bounded reading, the report and its
+//! verdict rules. The names below are that engine's types for IMAP.
 
 mod dialect;
-mod report;
-mod request;
-mod verdict;
 
 pub use dialect::Imap;
-pub use report::ImapReport;
-pub use request::{ImapInputError, ImapRequest};
 
-use crate::checks::mailbox;
-use crate::checks::{Progress, Services};
+use crate::checks::mailbox::{MailboxReport, MailboxRequest};
+use crate::checks::probe::InputError;
 
-/// Runs the IMAP test. Network faults are findings in the report, never errors.
-pub async fn run(services: &Services, request: &ImapRequest, progress: &Progress) -> ImapReport {
-    mailbox::run(services, request, progress).await
-}
+/// Runs the IMAP test (`run(&services, &ImapRequest, &progress)`). Network faults
+/// are findings in the report, never errors.
+pub use crate::checks::mailbox::run;
+
+/// A `/imap` request: which server and port to test. Built with
+/// `ImapRequest::from_input(host, port, &catalog.mailbox, allow_private)`.
+pub type ImapRequest = MailboxRequest<Imap>;
+
+/// Why a `/imap` request cannot be run; its `Display` says what is accepted.
+pub type ImapInputError = InputError;
+
+/// The IMAP test's findings. In JSON: `host`, `port`, `security`, `address`,
+/// `steps`, `tls`, `capabilities`, `auth_mechanisms`, `login` and `transcript`.
+pub type ImapReport = MailboxReport<Imap>;

@@ -6,8 +6,9 @@
 use std::fmt;
 
 use super::capabilities::Capabilities;
-use super::report::StepName;
+use super::step::StepName;
 use crate::catalog::{MailboxCatalog, MailboxPorts};
+use crate::checks::probe::Security;
 
 /// One protocol's side of the conversation. Implemented by `imap::Imap` and
 /// `pop3::Pop3`, zero-sized types that also tell requests and reports apart.
@@ -62,6 +63,34 @@ pub trait Dialect: Copy + Default + fmt::Debug + PartialEq + Eq + Send + Sync + 
 
     /// What else is wrong with the capabilities, as a warning (IMAP: no IMAP4rev1).
     fn capability_problem(capabilities: &Capabilities) -> Option<String>;
+
+    /// The steps of a test on a port with this security, in order.
+    fn plan(security: Security) -> Vec<StepName> {
+        use StepName::*;
+        match security {
+            Security::Starttls => vec![
+                Resolve,
+                Connect,
+                Greeting,
+                Self::CAPABILITY,
+                Self::STARTTLS,
+                Certificate,
+                Self::CAPABILITY_TLS,
+                Login,
+                Self::LOGOUT,
+            ],
+            Security::Implicit => vec![
+                Resolve,
+                Connect,
+                Tls,
+                Certificate,
+                Greeting,
+                Self::CAPABILITY,
+                Login,
+                Self::LOGOUT,
+            ],
+        }
+    }
 }
 
 /// What a greeting line says.
@@ -164,6 +193,41 @@ pub fn text_line(bytes: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::imap::Imap;
+    use crate::checks::pop3::Pop3;
+
+    #[test]
+    fn each_protocol_names_its_own_commands() {
+        let names = |plan: Vec<StepName>| plan.iter().map(|s| s.label()).collect::<Vec<_>>();
+        assert_eq!(
+            names(Imap::plan(Security::Starttls)),
+            [
+                "Resolve",
+                "Connect",
+                "Greeting",
+                "CAPABILITY",
+                "STARTTLS",
+                "Certificate",
+                "CAPABILITY over TLS",
+                "Login",
+                "LOGOUT"
+            ]
+        );
+        assert_eq!(
+            names(Pop3::plan(Security::Implicit)),
+            [
+                "Resolve",
+                "Connect",
+                "TLS",
+                "Certificate",
+                "Greeting",
+                "CAPA",
+                "Login",
+                "QUIT"
+            ]
+        );
+        assert_eq!(serde_json::to_value(StepName::CapaTls).unwrap(), "capa_tls");
+    }
 
     #[test]
     fn first_lines_give_the_server_away() {

@@ -13,28 +13,33 @@
 //!
 //! - `dialect`: the [`Dialect`] trait, greetings, framing, recognising other servers.
 //! - `request`: what the user typed, as a server and port to test.
-//! - `report`: the findings (steps, TLS session, capabilities, transcript).
-//! - `verdict`: steps to a verdict and a sentence a customer understands.
+//! - `step`: the names of the steps.
+//! - `report`: the findings: the shared probe report, then capabilities, login,
+//!   transcript.
+//! - `verdict`: steps to a verdict and a sentence a customer understands (the
+//!   `CheckReport` of `/imap` and `/pop3`).
 //! - `capabilities`: what a capability answer offers, for login before and after TLS.
-//! - `wire`: bounded IMAP and POP3 answers.
+//! - `answer`: how IMAP and POP3 answers end and are bounded, read off the shared
+//!   [`Dialogue`](crate::checks::probe::Dialogue).
 //! - `session`: the steps, in order.
 //!
 //! The two protocols are `crate::checks::imap` and `crate::checks::pop3`; what every
 //! server test shares (SMTP too) is [`crate::checks::probe`].
 
+mod answer;
 mod capabilities;
 mod dialect;
 mod report;
 mod request;
 mod session;
+mod step;
 mod verdict;
-mod wire;
 
 pub use capabilities::Capabilities;
 pub use dialect::{Command, Dialect, Framing, Greeting, ServerKind};
-pub use report::{MailboxReport, Step, StepName};
-pub use request::{MailboxInputError, MailboxRequest};
-pub use verdict::conclusion;
+pub use report::MailboxReport;
+pub use request::MailboxRequest;
+pub use step::{Step, StepName};
 
 use crate::checks::{Progress, Services};
 

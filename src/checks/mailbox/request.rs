@@ -3,12 +3,10 @@
 //! understood; only the protocol's ports and public addresses are accepted unless
 //! private targets are allowed.
 
-use std::fmt;
-
 use super::dialect::Dialect;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::target::{self, PortRules, TargetError};
-use crate::checks::probe::{Security, ServerHost};
+use crate::checks::probe::target::{self, PortRules};
+use crate::checks::probe::{InputError, Security, ServerHost, TestNames};
 
 /// Which server and port to test, for the protocol `D`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,48 +16,18 @@ pub struct MailboxRequest<D> {
     pub protocol: D,
 }
 
-/// Why an `/imap` or `/pop3` request cannot be run. Its `Display` says what is
-/// accepted, naming the command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailboxInputError<D> {
-    pub error: TargetError,
-    pub protocol: D,
-}
-
-impl<D: Dialect> fmt::Display for MailboxInputError<D> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.error {
-            TargetError::Host(err) => write!(
-                f,
-                "{err}; for /{} type a mail server name such as mail.example.com, or an IP address",
-                D::CHECK
-            ),
-            TargetError::PortZero => write!(
-                f,
-                "port 0 does not exist: use {} (SSL/TLS) or {} (STARTTLS)",
-                D::TLS_PORT,
-                D::STARTTLS_PORT
-            ),
-            TargetError::PortOutOfRange(number) => {
-                write!(f, "port {number} does not exist: ports go from 1 to 65535")
-            }
-            TargetError::PortNotAllowed { port, allowed } => write!(
-                f,
-                "port {port} is not {}: the bot tests only ports {allowed}",
-                D::A_PORT
-            ),
-            TargetError::NotPublic { ip, kind } => {
-                write!(f, "{ip} is {kind}: the bot tests only public mail servers")
-            }
-            TargetError::PortTwice { host, port } => write!(
-                f,
-                "the port is given twice ({host:?} and port {port}): type the host name alone"
-            ),
-        }
+/// How the test of `D` is named in its input errors: `/imap`, "an IMAP port", and
+/// its two usual ports, TLS from the first byte first (the settings page's).
+fn names<D: Dialect>() -> TestNames {
+    TestNames {
+        command: D::CHECK,
+        a_port: D::A_PORT,
+        usual_ports: [
+            (D::TLS_PORT, Security::Implicit),
+            (D::STARTTLS_PORT, Security::Starttls),
+        ],
     }
 }
-
-impl<D: Dialect> std::error::Error for MailboxInputError<D> {}
 
 impl<D: Dialect> MailboxRequest<D> {
     /// Builds a request from what a user typed. A missing or blank host means the
@@ -72,19 +40,18 @@ impl<D: Dialect> MailboxRequest<D> {
         port: Option<i64>,
         catalog: &MailboxCatalog,
         allow_private: bool,
-    ) -> Result<MailboxRequest<D>, MailboxInputError<D>> {
+    ) -> Result<MailboxRequest<D>, InputError> {
         let ports = D::ports(catalog);
         let rules = PortRules {
             default_host: &catalog.host,
             default_port: ports.port,
             allowed_ports: &ports.allowed_ports,
         };
-        let (host, port) = target::parse(host, port, &rules, allow_private).map_err(|error| {
-            MailboxInputError {
-                error,
-                protocol: D::default(),
-            }
-        })?;
+        let (host, port) =
+            target::parse(host, port, &rules, allow_private).map_err(|kind| InputError {
+                kind,
+                names: names::<D>(),
+            })?;
         Ok(MailboxRequest {
             host,
             port,
@@ -109,5 +76,79 @@ impl<D: Dialect> MailboxRequest<D> {
         } else {
             Security::Starttls
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::checks::imap::Imap;
+    use crate::checks::pop3::Pop3;
+
+    fn parse<D: Dialect>(
+        host: Option<&str>,
+        port: Option<i64>,
+    ) -> Result<MailboxRequest<D>, InputError> {
+        MailboxRequest::from_input(host, port, &Catalog::embedded().unwrap().mailbox, false)
+    }
+
+    #[test]
+    fn no_host_means_the_providers_server_on_993() {
+        let catalog = Catalog::embedded().unwrap();
+        let request = parse::<Imap>(None, None).unwrap();
+        assert_eq!(request.target(), "mail.echoterra.net:993");
+        assert!(request.is_provider_host(&catalog.mailbox));
+        assert_eq!(request.security(&catalog.mailbox), Security::Implicit);
+        let starttls = parse::<Imap>(Some("imap.example.com:143"), None).unwrap();
+        assert_eq!(starttls.security(&catalog.mailbox), Security::Starttls);
+        assert!(!starttls.is_provider_host(&catalog.mailbox));
+    }
+
+    #[test]
+    fn bad_input_says_what_imap_accepts() {
+        assert_eq!(
+            parse::<Imap>(Some("imap.example.com"), Some(995))
+                .unwrap_err()
+                .to_string(),
+            "port 995 is not an IMAP port: the bot tests only ports 993 and 143"
+        );
+        assert_eq!(
+            parse::<Imap>(None, Some(0)).unwrap_err().to_string(),
+            "port 0 does not exist: use 993 (SSL/TLS) or 143 (STARTTLS)"
+        );
+        let host = parse::<Imap>(Some("https://mail.example.com/"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(host.contains("for /imap type a mail server name"), "{host}");
+        let private = parse::<Imap>(Some("192.168.1.10"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(private.contains("only public mail servers"), "{private}");
+    }
+
+    #[test]
+    fn no_host_means_the_providers_server_on_995() {
+        let catalog = Catalog::embedded().unwrap();
+        let request = parse::<Pop3>(None, None).unwrap();
+        assert_eq!(request.target(), "mail.echoterra.net:995");
+        assert_eq!(request.security(&catalog.mailbox), Security::Implicit);
+        let stls = parse::<Pop3>(Some("[2a00:1450:4001:80b::200e]:110"), None).unwrap();
+        assert_eq!(stls.target(), "[2a00:1450:4001:80b::200e]:110");
+        assert_eq!(stls.security(&catalog.mailbox), Security::Starttls);
+    }
+
+    #[test]
+    fn bad_input_says_what_pop3_accepts() {
+        assert_eq!(
+            parse::<Pop3>(Some("pop.example.com"), Some(993))
+                .unwrap_err()
+                .to_string(),
+            "port 993 is not a POP3 port: the bot tests only ports 995 and 110"
+        );
+        assert_eq!(
+            parse::<Pop3>(Some("pop.example.com:995"), Some(110)).unwrap_err().to_string(),
+            "the port is given twice (\"pop.example.com:995\" and port 110): type the host name alone"
+        );
     }
 }

@@ -7,12 +7,17 @@
 use super::dialect::Dialect;
 use super::report::MailboxReport;
 use crate::checks::probe;
-use crate::checks::Conclusion;
+use crate::checks::{CheckReport, Conclusion, Details};
 
-/// The verdict and summary of an IMAP or POP3 report: the worst step decides, and the
-/// first step with that verdict explains it (`imap::verdict`, `pop3::verdict`).
-pub fn conclusion<D: Dialect>(report: &MailboxReport<D>) -> Conclusion {
-    probe::conclude(&report.steps, &works(report))
+/// The verdict rules of `/imap` and `/pop3` alike: the worst step decides, and the
+/// first step with that verdict explains it.
+impl<D: Dialect> CheckReport for MailboxReport<D>
+where
+    MailboxReport<D>: Into<Details>,
+{
+    fn conclusion(&self) -> Conclusion {
+        probe::conclude(&self.steps, &works(self))
+    }
 }
 
 /// "Your incoming mail server works: connect with IMAP, port 993, SSL/TLS, full
@@ -46,22 +51,24 @@ mod tests {
     use crate::checks::imap::Imap;
     use crate::checks::mailbox::{Step, StepName};
     use crate::checks::pop3::Pop3;
-    use crate::checks::probe::Security;
+    use crate::checks::probe::{ProbeReport, Security};
     use crate::values::Verdict;
 
     fn report<D: Dialect>(protocol: D, provider_host: bool, steps: Vec<Step>) -> MailboxReport<D> {
         MailboxReport {
-            host: "mail.example.com".into(),
-            port: 993,
-            security: Security::Implicit,
-            address: None,
-            steps,
-            tls: None,
+            probe: ProbeReport {
+                host: "mail.example.com".into(),
+                port: 993,
+                security: Security::Implicit,
+                address: None,
+                steps,
+                tls: None,
+                provider_host,
+            },
             capabilities: Vec::new(),
             auth_mechanisms: Vec::new(),
             login: vec!["LOGIN".into(), "PLAIN".into()],
             transcript: Vec::new(),
-            provider_host,
             protocol,
         }
     }
@@ -83,12 +90,12 @@ mod tests {
             vec![step(StepName::Greeting, Verdict::Ok, "* OK")],
         );
         assert_eq!(
-            conclusion(&ok).summary,
+            ok.conclusion().summary,
             "Your incoming mail server works: connect with IMAP, port 993, SSL/TLS, full email address as username."
         );
         let other = report(Pop3, false, vec![]);
         assert_eq!(
-            conclusion(&other).summary,
+            other.conclusion().summary,
             "The POP3 server mail.example.com:993 works: connect with port 993, SSL/TLS and log in (LOGIN, PLAIN)."
         );
     }
@@ -103,7 +110,7 @@ mod tests {
                 step(StepName::Login, Verdict::Ok, "ok"),
             ],
         );
-        let conclusion = conclusion(&warned);
+        let conclusion = warned.conclusion();
         assert_eq!(conclusion.verdict, Verdict::Warning);
         assert!(conclusion
             .summary
@@ -117,7 +124,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            super::conclusion(&failed),
+            failed.conclusion(),
             Conclusion {
                 verdict: Verdict::Critical,
                 summary: "Expired.".into()

@@ -9,26 +9,30 @@
 //! test never sends `USER`, `PASS` or `AUTH`.
 //!
 //! - `dialect`: POP3 as the engine speaks it ([`Pop3`]).
-//! - `request`: what the user typed, as a server and port to test.
-//! - `report`: the findings.
-//! - `verdict`: the verdict rules.
 //!
-//! The session, the bounded reading and the findings' wording are
-//! [`crate::checks::mailbox`]'s, shared with `/imap`.
+//! Everything else is [`crate::checks::mailbox`]'s, shared with `/imap`: the request
+//! (ports 995 (SSL/TLS, the settings page's) and 110 (STLS, POP3's STARTTLS), from
+//! `[pop3]` of `commands/mailbox.toml`), the session, the bounded reading, the report
+//! and its verdict rules. The names below are that engine's types for POP3.
 
 mod dialect;
-mod report;
-mod request;
-mod verdict;
 
 pub use dialect::Pop3;
-pub use report::Pop3Report;
-pub use request::{Pop3InputError, Pop3Request};
 
-use crate::checks::mailbox;
-use crate::checks::{Progress, Services};
+use crate::checks::mailbox::{MailboxReport, MailboxRequest};
+use crate::checks::probe::InputError;
 
-/// Runs the POP3 test. Network faults are findings in the report, never errors.
-pub async fn run(services: &Services, request: &Pop3Request, progress: &Progress) -> Pop3Report {
-    mailbox::run(services, request, progress).await
-}
+/// Runs the POP3 test (`run(&services, &Pop3Request, &progress)`). Network faults
+/// are findings in the report, never errors.
+pub use crate::checks::mailbox::run;
+
+/// A `/pop3` request: which server and port to test. Built with
+/// `Pop3Request::from_input(host, port, &catalog.mailbox, allow_private)`.
+pub type Pop3Request = MailboxRequest<Pop3>;
+
+/// Why a `/pop3` request cannot be run; its `Display` says what is accepted.
+pub type Pop3InputError = InputError;
+
+/// The POP3 test's findings. In JSON: `host`, `port`, `security`, `address`,
+/// `steps`, `tls`, `capabilities`, `auth_mechanisms`, `login` and `transcript`.
+pub type Pop3Report = MailboxReport<Pop3>;

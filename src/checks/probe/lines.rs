@@ -1,5 +1,5 @@
 //! Lines over any byte stream, bounded: the reading and writing under every server
-//! dialogue (SMTP replies, IMAP and POP3 answers).
+//! [`Dialogue`](super::Dialogue) (SMTP replies, IMAP and POP3 answers).
 //!
 //! A line ends with CRLF or a bare LF (as some servers send) and may be at most
 //! `max_line` bytes long, so a server that sends an endless line cannot hold the
@@ -22,27 +22,6 @@ pub enum LineError {
     TooLong,
     /// The connection failed.
     Io(String),
-}
-
-/// An answer that did not complete within `waited`, of which `received` bytes came.
-pub fn describe_timeout(received: usize, waited: Duration) -> String {
-    if received == 0 {
-        format!("no answer within {}", seconds(waited))
-    } else {
-        format!(
-            "only {received} bytes of the answer arrived within {} (the server sends very slowly, byte by byte)",
-            seconds(waited)
-        )
-    }
-}
-
-/// The server closed the connection after `received` bytes of an answer.
-pub fn describe_closed(received: usize) -> &'static str {
-    if received == 0 {
-        "the server closed the connection"
-    } else {
-        "the server closed the connection in the middle of its answer"
-    }
 }
 
 /// A connection read as lines.

@@ -18,6 +18,10 @@ pub trait StepKind: Copy + PartialEq + fmt::Debug + Serialize + Send + Sync + 's
 
     /// The step as people read it: `EHLO over TLS`, `CAPABILITY`.
     fn label(self) -> &'static str;
+
+    /// The step as the JSON spells it: `ehlo_tls`, `capability` (also the metrics'
+    /// step label).
+    fn as_str(self) -> &'static str;
 }
 
 /// How a step went, as shown: derived from its verdict, never stored apart from it.

@@ -3,7 +3,8 @@
 //!
 //! A missing host means the provider's own server; `host:port` and `[ipv6]:port` are
 //! understood; only the catalogue's ports and public addresses are accepted unless
-//! private targets are allowed. Each check words the errors for its own command.
+//! private targets are allowed. The errors are worded for the command typed by
+//! [`InputError`](super::InputError).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
@@ -66,8 +67,8 @@ pub struct PortRules<'a> {
     pub allowed_ports: &'a [u16],
 }
 
-/// Why typed input is not a server to test. Each check turns it into its own
-/// sentence (what is accepted differs from command to command).
+/// Why typed input is not a server to test, whichever test it was typed for
+/// ([`InputError`](super::InputError) words it for the command).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetError {
     Host(DomainError),

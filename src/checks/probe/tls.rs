@@ -24,14 +24,15 @@ use crate::values::Verdict;
 pub type FailureJudge<'a> = &'a dyn Fn(&TlsFailure, &[u8]) -> Option<(Verdict, String)>;
 
 /// TLS tried on a new connection to a port that stayed silent.
-pub enum SecondTry {
+pub(super) enum SecondTry {
     /// No connection could be made (or no time was left).
     NotTried,
     /// The port speaks TLS from the first byte: the session (and its certificate,
-    /// recorded as the certificate step).
-    Tls(TlsReport),
-    /// TLS failed too, and the first bytes the server sent.
-    Failed(TlsFailure, Vec<u8>),
+    /// recorded as the certificate step). Boxed: far larger than the bytes of a
+    /// failure.
+    Tls(Box<TlsReport>),
+    /// TLS failed too: the first bytes the server sent instead.
+    Failed(Vec<u8>),
 }
 
 impl Probe<'_> {
@@ -134,7 +135,7 @@ impl Probe<'_> {
     /// A plain-text port that never greeted: does it speak TLS from the first byte?
     /// Tries a handshake on a new connection to `addr`; when it works the certificate
     /// is judged (as the certificate step, timed from `since`).
-    pub async fn tls_on_new_connection<N: StepKind>(
+    pub(super) async fn tls_on_new_connection<N: StepKind>(
         &self,
         log: &mut Log<N>,
         addr: SocketAddr,
@@ -160,17 +161,17 @@ impl Probe<'_> {
                 let certificate = outcome
                     .certificate
                     .map(|check| self.certificate(log, &check, since));
-                SecondTry::Tls(TlsReport {
+                SecondTry::Tls(Box::new(TlsReport {
                     version: Some(established.version),
                     cipher: Some(established.cipher),
                     certificate,
-                })
+                }))
             }
             Err(failure) => {
                 log.note(format!(
                     "TLS from the first byte does not work either: {failure}"
                 ));
-                SecondTry::Failed(failure, outcome.server_bytes)
+                SecondTry::Failed(outcome.server_bytes)
             }
         }
     }

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use super::dialogue::Reply;
+use super::reply::Reply;
 use crate::wording::{megabytes, shorten};
 
 /// The most AUTH mechanisms kept; real servers offer three to six.

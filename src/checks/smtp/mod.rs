@@ -7,17 +7,20 @@
 //! a deadline, and every read is bounded. The test never sends credentials or mail.
 //!
 //! - `request`: what the user typed, as a server and port to test.
-//! - `report`: the findings (steps, TLS session, transcript).
+//! - `report`: the findings: the shared probe report, then AUTH, the EHLO
+//!   extensions, reverse DNS, the transcript.
 //! - `verdict`: steps to a verdict and a sentence a customer understands.
-//! - `dialogue`: bounded SMTP replies.
+//! - `reply`: SMTP replies and their bounds, read off the shared
+//!   [`Dialogue`](crate::checks::probe::Dialogue).
 //! - `extensions`: what an EHLO reply offers (AUTH, SIZE, STARTTLS).
 //! - `session`: the steps, in order.
 //!
-//! The TLS handshake and the certificate judgement are shared with other server
-//! tests, in [`crate::checks::tls`].
+//! What every server test shares (target and input errors, connecting, the TLS
+//! steps, the dialogue, the report's head) is [`crate::checks::probe`]; the TLS
+//! handshake and the certificate judgement are [`crate::checks::tls`]'s.
 
-mod dialogue;
 mod extensions;
+mod reply;
 mod report;
 mod request;
 mod session;

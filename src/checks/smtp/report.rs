@@ -1,11 +1,12 @@
 //! What the SMTP test found: the steps and their status, the TLS session, the EHLO
 //! extensions and the transcript (`details` of the report).
 
+use std::ops::Deref;
+
 use serde::Serialize;
 
-use crate::checks::probe::{self, StepKind};
+use crate::checks::probe::{self, ProbeReport, StepKind};
 use crate::checks::reverse_dns::ReverseDns;
-use crate::checks::tls::TlsReport;
 use crate::checks::transcript::{self, TranscriptLine};
 use crate::wording::megabytes;
 
@@ -98,21 +99,21 @@ impl StepKind for StepName {
     fn label(self) -> &'static str {
         StepName::label(self)
     }
+
+    fn as_str(self) -> &'static str {
+        StepName::as_str(self)
+    }
 }
 
 /// One step of the test. In JSON: `{name, status, millis, detail}`.
 pub type Step = probe::Step<StepName>;
 
-/// The SMTP test's findings.
+/// The SMTP test's findings: what every server test reports (first in JSON:
+/// `host`, `port`, `security`, `address`, `steps`, `tls`), then SMTP's own.
 #[derive(Debug, Clone, Serialize)]
 pub struct SmtpReport {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    /// The address connected to (the one the policy checked).
-    pub address: Option<String>,
-    pub steps: Vec<Step>,
-    pub tls: Option<TlsReport>,
+    #[serde(flatten)]
+    pub probe: ProbeReport<StepName>,
     /// The AUTH mechanisms offered after TLS (or, without TLS, in plain text).
     pub auth_mechanisms: Vec<String>,
     /// The EHLO keywords of the last EHLO (`SIZE 36700160`, `PIPELINING`, ...).
@@ -124,26 +125,19 @@ pub struct SmtpReport {
     pub reverse_dns: Option<ReverseDns>,
     /// Server lines, our commands and notes, in order. Nothing secret is ever sent.
     pub transcript: Vec<TranscriptLine>,
-    /// Whether this tested the provider's own server (whose username rule is known).
-    #[serde(skip)]
-    pub provider_host: bool,
+}
+
+/// The shared findings read as the report's own (`report.steps`), as they are in
+/// its JSON.
+impl Deref for SmtpReport {
+    type Target = ProbeReport<StepName>;
+
+    fn deref(&self) -> &ProbeReport<StepName> {
+        &self.probe
+    }
 }
 
 impl SmtpReport {
-    /// The IP address the test connected to, if it got that far.
-    pub fn ip(&self) -> Option<std::net::IpAddr> {
-        self.address
-            .as_deref()?
-            .parse::<std::net::SocketAddr>()
-            .ok()
-            .map(|address| address.ip())
-    }
-
-    /// `host:port`, with an IPv6 address in brackets.
-    pub fn target(&self) -> String {
-        probe::target::host_port(&self.host, self.port)
-    }
-
     /// What the reverse DNS means for the verdict: receivers judge it on servers that
     /// send to other servers, i.e. on port 25; on a submission port it is shown for
     /// information only (mail apps do not care).
@@ -168,6 +162,7 @@ impl SmtpReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::tls::TlsReport;
     use crate::values::Verdict;
 
     #[test]
@@ -189,5 +184,34 @@ mod tests {
             assert_eq!(json["status"], serde_json::to_value(status).unwrap());
             assert!(json.get("verdict").is_none());
         }
+    }
+
+    #[test]
+    fn the_json_keeps_its_field_names_and_order() {
+        let report = SmtpReport {
+            probe: ProbeReport {
+                host: "mx.example.com".into(),
+                port: 25,
+                security: Security::Starttls,
+                address: Some("203.0.113.5:25".into()),
+                steps: vec![Step::not_run(StepName::Quit)],
+                tls: Some(TlsReport::default()),
+                provider_host: true,
+            },
+            auth_mechanisms: vec!["PLAIN".into()],
+            extensions: vec!["SIZE 1000".into()],
+            size_limit: Some(1000),
+            reverse_dns: None,
+            transcript: vec![],
+        };
+        assert_eq!(
+            serde_json::to_string(&report).unwrap(),
+            concat!(
+                r#"{"host":"mx.example.com","port":25,"security":"starttls","address":"203.0.113.5:25","#,
+                r#""steps":[{"name":"quit","status":"skipped","millis":0,"detail":"not run: an earlier step failed"}],"#,
+                r#""tls":{"version":null,"cipher":null,"certificate":null},"auth_mechanisms":["PLAIN"],"#,
+                r#""extensions":["SIZE 1000"],"size_limit":1000,"reverse_dns":null,"transcript":[]}"#
+            )
+        );
     }
 }

@@ -3,37 +3,29 @@
 //! A missing host means the provider's own server; `host:port` is understood; only
 //! SMTP ports and public addresses are accepted unless private targets are allowed.
 
-use std::net::IpAddr;
-
 use crate::catalog::SmtpCatalog;
-use crate::checks::probe::target::{self, PortRules, TargetError};
-use crate::values::DomainError;
+use crate::checks::probe::target::{self, PortRules};
+use crate::checks::probe::{InputError, Security, TestNames};
 
 /// The server to test: a host name or an IP address.
 pub use crate::checks::probe::ServerHost as SmtpHost;
+
+/// Why a `/smtp` request cannot be run: the server tests' one input error, worded
+/// for `/smtp`. Each message says what is accepted.
+pub type SmtpInputError = InputError;
+
+/// How `/smtp` is named in its input errors.
+const NAMES: TestNames = TestNames {
+    command: "smtp",
+    a_port: "an SMTP port",
+    usual_ports: [(587, Security::Starttls), (465, Security::Implicit)],
+};
 
 /// A `/smtp` request: which server and port to test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpRequest {
     pub host: SmtpHost,
     pub port: u16,
-}
-
-/// Why a `/smtp` request cannot be run. Each message says what is accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SmtpInputError {
-    #[error("{0}; for /smtp type a mail server name such as mail.example.com, or an IP address")]
-    Host(DomainError),
-    #[error("port 0 does not exist: use 587 (STARTTLS) or 465 (SSL/TLS)")]
-    PortZero,
-    #[error("port {0} does not exist: ports go from 1 to 65535")]
-    PortOutOfRange(i64),
-    #[error("port {port} is not an SMTP port: the bot tests only ports {allowed}")]
-    PortNotAllowed { port: u16, allowed: String },
-    #[error("{ip} is {kind}: the bot tests only public mail servers")]
-    NotPublic { ip: IpAddr, kind: &'static str },
-    #[error("the port is given twice ({host:?} and port {port}): type the host name alone")]
-    PortTwice { host: String, port: u16 },
 }
 
 impl SmtpRequest {
@@ -53,7 +45,8 @@ impl SmtpRequest {
             default_port: catalog.port,
             allowed_ports: &catalog.allowed_ports,
         };
-        let (host, port) = target::parse(host, port, &rules, allow_private)?;
+        let (host, port) = target::parse(host, port, &rules, allow_private)
+            .map_err(|kind| InputError { kind, names: NAMES })?;
         Ok(SmtpRequest { host, port })
     }
 
@@ -68,25 +61,11 @@ impl SmtpRequest {
     }
 }
 
-impl From<TargetError> for SmtpInputError {
-    fn from(error: TargetError) -> SmtpInputError {
-        match error {
-            TargetError::Host(err) => SmtpInputError::Host(err),
-            TargetError::PortZero => SmtpInputError::PortZero,
-            TargetError::PortOutOfRange(number) => SmtpInputError::PortOutOfRange(number),
-            TargetError::PortNotAllowed { port, allowed } => {
-                SmtpInputError::PortNotAllowed { port, allowed }
-            }
-            TargetError::NotPublic { ip, kind } => SmtpInputError::NotPublic { ip, kind },
-            TargetError::PortTwice { host, port } => SmtpInputError::PortTwice { host, port },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
+    use crate::checks::probe::TargetError;
 
     fn parse(host: Option<&str>, port: Option<i64>) -> Result<SmtpRequest, SmtpInputError> {
         SmtpRequest::from_input(host, port, &Catalog::embedded().unwrap().smtp, false)
@@ -128,14 +107,19 @@ mod tests {
             err.to_string(),
             "port 22 is not an SMTP port: the bot tests only ports 25, 465, 587 and 2525"
         );
-        assert_eq!(parse(None, Some(0)), Err(SmtpInputError::PortZero));
+        let zero = parse(None, Some(0)).unwrap_err();
+        assert_eq!(zero.kind, TargetError::PortZero);
+        assert_eq!(
+            zero.to_string(),
+            "port 0 does not exist: use 587 (STARTTLS) or 465 (SSL/TLS)"
+        );
         assert_eq!(
             parse(None, Some(70000)).unwrap_err().to_string(),
             "port 70000 does not exist: ports go from 1 to 65535"
         );
         assert!(matches!(
-            parse(Some("smtp.example.com:587"), Some(465)),
-            Err(SmtpInputError::PortTwice { .. })
+            parse(Some("smtp.example.com:587"), Some(465)).map_err(|err| err.kind),
+            Err(TargetError::PortTwice { .. })
         ));
     }
 
@@ -149,7 +133,7 @@ mod tests {
             "169.254.169.254",
         ] {
             let err = parse(Some(ip), None).unwrap_err();
-            assert!(matches!(err, SmtpInputError::NotPublic { .. }), "{ip}");
+            assert!(matches!(err.kind, TargetError::NotPublic { .. }), "{ip}");
             assert!(err.to_string().contains("only public mail servers"));
         }
         let catalog = Catalog::embedded().unwrap();

@@ -68,6 +68,7 @@ fn works(context: &Context<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::probe::ProbeReport;
     use crate::checks::smtp::{StepName, StepStatus};
     use crate::values::Verdict;
 
@@ -96,17 +97,20 @@ mod tests {
     /// A report of a server that passed every step, with no PTR name, on `port`.
     fn without_reverse_dns(port: u16) -> SmtpReport {
         SmtpReport {
-            host: "mx.example.com".into(),
-            port,
-            security: Security::Starttls,
-            address: Some(format!("203.0.113.5:{port}")),
-            steps: vec![step(
-                StepName::Connect,
-                StepStatus::Ok,
-                Verdict::Ok,
-                "connected",
-            )],
-            tls: None,
+            probe: ProbeReport {
+                host: "mx.example.com".into(),
+                port,
+                security: Security::Starttls,
+                address: Some(format!("203.0.113.5:{port}")),
+                steps: vec![step(
+                    StepName::Connect,
+                    StepStatus::Ok,
+                    Verdict::Ok,
+                    "connected",
+                )],
+                tls: None,
+                provider_host: false,
+            },
             auth_mechanisms: vec![],
             extensions: vec![],
             size_limit: None,
@@ -118,7 +122,6 @@ mod tests {
                 failure: None,
             }),
             transcript: vec![],
-            provider_host: false,
         }
     }
 

@@ -17,8 +17,9 @@ use tokio::time::Instant;
 
 use super::macros::{Context, MacroString, MacroValues, MAX_DOMAIN_LEN};
 use super::record::{self, Directive, DualCidr, Mechanism, Qualifier, Record};
-use super::{clean, Evaluation, SpfQuery, SpfResult, TraceOutcome, TraceStep};
+use super::{Evaluation, SpfQuery, SpfResult, TraceOutcome, TraceStep, MAX_TEXT};
 use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
+use crate::wording::printable_within;
 
 /// §4.6.4: at most 10 terms that query DNS over the whole evaluation.
 pub const MAX_DNS_TERMS: usize = 10;
@@ -73,8 +74,10 @@ pub async fn check_host(resolver: &DnsResolver, query: &SpfQuery) -> Evaluation 
     }
     Evaluation {
         result: outcome.result,
-        explanation: outcome.explanation.map(|text| clean(&text)),
-        reason: clean(&outcome.reason),
+        explanation: outcome
+            .explanation
+            .map(|text| printable_within(&text, MAX_TEXT)),
+        reason: printable_within(&outcome.reason, MAX_TEXT),
         trace: evaluator.trace,
         dns_lookups: evaluator.dns_lookups,
         void_lookups: evaluator.void_lookups,
@@ -738,7 +741,7 @@ impl<'a> Evaluator<'a> {
                 self.finish(
                     step,
                     TraceOutcome::Followed,
-                    &format!("explanation: {}", clean(&explanation)),
+                    &format!("explanation: {}", printable_within(&explanation, MAX_TEXT)),
                 );
                 Some(explanation)
             }
@@ -927,10 +930,10 @@ impl<'a> Evaluator<'a> {
     ) -> usize {
         self.trace.push(TraceStep {
             depth,
-            domain: clean(domain),
-            term: clean(term),
+            domain: printable_within(domain, MAX_TEXT),
+            term: printable_within(term, MAX_TEXT),
             outcome,
-            detail: clean(detail),
+            detail: printable_within(detail, MAX_TEXT),
             dns_lookups: self.dns_lookups,
             void_lookups: self.void_lookups,
         });
@@ -941,7 +944,7 @@ impl<'a> Evaluator<'a> {
     fn finish(&mut self, step: usize, outcome: TraceOutcome, detail: &str) {
         let entry = &mut self.trace[step];
         entry.outcome = outcome;
-        entry.detail = clean(detail);
+        entry.detail = printable_within(detail, MAX_TEXT);
     }
 }
 

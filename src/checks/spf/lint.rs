@@ -14,8 +14,9 @@ use serde::Serialize;
 use super::eval::{check_domain, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS};
 use super::macros::truncate_domain;
 use super::record::{self, Mechanism, Qualifier, Record};
-use super::{clean, clean_to, MAX_RECORD_TEXT};
+use super::{MAX_RECORD_TEXT, MAX_TEXT};
 use crate::checks::resolver::{DnsAnswer, DnsResolver, MxData};
+use crate::wording::printable_within;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -200,7 +201,7 @@ impl Linter {
     fn find(&mut self, severity: Severity, text: String) {
         self.lint.findings.push(LintFinding {
             severity,
-            text: clean(&text),
+            text: printable_within(&text, MAX_TEXT),
         });
     }
 
@@ -245,14 +246,14 @@ impl Linter {
             for text in spf {
                 self.lint
                     .records
-                    .push((domain.clone(), clean_to(&text, MAX_RECORD_TEXT)));
+                    .push((domain.clone(), printable_within(&text, MAX_RECORD_TEXT)));
             }
             return;
         }
         let text = spf.remove(0);
         self.lint
             .records
-            .push((domain.clone(), clean_to(&text, MAX_RECORD_TEXT)));
+            .push((domain.clone(), printable_within(&text, MAX_RECORD_TEXT)));
         match record::parse(&text) {
             Ok(record) => self.read_terms(&node, &record, next),
             Err(err) => self.find(

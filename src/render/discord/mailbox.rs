@@ -50,9 +50,9 @@ pub fn message<D: Dialect>(report: &Report, details: &MailboxReport<D>) -> Messa
 mod tests {
     use super::*;
     use crate::checks::imap::Imap;
-    use crate::checks::mailbox::{Step, StepName};
+    use crate::checks::mailbox::Step;
     use crate::checks::pop3::Pop3;
-    use crate::checks::probe::Security;
+    use crate::checks::probe::{ProbeReport, Security};
     use crate::checks::transcript::{Party, TranscriptLine};
     use crate::render::discord::probe::hostile_tls;
     use crate::render::discord::{limits, report_message};
@@ -62,7 +62,7 @@ mod tests {
     /// capability at the length the check allows.
     fn huge_report<D: Dialect>(protocol: D) -> MailboxReport<D> {
         let long = "x*_`|".repeat(500);
-        let steps = StepName::plan::<D>(Security::Starttls)
+        let steps = D::plan(Security::Starttls)
             .into_iter()
             .map(|name| Step {
                 name,
@@ -72,12 +72,15 @@ mod tests {
             })
             .collect();
         MailboxReport {
-            host: "a".repeat(253),
-            port: 143,
-            security: Security::Starttls,
-            address: Some("203.0.113.5:143".into()),
-            steps,
-            tls: Some(hostile_tls(&long)),
+            probe: ProbeReport {
+                host: "a".repeat(253),
+                port: 143,
+                security: Security::Starttls,
+                address: Some("203.0.113.5:143".into()),
+                steps,
+                tls: Some(hostile_tls(&long)),
+                provider_host: false,
+            },
             capabilities: vec![long.clone(); 100],
             auth_mechanisms: vec![long.clone(); 20],
             login: vec![long.clone(); 20],
@@ -89,7 +92,6 @@ mod tests {
                 };
                 400
             ],
-            provider_host: false,
             protocol,
         }
     }

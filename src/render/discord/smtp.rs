@@ -51,6 +51,7 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::probe::ProbeReport;
     use crate::checks::smtp::{Security, Step, StepName};
     use crate::checks::transcript::{Party, TranscriptLine};
     use crate::checks::Details;
@@ -72,12 +73,15 @@ mod tests {
             })
             .collect();
         let details = SmtpReport {
-            host: "a".repeat(253),
-            port: 587,
-            security: Security::Starttls,
-            address: Some("203.0.113.5:587".into()),
-            steps,
-            tls: Some(hostile_tls(&long)),
+            probe: ProbeReport {
+                host: "a".repeat(253),
+                port: 587,
+                security: Security::Starttls,
+                address: Some("203.0.113.5:587".into()),
+                steps,
+                tls: Some(hostile_tls(&long)),
+                provider_host: false,
+            },
             auth_mechanisms: vec![long.clone(); 20],
             extensions: Vec::new(),
             size_limit: Some(10_000_000),
@@ -96,7 +100,6 @@ mod tests {
                 };
                 400
             ],
-            provider_host: false,
         };
         Report {
             target: format!("{}:587", "a".repeat(253)),

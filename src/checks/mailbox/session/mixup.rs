@@ -3,16 +3,11 @@
 //! another kind of server altogether (an SMTP server's `220`, a web server's
 //! `HTTP/1.1`), recognised by its first line.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
-use tokio::time::Instant;
-
 use super::plain::quoted;
-use super::{Log, Test};
+use super::Test;
 use crate::checks::mailbox::dialect::{text_line, Dialect, Greeting, ServerKind};
-use crate::checks::probe::SecondTry;
-use crate::checks::tls::{TlsFailure, TlsReport};
+use crate::checks::probe::GreetingWords;
+use crate::checks::tls::TlsFailure;
 use crate::values::Verdict;
 
 impl<D: Dialect> Test<'_, D> {
@@ -76,60 +71,37 @@ impl<D: Dialect> Test<'_, D> {
         };
         Some((Verdict::Critical, detail))
     }
+}
 
-    /// The greeting never came on a STARTTLS port: does the port speak TLS from the
-    /// first byte, or is it another kind of server waiting for its client to speak?
-    /// What the greeting step says, and the TLS session when a new connection to
-    /// `address` completed a handshake.
-    pub(super) async fn silent_greeting(
-        &self,
-        log: &mut Log,
-        address: Option<SocketAddr>,
-        since: Instant,
-        step_limit: Duration,
-        limit: Duration,
-    ) -> (String, Option<TlsReport>) {
-        let silent = (self.no_greeting(step_limit, limit), None);
-        let Some(addr) = address else {
-            return silent;
-        };
-        match self.probe.tls_on_new_connection(log, addr, since).await {
-            SecondTry::Tls(session) => {
-                let detail = format!(
-                    "Port {} expects TLS from the first byte (SSL/TLS, usually {}), not STARTTLS: the server stayed silent for {} but completed a TLS handshake when we tried. Set the mail app to SSL/TLS on this port, or to port {} with SSL/TLS as the settings page says.",
-                    self.request.port,
-                    D::TLS_PORT,
-                    self.probe.clock.waited(step_limit, limit),
-                    D::TLS_PORT
-                );
-                (detail, Some(session))
-            }
-            SecondTry::Failed(_, bytes) => {
-                let answer = text_line(&bytes);
-                match answer
-                    .as_deref()
-                    .and_then(|line| Some((line, ServerKind::recognise(line)?)))
-                {
-                    Some((line, kind)) if kind != D::KIND => {
-                        let evidence = format!(
-                            "it stayed silent, then answered our TLS attempt with {}",
-                            quoted(line)
-                        );
-                        (self.foreign_server(kind, &evidence), None)
-                    }
-                    _ => silent,
-                }
-            }
-            SecondTry::NotTried => silent,
-        }
-    }
-
-    /// What a server that never greeted is told it did.
-    pub(super) fn no_greeting(&self, step_limit: Duration, limit: Duration) -> String {
+/// The greeting never came on a STARTTLS port: a port that speaks TLS from the
+/// first byte, or another kind of server waiting for its client to speak.
+impl<D: Dialect> GreetingWords for Test<'_, D> {
+    fn no_greeting(&self, waited: &str) -> String {
         format!(
-            "The server accepted the connection but did not greet us within {} (overloaded, deliberately delaying, or not {}).",
-            self.probe.clock.waited(step_limit, limit),
+            "The server accepted the connection but did not greet us within {waited} (overloaded, deliberately delaying, or not {}).",
             D::KIND.describe()
         )
+    }
+
+    fn expects_tls(&self, port: u16, waited: &str) -> String {
+        format!(
+            "Port {port} expects TLS from the first byte (SSL/TLS, usually {}), not STARTTLS: the server stayed silent for {waited} but completed a TLS handshake when we tried. Set the mail app to SSL/TLS on this port, or to port {} with SSL/TLS as the settings page says.",
+            D::TLS_PORT,
+            D::TLS_PORT
+        )
+    }
+
+    fn answered_tls(&self, bytes: &[u8]) -> Option<String> {
+        let line = text_line(bytes)?;
+        match ServerKind::recognise(&line) {
+            Some(kind) if kind != D::KIND => {
+                let evidence = format!(
+                    "it stayed silent, then answered our TLS attempt with {}",
+                    quoted(&line)
+                );
+                Some(self.foreign_server(kind, &evidence))
+            }
+            _ => None,
+        }
     }
 }

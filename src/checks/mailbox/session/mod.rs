@@ -25,13 +25,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use super::answer;
 use super::capabilities::Capabilities;
 use super::dialect::Dialect;
-use super::report::{MailboxReport, StepName};
+use super::report::MailboxReport;
 use super::request::MailboxRequest;
-use super::wire::Connection;
+use super::step::StepName;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::{self, Clock, Probe, Security};
+use crate::checks::probe::{self, Dialogue, Probe, ProbeReport, Security};
 use crate::checks::resolver::DnsResolver;
 use crate::checks::tls::TlsReport;
 use crate::checks::{Progress, Services};
@@ -51,36 +52,34 @@ pub(super) async fn run<D: Dialect>(
     let test = Test {
         catalog,
         request,
-        probe: Probe {
-            host: &request.host,
-            port: request.port,
+        probe: Probe::new(
+            services,
+            &request.host,
+            request.port,
             security,
-            timeouts: &catalog.timeouts,
-            roots: services.tls_roots.clone(),
-            allow_private: services.config.allow_private_targets,
-            expiry_warning_days: catalog.expiry_warning_days,
-            clock: Clock::new(started, catalog.timeouts.total()),
-            slots: &services.server_slots,
-        },
+            &catalog.timeouts,
+            catalog.expiry_warning_days,
+            started,
+        ),
         tags: AtomicU32::new(0),
         loopback: AtomicBool::new(false),
     };
-    let mut log = Log::new(&StepName::plan::<D>(security), started, progress.clone());
+    let mut log = Log::new(&D::plan(security), started, progress.clone());
     let found = test.run(&mut log, &services.resolver).await;
     let (steps, transcript) = log.finish();
     let capabilities = found.capabilities.unwrap_or_default();
     MailboxReport {
-        host: request.host.to_string(),
-        port: request.port,
-        security,
-        address: found.address.map(|addr| addr.to_string()),
-        steps,
-        tls: found.tls,
+        probe: ProbeReport::new(
+            &test.probe,
+            found.address,
+            steps,
+            found.tls,
+            request.is_provider_host(catalog),
+        ),
         login: capabilities.password_logins(D::PASSWORD_COMMAND),
         auth_mechanisms: capabilities.mechanisms,
         capabilities: capabilities.items,
         transcript,
-        provider_host: request.is_provider_host(catalog),
         protocol: D::default(),
     }
 }
@@ -139,7 +138,7 @@ impl<D: Dialect> Test<'_, D> {
     /// Greeting, capabilities, STARTTLS, certificate, capabilities over TLS, login,
     /// logout.
     async fn starttls_flow(&self, log: &mut Log, tcp: TcpStream, address: SocketAddr) -> Found {
-        let mut plain = Connection::new(Box::new(tcp));
+        let mut plain = answer::dialogue::<D>(Box::new(tcp));
         if let Err((halt, tls)) = self.greeting(log, &mut plain, Some(address)).await {
             self.halt(log, halt, &mut plain).await;
             return Found {
@@ -202,7 +201,7 @@ impl<D: Dialect> Test<'_, D> {
     async fn capabilities_login_logout(
         &self,
         log: &mut Log,
-        secure: &mut Connection,
+        secure: &mut Dialogue,
         step: StepName,
     ) -> Option<Capabilities> {
         let capabilities = match self.capabilities(log, secure, step, true).await {
@@ -218,9 +217,9 @@ impl<D: Dialect> Test<'_, D> {
     }
 
     /// Ends a flow that stopped early: log out when the conversation is still in step.
-    async fn halt(&self, log: &mut Log, halt: Halt, connection: &mut Connection) {
+    async fn halt(&self, log: &mut Log, halt: Halt, dialogue: &mut Dialogue) {
         if let Halt::Logout = halt {
-            self.logout(log, connection).await;
+            self.logout(log, dialogue).await;
         }
     }
 

@@ -8,11 +8,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Halt, Log, Test};
+use crate::checks::mailbox::answer;
 use crate::checks::mailbox::capabilities::Capabilities;
 use crate::checks::mailbox::dialect::{Dialect, Framing, Greeting};
-use crate::checks::mailbox::report::StepName;
-use crate::checks::mailbox::wire::{Connection, ReadError};
+use crate::checks::mailbox::step::StepName;
 use crate::checks::probe::Security;
+use crate::checks::probe::{Dialogue, ReadError};
 use crate::checks::tls::TlsReport;
 use crate::values::Verdict;
 use crate::wording::{seconds, shorten};
@@ -29,14 +30,14 @@ impl<D: Dialect> Test<'_, D> {
     pub(super) async fn greeting(
         &self,
         log: &mut Log,
-        connection: &mut Connection,
+        dialogue: &mut Dialogue,
         address: Option<SocketAddr>,
     ) -> Result<(), (Halt, Option<TlsReport>)> {
         let since = Instant::now();
         let step_limit = self.catalog.timeouts.greeting();
         let limit = self.probe.clock.limit(step_limit);
-        let answer = connection
-            .read_answer(&Framing::Line, limit, &mut log.transcript)
+        let answer = dialogue
+            .read(Framing::Line.reader(), limit, &mut log.transcript)
             .await;
         let port = self.request.port;
         let mut tls = None;
@@ -64,19 +65,17 @@ impl<D: Dialect> Test<'_, D> {
                     Greeting::Unexpected => self.unexpected_greeting(line),
                 }
             }
-            Err(ReadError::Timeout { received: 0 })
-                if self.probe.security == Security::Starttls && !limit.is_zero() =>
-            {
+            Err(ReadError::Timeout { received: 0 }) => {
                 let (detail, found) = self
-                    .silent_greeting(log, address, since, step_limit, limit)
+                    .probe
+                    .silent_greeting(log, self, address, since, step_limit, limit)
                     .await;
                 tls = found;
                 detail
             }
-            Err(ReadError::Timeout { received: 0 }) => self.no_greeting(step_limit, limit),
             Err(err) => format!(
                 "No usable greeting on port {port}: {}.",
-                err.describe(limit, D::KIND.describe())
+                err.describe(limit, &answer::wire::<D>())
             ),
         };
         log.record(StepName::Greeting, Verdict::Critical, since, detail);
@@ -107,7 +106,7 @@ impl<D: Dialect> Test<'_, D> {
     pub(super) async fn capabilities(
         &self,
         log: &mut Log,
-        connection: &mut Connection,
+        dialogue: &mut Dialogue,
         step: StepName,
         over_tls: bool,
     ) -> Result<Option<Capabilities>, Halt> {
@@ -116,15 +115,12 @@ impl<D: Dialect> Test<'_, D> {
         let command = D::capability(&tag);
         let limit = self.probe.clock.limit(self.catalog.timeouts.command());
         let label = D::CAPABILITY.label();
-        let answer = match connection
-            .command(&command, limit, &mut log.transcript)
-            .await
-        {
+        let answer = match answer::send(dialogue, &command, limit, &mut log.transcript).await {
             Ok(answer) => answer,
             Err(err) => {
                 let detail = format!(
                     "No usable answer to {label}: {}.",
-                    err.describe(limit, D::KIND.describe())
+                    err.describe(limit, &answer::wire::<D>())
                 );
                 log.record(step, Verdict::Critical, since, detail);
                 return Err(Halt::Drop);
@@ -180,10 +176,10 @@ impl<D: Dialect> Test<'_, D> {
     pub(super) async fn starttls(
         &self,
         log: &mut Log,
-        mut plain: Connection,
+        mut plain: Dialogue,
         capabilities: Option<&Capabilities>,
         address: SocketAddr,
-    ) -> (Option<Connection>, Option<TlsReport>) {
+    ) -> (Option<Dialogue>, Option<TlsReport>) {
         let since = Instant::now();
         let step = D::STARTTLS;
         if capabilities.is_some_and(|offered| !offered.starttls) {
@@ -199,25 +195,23 @@ impl<D: Dialect> Test<'_, D> {
         }
         let tag = self.tag();
         let limit = self.probe.clock.limit(self.catalog.timeouts.command());
-        let failure = match plain
-            .command(&D::starttls(&tag), limit, &mut log.transcript)
-            .await
-        {
-            Ok(answer) => D::completed(&answer, &tag).err().map(|refusal| {
-                (
-                    format!("The server refused {}: {}.", step.label(), quoted(&refusal)),
-                    Halt::Logout,
-                )
-            }),
-            Err(err) => Some((
-                format!(
-                    "No usable answer to {}: {}.",
-                    step.label(),
-                    err.describe(limit, D::KIND.describe())
-                ),
-                Halt::Drop,
-            )),
-        };
+        let failure =
+            match answer::send(&mut plain, &D::starttls(&tag), limit, &mut log.transcript).await {
+                Ok(answer) => D::completed(&answer, &tag).err().map(|refusal| {
+                    (
+                        format!("The server refused {}: {}.", step.label(), quoted(&refusal)),
+                        Halt::Logout,
+                    )
+                }),
+                Err(err) => Some((
+                    format!(
+                        "No usable answer to {}: {}.",
+                        step.label(),
+                        err.describe(limit, &answer::wire::<D>())
+                    ),
+                    Halt::Drop,
+                )),
+            };
         if let Some((detail, halt)) = failure {
             log.record(step, Verdict::Critical, since, detail);
             self.halt(log, halt, &mut plain).await;
@@ -235,6 +229,6 @@ impl<D: Dialect> Test<'_, D> {
         let (secure, tls) = self
             .probe
             .handshake_done(log, step, since, outcome, &|_, _| None);
-        (secure.map(Connection::new), Some(tls))
+        (secure.map(answer::dialogue::<D>), Some(tls))
     }
 }

@@ -9,10 +9,11 @@ use tokio::time::Instant;
 
 use super::plain::quoted;
 use super::{Log, Test};
+use crate::checks::mailbox::answer;
 use crate::checks::mailbox::capabilities::Capabilities;
 use crate::checks::mailbox::dialect::Dialect;
-use crate::checks::mailbox::report::StepName;
-use crate::checks::mailbox::wire::Connection;
+use crate::checks::mailbox::step::StepName;
+use crate::checks::probe::Dialogue;
 use crate::checks::tls::TlsReport;
 use crate::values::Verdict;
 use crate::wording::shorten;
@@ -26,7 +27,7 @@ impl<D: Dialect> Test<'_, D> {
         log: &mut Log,
         tcp: TcpStream,
         address: SocketAddr,
-    ) -> (Option<Connection>, TlsReport) {
+    ) -> (Option<Dialogue>, TlsReport) {
         let since = Instant::now();
         log.note("starting TLS (TLS from the first byte)");
         let outcome = self.probe.handshake(Box::new(tcp), address).await;
@@ -34,7 +35,7 @@ impl<D: Dialect> Test<'_, D> {
         let (secure, tls) = self
             .probe
             .handshake_done(log, StepName::Tls, since, outcome, &judge);
-        (secure.map(Connection::new), tls)
+        (secure.map(answer::dialogue::<D>), tls)
     }
 
     /// Whether a mail app can log in after TLS, from the capabilities offered there.
@@ -82,25 +83,23 @@ impl<D: Dialect> Test<'_, D> {
     }
 
     /// Says goodbye; a missing or odd answer is worth a note, never a problem.
-    pub(super) async fn logout(&self, log: &mut Log, connection: &mut Connection) {
+    pub(super) async fn logout(&self, log: &mut Log, dialogue: &mut Dialogue) {
         let since = Instant::now();
         let tag = self.tag();
         let limit = self.probe.clock.limit(self.catalog.timeouts.command());
         let label = D::LOGOUT.label();
-        let detail = match connection
-            .command(&D::logout(&tag), limit, &mut log.transcript)
-            .await
-        {
-            Ok(answer) => match D::completed(&answer, &tag) {
-                // IMAP's `* BYE` comes first; the tagged `OK` says it is done.
-                Ok(()) => shorten(answer.last().map(String::as_str).unwrap_or_default(), 200),
-                Err(refusal) => format!("answered {} (harmless)", quoted(&refusal)),
-            },
-            Err(err) => format!(
-                "no answer to {label}: {} (harmless)",
-                err.describe(limit, D::KIND.describe())
-            ),
-        };
+        let detail =
+            match answer::send(dialogue, &D::logout(&tag), limit, &mut log.transcript).await {
+                Ok(answer) => match D::completed(&answer, &tag) {
+                    // IMAP's `* BYE` comes first; the tagged `OK` says it is done.
+                    Ok(()) => shorten(answer.last().map(String::as_str).unwrap_or_default(), 200),
+                    Err(refusal) => format!("answered {} (harmless)", quoted(&refusal)),
+                },
+                Err(err) => format!(
+                    "no answer to {label}: {} (harmless)",
+                    err.describe(limit, &answer::wire::<D>())
+                ),
+            };
         log.record(D::LOGOUT, Verdict::Ok, since, detail);
     }
 }

@@ -15,11 +15,6 @@ impl Test<'_> {
     pub(super) fn limit(&self, step_limit: Duration) -> Duration {
         self.probe.clock.limit(step_limit)
     }
-
-    /// How long we waited, and whether the whole test's deadline was the reason.
-    pub(super) fn waited(&self, step_limit: Duration, limit: Duration) -> String {
-        self.probe.clock.waited(step_limit, limit)
-    }
 }
 
 #[cfg(test)]

@@ -35,11 +35,11 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use self::log::Log;
-use super::dialogue::Dialogue;
 use super::extensions::Extensions;
+use super::reply;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
-use crate::checks::probe::{Clock, Probe};
+use crate::checks::probe::{Dialogue, Probe, ProbeReport};
 use crate::checks::resolver::DnsResolver;
 use crate::checks::reverse_dns::{self, ReverseDns};
 use crate::checks::tls::TlsReport;
@@ -65,29 +65,28 @@ pub(super) async fn run(
     let test = Test {
         catalog,
         request,
-        probe: Probe {
-            host: &request.host,
-            port: request.port,
+        probe: Probe::new(
+            services,
+            &request.host,
+            request.port,
             security,
-            timeouts: &catalog.timeouts,
-            roots: services.tls_roots.clone(),
-            allow_private: services.config.allow_private_targets,
-            expiry_warning_days: catalog.expiry_warning_days,
-            clock: Clock::new(started, catalog.timeouts.total()),
-            slots: &services.server_slots,
-        },
+            &catalog.timeouts,
+            catalog.expiry_warning_days,
+            started,
+        ),
     };
     let mut log = Log::new(StepName::plan(security), started, progress.clone());
     let found = test.run(&mut log, &services.resolver).await;
     let (steps, transcript) = log.finish();
     let greeting = greeting_host(&transcript);
     SmtpReport {
-        host: request.host.to_string(),
-        port: request.port,
-        security,
-        address: found.address.map(|addr| addr.to_string()),
-        steps,
-        tls: found.tls,
+        probe: ProbeReport::new(
+            &test.probe,
+            found.address,
+            steps,
+            found.tls,
+            request.is_provider_host(catalog),
+        ),
         auth_mechanisms: found.auth_mechanisms,
         size_limit: found.extensions.as_ref().and_then(Extensions::size),
         extensions: found
@@ -98,7 +97,6 @@ pub(super) async fn run(
             .reverse_dns
             .map(|rdns| rdns.with_greeting(greeting.as_deref())),
         transcript,
-        provider_host: request.is_provider_host(catalog),
     }
 }
 
@@ -180,7 +178,7 @@ impl Test<'_> {
 
     /// Greeting, EHLO, STARTTLS, certificate, EHLO over TLS, AUTH, QUIT.
     async fn starttls_flow(&self, log: &mut Log, tcp: TcpStream, address: SocketAddr) -> Found {
-        let mut plain = Dialogue::new(Box::new(tcp));
+        let mut plain = reply::dialogue(Box::new(tcp));
         if let Err((halt, tls)) = self.greeting(log, &mut plain, Some(address)).await {
             self.halt(log, halt, &mut plain).await;
             return Found {

@@ -7,9 +7,10 @@ use tokio::time::Instant;
 
 use super::log::Log;
 use super::{Halt, Test};
-use crate::checks::smtp::dialogue::{Dialogue, ReadError, Reply};
+use crate::checks::probe::{Dialogue, ReadError};
 use crate::checks::smtp::extensions::Extensions;
-use crate::checks::smtp::{Security, StepName};
+use crate::checks::smtp::reply::{Reply, WIRE};
+use crate::checks::smtp::StepName;
 use crate::checks::tls::TlsReport;
 use crate::values::Verdict;
 use crate::wording::seconds;
@@ -27,7 +28,9 @@ impl Test<'_> {
         let since = Instant::now();
         let step_limit = self.catalog.timeouts.greeting();
         let limit = self.limit(step_limit);
-        let reply = dialogue.read_reply(limit, &mut log.transcript).await;
+        let reply = dialogue
+            .read(Reply::reader(), limit, &mut log.transcript)
+            .await;
         let port = self.request.port;
         // Every outcome but a 220 is a failure; `halt` says whether QUIT can follow.
         let mut tls = None;
@@ -58,27 +61,21 @@ impl Test<'_> {
                 format!("Unexpected greeting {} (an SMTP server greets with 220).", reply.quoted()),
                 Halt::Quit,
             ),
-            Err(ReadError::Timeout { received: 0 }) if self.probe.security == Security::Starttls && !limit.is_zero() => {
-                let (detail, found) = self.silent_greeting(log, address, since, step_limit, limit).await;
+            Err(ReadError::Timeout { received: 0 }) => {
+                let (detail, found) = self
+                    .probe
+                    .silent_greeting(log, self, address, since, step_limit, limit)
+                    .await;
                 tls = found;
                 (detail, Halt::Drop)
             }
-            Err(ReadError::Timeout { received: 0 }) => (self.no_greeting(step_limit, limit), Halt::Drop),
             Err(err) => (
-                format!("No usable greeting on port {port}: {}.", err.describe(limit)),
+                format!("No usable greeting on port {port}: {}.", err.describe(limit, &WIRE)),
                 Halt::Drop,
             ),
         };
         log.record(StepName::Greeting, Verdict::Critical, since, detail);
         Err((halt, tls))
-    }
-
-    /// What a server that never greeted is told it did.
-    pub(super) fn no_greeting(&self, step_limit: Duration, limit: Duration) -> String {
-        format!(
-            "The server accepted the connection but did not greet us within {} (overloaded or deliberately delaying).",
-            self.waited(step_limit, limit)
-        )
     }
 
     /// Sends EHLO; when refused, tries HELO to say whether the server speaks only old SMTP.
@@ -93,10 +90,13 @@ impl Test<'_> {
         let command = format!("EHLO {}", self.catalog.ehlo_name);
         let step_limit = self.catalog.timeouts.command();
         let limit = self.limit(step_limit);
-        let reply = match dialogue.command(&command, limit, &mut log.transcript).await {
+        let reply = match dialogue
+            .command(&command, Reply::reader(), limit, &mut log.transcript)
+            .await
+        {
             Ok(reply) => reply,
             Err(err) => {
-                let detail = format!("No usable answer to EHLO: {}.", err.describe(limit));
+                let detail = format!("No usable answer to EHLO: {}.", err.describe(limit, &WIRE));
                 log.record(step, Verdict::Critical, since, detail);
                 return Err(Halt::Drop);
             }
@@ -105,7 +105,9 @@ impl Test<'_> {
             let helo = format!("HELO {}", self.catalog.ehlo_name);
             let limit = self.limit(step_limit);
             let helo_works = matches!(
-                dialogue.command(&helo, limit, &mut log.transcript).await,
+                dialogue
+                    .command(&helo, Reply::reader(), limit, &mut log.transcript)
+                    .await,
                 Ok(Reply { code: 250, .. })
             );
             let detail = if helo_works {
@@ -155,7 +157,10 @@ impl Test<'_> {
         }
         let step_limit = self.catalog.timeouts.command();
         let limit = self.limit(step_limit);
-        let failure = match plain.command("STARTTLS", limit, &mut log.transcript).await {
+        let failure = match plain
+            .command("STARTTLS", Reply::reader(), limit, &mut log.transcript)
+            .await
+        {
             Ok(reply) if reply.code == 220 => None,
             Ok(reply) if reply.code == 454 => Some((
                 format!(
@@ -169,7 +174,10 @@ impl Test<'_> {
                 Halt::Quit,
             )),
             Err(err) => Some((
-                format!("No usable answer to STARTTLS: {}.", err.describe(limit)),
+                format!(
+                    "No usable answer to STARTTLS: {}.",
+                    err.describe(limit, &WIRE)
+                ),
                 Halt::Drop,
             )),
         };

@@ -9,8 +9,9 @@ use tokio::time::Instant;
 
 use super::log::Log;
 use super::Test;
-use crate::checks::smtp::dialogue::Dialogue;
+use crate::checks::probe::Dialogue;
 use crate::checks::smtp::extensions::Extensions;
+use crate::checks::smtp::reply::{self, Reply, WIRE};
 use crate::checks::smtp::{Security, StepName};
 use crate::checks::tls::{HandshakeOutcome, Io, TlsFailure, TlsReport};
 use crate::values::Verdict;
@@ -52,7 +53,7 @@ impl Test<'_> {
             _ => None,
         };
         let (secure, session) = self.probe.handshake_done(log, step, since, outcome, &judge);
-        (secure.map(Dialogue::new), session)
+        (secure.map(reply::dialogue), session)
     }
 
     /// After TLS, a submission port must offer AUTH: the mechanisms offered.
@@ -85,10 +86,13 @@ impl Test<'_> {
         let since = Instant::now();
         let step_limit = self.catalog.timeouts.command();
         let limit = self.limit(step_limit);
-        let detail = match dialogue.command("QUIT", limit, &mut log.transcript).await {
+        let detail = match dialogue
+            .command("QUIT", Reply::reader(), limit, &mut log.transcript)
+            .await
+        {
             Ok(reply) if reply.code == 221 => reply.quoted(),
             Ok(reply) => format!("answered {} instead of 221 (harmless)", reply.quoted()),
-            Err(err) => format!("no 221 to QUIT: {} (harmless)", err.describe(limit)),
+            Err(err) => format!("no 221 to QUIT: {} (harmless)", err.describe(limit, &WIRE)),
         };
         log.record(StepName::Quit, Verdict::Ok, since, detail);
     }
