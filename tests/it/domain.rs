@@ -35,7 +35,7 @@ fn key_record(zone: Zone, owner: &str, key: &str, extra: &str) -> Zone {
 
 /// The provider's zone: the mail host, the SPF record listing our outgoing
 /// addresses, and the two DKIM keys.
-fn provider_zone() -> Zone {
+pub(crate) fn provider_zone() -> Zone {
     let zone = Zone::new("echoterra.net")
         .a(OURS, "185.199.108.153")
         .aaaa(OURS, "2a00:1450:4001:80b::25")
@@ -49,7 +49,7 @@ fn provider_zone() -> Zone {
 
 /// A customer zone with everything right, for `domain`, minus what `skip` names
 /// ("mx", "spf", "dkim", "dmarc", "srv").
-fn customer(domain: &str, skip: &[&str]) -> Zone {
+pub(crate) fn customer(domain: &str, skip: &[&str]) -> Zone {
     customer_in(domain, domain, skip)
 }
 

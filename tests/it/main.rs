@@ -12,6 +12,7 @@ mod discord;
 mod discord_checks;
 mod dispatch;
 mod domain;
+mod golden;
 mod imap;
 mod mx;
 mod pop3;

@@ -4,6 +4,7 @@ pub mod bot_process;
 pub mod catalogs;
 pub mod dns_server;
 pub mod fake_discord;
+pub mod golden;
 pub mod listener;
 pub mod mailbox_check;
 pub mod mailbox_server;
