@@ -8,8 +8,9 @@ use crate::support::bot_process::BotProcess;
 use crate::support::dns_server::{Fault, TestDns, Zone};
 use crate::support::fake_discord::{FakeDiscord, Recorded, GUILD_ID, TOKEN};
 use crate::support::mailbox_check::mailbox_toml;
-use crate::support::mailbox_server::{self, Protocol, TestMailbox};
+use crate::support::mailbox_server::{self, TestMailbox};
 use crate::support::smtp_server::{Script, TestPki, TestSmtp, Validity};
+use echoterra_bot::values::Protocol;
 use serde_json::{json, Value};
 
 /// Manage Server: the staff permission of the shipped catalogue.

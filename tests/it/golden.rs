@@ -11,13 +11,15 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::domain::{customer, provider_zone};
+use echoterra_bot::values::Protocol;
+
 use crate::support::bot_process::run_check;
 use crate::support::dns_server::{Fault, TestDns, Zone};
 use crate::support::golden::{assert_golden, Normaliser};
-use crate::support::mailbox_server::{self, Protocol, TestMailbox};
+use crate::support::mailbox_server::{self, TestMailbox};
 use crate::support::pki::{TestPki, Validity};
 use crate::support::smtp_server::{self, TestSmtp};
+use crate::support::zones::{customer, provider_zone};
 
 /// The shipped defaults with a short DNS timeout, so the unanswered cases end soon.
 const DEFAULTS: &str = r#"

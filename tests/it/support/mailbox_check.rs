@@ -20,14 +20,14 @@ use super::pki::TestPki;
 /// The test catalogue's overall deadline; no test may take much longer.
 pub const TOTAL: Duration = Duration::from_millis(8000);
 
-/// A protocol the tests run: how its request becomes a `Request`, and its report
-/// comes back out of the `Details`.
-pub trait Protocol: Dialect {
+/// A dialect the tests run (IMAP or POP3): how its request becomes a `Request`, and
+/// its report comes back out of the `Details`.
+pub trait TestedDialect: Dialect {
     fn request(request: MailboxRequest<Self>) -> Request;
     fn details(details: &Details) -> Option<&MailboxReport<Self>>;
 }
 
-impl Protocol for Imap {
+impl TestedDialect for Imap {
     fn request(request: MailboxRequest<Imap>) -> Request {
         Request::Imap(request)
     }
@@ -39,7 +39,7 @@ impl Protocol for Imap {
     }
 }
 
-impl Protocol for Pop3 {
+impl TestedDialect for Pop3 {
     fn request(request: MailboxRequest<Pop3>) -> Request {
         Request::Pop3(request)
     }
@@ -79,7 +79,7 @@ pub fn config(ca: Option<&Path>) -> Config {
 }
 
 /// Runs the check against 127.0.0.1 on `server`'s port.
-pub async fn check_server<D: Protocol>(
+pub async fn check_server<D: TestedDialect>(
     pki: &TestPki,
     server: &TestMailbox,
     implicit: bool,
@@ -88,7 +88,7 @@ pub async fn check_server<D: Protocol>(
 }
 
 /// Runs the check against 127.0.0.1:`port` (which may serve another protocol).
-pub async fn check_port<D: Protocol>(
+pub async fn check_port<D: TestedDialect>(
     pki: &TestPki,
     port: u16,
     implicit: bool,
@@ -98,7 +98,7 @@ pub async fn check_port<D: Protocol>(
     check(&services, "127.0.0.1", port).await
 }
 
-pub async fn check<D: Protocol>(
+pub async fn check<D: TestedDialect>(
     services: &Services,
     host: &str,
     port: u16,
