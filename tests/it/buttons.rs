@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::discord_checks::{
-    action_buttons, dns, embed_text, final_edit, is_deferral, link_buttons, start_with,
-    write_catalogue, DEFAULTS, STAFF,
-};
 use crate::support::bot_process::BotProcess;
+use crate::support::discord_bot::{dns, serve, start_with, write_catalogue, DEFAULTS, STAFF};
 use crate::support::fake_discord::{FakeDiscord, OnMessage, Recorded, CUSTOMER, STRANGER, TOKEN};
+use crate::support::messages::{
+    action_buttons, embed_text, final_edit, first_answer, is_deferral, link_buttons,
+};
 use crate::support::smtp_server::{Script, TestPki, TestSmtp, Validity};
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::values::Protocol;
@@ -32,11 +32,6 @@ async fn start_plain() -> (FakeDiscord, BotProcess) {
     );
     fake.wait_ready(1).await;
     (fake, bot)
-}
-
-/// The first (and only) answer to an interaction answered at once.
-async fn first_answer(fake: &FakeDiscord, token: &str) -> Value {
-    fake.wait_responses(token, 1).await[0].body().clone()
 }
 
 fn is_private(body: &Value) -> bool {
@@ -751,7 +746,7 @@ async fn in_serve_mode_profiles_autocomplete_and_buttons_answer_over_http() {
     let dns = dns().await;
     let commands = tempfile::tempdir().unwrap();
     write_catalogue(commands.path());
-    let (fake, _bot, url) = crate::serve::serve(&dns, commands.path()).await;
+    let (fake, _bot, url) = serve(&dns, commands.path()).await;
     let post = |interaction: Value| {
         let url = url.clone();
         async move {

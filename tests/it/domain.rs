@@ -6,12 +6,13 @@
 //! three renderers and the real binary.
 
 use crate::support::dns_server::{TestDns, Zone};
+use crate::support::render::render_all;
 use crate::support::zones::{customer, customer_in, key_record, provider_zone, KEY_ET1, KEY_ET2};
 
 use echoterra_bot::checks::domain::{DomainReport, DomainRequest, Part, PartName};
 use echoterra_bot::checks::{self, Details, Progress, Report, Request, Services};
 use echoterra_bot::config::Config;
-use echoterra_bot::render::{self, discord::limits, Format};
+use echoterra_bot::render;
 use echoterra_bot::values::Verdict;
 use tokio::process::Command;
 
@@ -49,14 +50,6 @@ fn texts(part: &Part) -> String {
         .map(|finding| format!("{:?} {}", finding.verdict, finding.text))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Renders every way; the Discord message must fit Discord's limits.
-fn render_all(report: &Report) -> (String, serde_json::Value) {
-    let message = render::discord::report_message(report);
-    assert_eq!(limits::violations(&message), Vec::<String>::new());
-    let json = serde_json::from_str(&render::render(report, Format::Json)).unwrap();
-    (render::render(report, Format::Text), json)
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@
 use std::time::{Duration, Instant};
 
 use crate::support::bot_process::run_check;
+use crate::support::catalogs::config;
 use crate::support::mailbox_check::{
-    assert_never_logged_in, check_port, check_server, config, status, step, TOTAL,
+    assert_never_logged_in, check_port, check_server, status, step, TOTAL,
 };
 use crate::support::mailbox_server::{Greeting, Script, TestMailbox};
 use crate::support::pki::{TestPki, Validity};

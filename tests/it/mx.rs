@@ -4,6 +4,7 @@
 //! for UDP), through `checks::run` and all three renderers.
 
 use crate::support::dns_server;
+use crate::support::render::render_all;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -15,7 +16,7 @@ use echoterra_bot::checks::Services;
 use echoterra_bot::checks::{self, Progress, Request};
 use echoterra_bot::checks::{Details, Report};
 use echoterra_bot::config::Config;
-use echoterra_bot::render::{self, discord::limits, Format};
+use echoterra_bot::render;
 use echoterra_bot::values::Verdict;
 use hickory_server::proto::rr::RecordType;
 use tokio::process::Command;
@@ -40,14 +41,6 @@ fn details(report: &Report) -> &MxReport {
         Details::Mx(details) => details,
         other => panic!("not an MX report: {}", other.check_name()),
     }
-}
-
-/// Renders the report every way; the Discord message must fit Discord's limits.
-fn render_all(report: &Report) -> (String, serde_json::Value) {
-    let message = render::discord::report_message(report);
-    assert_eq!(limits::violations(&message), Vec::<String>::new());
-    let json = serde_json::from_str(&render::render(report, Format::Json)).unwrap();
-    (render::render(report, Format::Text), json)
 }
 
 #[tokio::test]

@@ -3,10 +3,10 @@
 //! against an IMAP server where POP3 was expected.
 
 use crate::support::bot_process::run_check;
+use crate::support::catalogs::config;
 use crate::support::dns_server::{TestDns, Zone};
 use crate::support::mailbox_check::{
-    assert_never_logged_in, check, check_port, check_server, config, status, step,
-    with_mailbox_settings,
+    assert_never_logged_in, check, check_port, check_server, status, step, with_mailbox_settings,
 };
 use crate::support::mailbox_server::{Greeting, Script, TestMailbox};
 use crate::support::pki::{TestPki, Validity};

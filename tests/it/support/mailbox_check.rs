@@ -1,8 +1,8 @@
 //! Running `/imap` and `/pop3` against the test servers: the catalogue with short
-//! timeouts (so the suite stays fast), a config that trusts the test CA through
-//! `TLS_EXTRA_CA` as a private deployment would, and the report of a run.
+//! timeouts (so the suite stays fast), the config of `catalogs` (the test CA through
+//! `TLS_EXTRA_CA`, as a private deployment would), and the report of a run. The SMTP
+//! harness beside it is `smtp_check`.
 
-use std::path::Path;
 use std::time::Duration;
 
 use echoterra_bot::catalog::Catalog;
@@ -11,9 +11,8 @@ use echoterra_bot::checks::mailbox::{Dialect, MailboxReport, MailboxRequest, Ste
 use echoterra_bot::checks::pop3::Pop3;
 use echoterra_bot::checks::probe::StepStatus;
 use echoterra_bot::checks::{self, Details, Progress, Report, Request, Services};
-use echoterra_bot::config::Config;
 
-use super::catalogs::short_timeouts;
+use super::catalogs::{config, short_timeouts};
 use super::mailbox_server::TestMailbox;
 use super::pki::TestPki;
 
@@ -65,17 +64,6 @@ pub fn with_mailbox_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
     for ports in [&mut mailbox.imap, &mut mailbox.pop3] {
         ports.implicit_tls_ports = if implicit { vec![port] } else { vec![] };
     }
-}
-
-/// A config as the environment gives it: the test CA in `TLS_EXTRA_CA` and private
-/// targets allowed (the servers are on loopback).
-pub fn config(ca: Option<&Path>) -> Config {
-    Config::from_lookup(|name| match name {
-        "ALLOW_PRIVATE_TARGETS" => Some("true".to_string()),
-        "TLS_EXTRA_CA" => ca.map(|path| path.display().to_string()),
-        _ => None,
-    })
-    .expect("config")
 }
 
 /// Runs the check against 127.0.0.1 on `server`'s port.

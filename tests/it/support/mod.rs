@@ -7,6 +7,10 @@ pub use testkit::{dns_server, mailbox_server, pki, smtp_server, zones};
 
 pub mod bot_process;
 pub mod catalogs;
+pub mod discord_bot;
 pub mod fake_discord;
 pub mod golden;
 pub mod mailbox_check;
+pub mod messages;
+pub mod render;
+pub mod smtp_check;
