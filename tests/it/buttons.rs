@@ -61,7 +61,8 @@ fn button_id(body: &Value, label: &str) -> String {
         .1
 }
 
-/// Nothing was refused for pinging or for breaking a message limit.
+/// Nothing was refused: for pinging, for breaking a message limit or Discord's
+/// schema, or for going where Discord has no route.
 fn assert_all_sent_bodies_were_acceptable(fake: &FakeDiscord) {
     assert!(
         fake.pinging_bodies().is_empty(),
@@ -72,6 +73,16 @@ fn assert_all_sent_bodies_were_acceptable(fake: &FakeDiscord) {
         fake.oversized_bodies().is_empty(),
         "{:?}",
         fake.oversized_bodies()
+    );
+    assert!(
+        fake.invalid_bodies().is_empty(),
+        "{:?}",
+        fake.invalid_bodies()
+    );
+    assert!(
+        fake.unserved_requests().is_empty(),
+        "{:?}",
+        fake.unserved_requests()
     );
 }
 

@@ -7,6 +7,7 @@ pub use testkit::{dns_server, mailbox_server, pki, smtp_server, zones};
 
 pub mod bot_process;
 pub mod catalogs;
+pub mod discord_api;
 pub mod discord_bot;
 pub mod fake_discord;
 pub mod golden;
