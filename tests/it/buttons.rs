@@ -5,8 +5,6 @@
 //! mail-client profiles parsed back field by field. Every body the bot sends is
 //! checked against Discord's limits by the fake (it refuses those that break one).
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::support::bot_process::BotProcess;
@@ -101,7 +99,7 @@ fn comparable_embeds(body: &Value) -> Value {
 
 #[tokio::test]
 async fn an_address_keeps_settings_private_and_tabs_belong_to_whoever_ran_them() {
-    let (fake, _bot) = start_plain().await;
+    let (fake, bot) = start_plain().await;
 
     // With an address the answer is private by default, the address as typed.
     let token = fake.send_command(
@@ -163,8 +161,11 @@ async fn an_address_keeps_settings_private_and_tabs_belong_to_whoever_ran_them()
     assert!(is_private(&copy), "{copy}");
     assert!(embed_text(&copy).contains("POP3"), "{copy}");
     assert!(embed_text(&copy).contains("`jane@example.org`"), "{copy}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once the bot says it has answered that press, nothing more can come of it:
+    // no update, no edit, and no call anywhere else to touch the public message.
+    bot.wait_answered(&token).await;
     assert_eq!(fake.responses(&token).len(), 1, "only the private copy");
+    assert_eq!(fake.unserved_requests(), Vec::<String>::new());
 
     // The owner's press switches the message in place, whichever payload form
     // names them.
