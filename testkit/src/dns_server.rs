@@ -299,6 +299,12 @@ impl TestDns {
         self.in_flight.most.load(Ordering::SeqCst)
     }
 
+    /// Starts counting [`TestDns::most_at_once`] again from the queries in flight now.
+    pub fn reset_most_at_once(&self) {
+        let now = self.in_flight.now.load(Ordering::SeqCst);
+        self.in_flight.most.store(now, Ordering::SeqCst);
+    }
+
     /// Every query received so far, in order.
     pub fn queries(&self) -> Vec<LoggedQuery> {
         self.queries.lock().unwrap().clone()
