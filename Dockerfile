@@ -42,6 +42,9 @@ COPY src ./src
 COPY commands ./commands
 # Cargo.toml declares the benchmark target; cargo refuses a manifest whose targets are missing.
 COPY benches ./benches
+# The workspace's other member (the tests' servers, a dev-dependency): cargo loads
+# every member's manifest, even to build only the binary.
+COPY testkit ./testkit
 RUN cargo build --release --locked --bin echoterra-bot
 
 # Debian 12 like the build stage, so the binary finds the glibc it was linked against.

@@ -11,20 +11,15 @@
 //! Run: `cargo bench --bench dnsbl_fanout`. With `DNSBL_BENCH_WRITE=1` the table
 //! replaces the marked section of BENCHMARKS.md.
 
-// The integration tests' DNS server; the bench uses only part of it.
-#[allow(dead_code)]
-#[path = "../tests/it/support/dns_server.rs"]
-mod dns_server;
-
 use std::time::{Duration, Instant};
 
-use dns_server::{Fault, TestDns, Zone};
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::blacklist::{query, BlacklistRequest};
 use echoterra_bot::checks::Details;
 use echoterra_bot::checks::Services;
 use echoterra_bot::checks::{self, Progress, Request};
 use echoterra_bot::config::Config;
+use testkit::dns_server::{Fault, TestDns, Zone};
 
 const ZONE_COUNTS: [usize; 4] = [1, 10, 50, 100];
 const DELAYS_MS: [u64; 2] = [20, 100];

@@ -10,70 +10,25 @@
 //!
 //! Run: `cargo bench --bench domain_latency`.
 
-// The integration tests' DNS server; the bench uses only part of it.
-#[allow(dead_code)]
-#[path = "../tests/it/support/dns_server.rs"]
-mod dns_server;
-
 use std::time::{Duration, Instant};
 
-use dns_server::{Fault, TestDns, Zone};
 use echoterra_bot::checks::domain::DomainRequest;
 use echoterra_bot::checks::{self, Progress, Request, Services};
 use echoterra_bot::values::Verdict;
+use testkit::dns_server::{Fault, TestDns};
+use testkit::zones::{customer, provider_zone};
 
 const DELAYS_MS: [u64; 3] = [50, 100, 200];
 /// Runs per delay; the median is reported.
 const RUNS: usize = 5;
 const DOMAIN: &str = "bench.example";
-const OURS: &str = "mail.echoterra.net";
-const KEY_ET1: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtII047KDHFUHAlcRn11lwgdYJ4Rxf8VMTELaEhmWl5rDCYfF0wxPU5r+FfYakd8h3HNL/DsokdHNowmq8hFcq4LjoFG0LpCLPYK8l0+FoqrSp/TQrJTzNpYPyo792ECJYcqRf0A6tyD6xcgZ4nIGJVEQ0Xx8uSRUV5TXoA6btbdWR/UPQygI3sNKdqoGFFal6cXUL5kDpNxLJ51Q42XRbxJOUk4spzyeix6UPoQYifIm8Vit9f73DPFkYaL2lJkUeyqoCi1FEcxMS2SnZkRnoNxErfnQe8PPLrHx++hPobBXS/wgxGuKTcgIGbqFLhAswPNFi4lCY7riplVwb12KowIDAQAB";
-const KEY_ET2: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvCrPBMcJWA88VvlTnLOLGoBbygYi2qD09n2FIlSnoxzJzHATC10PgSS5IeNnvXeauBpRy42T//S2Qz8mPsejnIEuUcTqOAPZT/Nx8j4rvB608imiRn62ETccUHNOIz/dBkC/CSXg4qwMcsnPJnfAPcc2BbXyK6dJ8HWSvxDaG2AKdUjIp2il9qPGTnQosTYuxV80fKAxc6+hoaxwv0m2c2lWub8Hcuz3kGwmauZAsg2WiFySZ1eFYEWj/n2CzeaqWJW0/bwCSRhW/EPfSxdcGfVVJqqf+LUnW6fKHPWIINPtRGK5Oal1/RRgPVS2raZJgU4DQ5z8eqPGweBtfM7VHwIDAQAB";
 
-fn key(zone: Zone, owner: &str, key: &str) -> Zone {
-    let text = format!("v=DKIM1; k=rsa; p={key}");
-    let parts: Vec<String> = text
-        .as_bytes()
-        .chunks(200)
-        .map(|chunk| String::from_utf8(chunk.to_vec()).unwrap())
-        .collect();
-    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    zone.txt_strings(owner, &parts)
-}
-
+/// The provider's zone and a customer zone with everything right (the ones the
+/// `/domain` tests serve), every answer held back by `delay`.
 async fn server(delay: Duration) -> TestDns {
-    let provider = Zone::new("echoterra.net")
-        .a(OURS, "185.199.108.153")
-        .aaaa(OURS, "2a00:1450:4001:80b::25")
-        .txt(
-            "spf.echoterra.net",
-            "v=spf1 ip4:185.199.108.0/24 ip6:2a00:1450:4001:80b::/64 -all",
-        );
-    let provider = key(provider, "et1._domainkey.echoterra.net", KEY_ET1);
-    let provider = key(provider, "et2._domainkey.echoterra.net", KEY_ET2);
-    let mut customer = Zone::new(DOMAIN)
-        .mx(DOMAIN, 10, OURS)
-        .txt(DOMAIN, "v=spf1 include:spf.echoterra.net -all")
-        .txt(
-            &format!("_dmarc.{DOMAIN}"),
-            &format!("v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{DOMAIN}"),
-        );
-    for selector in ["et1", "et2"] {
-        customer = customer.cname(
-            &format!("{selector}._domainkey.{DOMAIN}"),
-            &format!("{selector}._domainkey.echoterra.net"),
-        );
-    }
-    for (service, priority, port) in [
-        ("_submission._tcp", 0, 587),
-        ("_imaps._tcp", 0, 993),
-        ("_pop3s._tcp", 10, 995),
-    ] {
-        customer = customer.srv(&format!("{service}.{DOMAIN}"), priority, 1, port, OURS);
-    }
     TestDns::builder()
-        .zone(provider)
-        .zone(customer)
+        .zone(provider_zone())
+        .zone(customer(DOMAIN, &[]))
         .fault(".", Fault::Delay(delay))
         .start()
         .await

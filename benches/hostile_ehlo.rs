@@ -10,25 +10,13 @@
 //!
 //! Run: `cargo bench --bench hostile_ehlo`.
 
-// The integration tests' SMTP server (and what it is built on); the bench uses only
-// part of them.
-#[allow(dead_code)]
-#[path = "../tests/it/support/listener.rs"]
-mod listener;
-#[allow(dead_code)]
-#[path = "../tests/it/support/pki.rs"]
-mod pki;
-#[allow(dead_code)]
-#[path = "../tests/it/support/smtp_server.rs"]
-mod smtp_server;
-
 use std::time::{Duration, Instant};
 
 use echoterra_bot::catalog::{Catalog, SmtpTimeouts};
 use echoterra_bot::checks::smtp::SmtpRequest;
 use echoterra_bot::checks::{self, Progress, Report, Request, Services};
 use echoterra_bot::config::Config;
-use smtp_server::{Script, TestPki, TestSmtp, Validity};
+use testkit::smtp_server::{Script, TestPki, TestSmtp, Validity};
 
 const RUNS: usize = 7;
 

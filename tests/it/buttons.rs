@@ -5,16 +5,14 @@
 //! mail-client profiles parsed back field by field. Every body the bot sends is
 //! checked against Discord's limits by the fake (it refuses those that break one).
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
-use crate::discord_checks::{
-    action_buttons, dns, embed_text, final_edit, is_deferral, link_buttons, start_with,
-    write_catalogue, DEFAULTS, STAFF,
-};
 use crate::support::bot_process::BotProcess;
+use crate::support::discord_bot::{dns, serve, start_with, write_catalogue, DEFAULTS, STAFF};
 use crate::support::fake_discord::{FakeDiscord, OnMessage, Recorded, CUSTOMER, STRANGER, TOKEN};
+use crate::support::messages::{
+    action_buttons, embed_text, final_edit, first_answer, is_deferral, link_buttons,
+};
 use crate::support::smtp_server::{Script, TestPki, TestSmtp, Validity};
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::values::Protocol;
@@ -32,11 +30,6 @@ async fn start_plain() -> (FakeDiscord, BotProcess) {
     );
     fake.wait_ready(1).await;
     (fake, bot)
-}
-
-/// The first (and only) answer to an interaction answered at once.
-async fn first_answer(fake: &FakeDiscord, token: &str) -> Value {
-    fake.wait_responses(token, 1).await[0].body().clone()
 }
 
 fn is_private(body: &Value) -> bool {
@@ -66,7 +59,8 @@ fn button_id(body: &Value, label: &str) -> String {
         .1
 }
 
-/// Nothing was refused for pinging or for breaking a message limit.
+/// Nothing was refused: for pinging, for breaking a message limit or Discord's
+/// schema, or for going where Discord has no route.
 fn assert_all_sent_bodies_were_acceptable(fake: &FakeDiscord) {
     assert!(
         fake.pinging_bodies().is_empty(),
@@ -77,6 +71,16 @@ fn assert_all_sent_bodies_were_acceptable(fake: &FakeDiscord) {
         fake.oversized_bodies().is_empty(),
         "{:?}",
         fake.oversized_bodies()
+    );
+    assert!(
+        fake.invalid_bodies().is_empty(),
+        "{:?}",
+        fake.invalid_bodies()
+    );
+    assert!(
+        fake.unserved_requests().is_empty(),
+        "{:?}",
+        fake.unserved_requests()
     );
 }
 
@@ -95,7 +99,7 @@ fn comparable_embeds(body: &Value) -> Value {
 
 #[tokio::test]
 async fn an_address_keeps_settings_private_and_tabs_belong_to_whoever_ran_them() {
-    let (fake, _bot) = start_plain().await;
+    let (fake, bot) = start_plain().await;
 
     // With an address the answer is private by default, the address as typed.
     let token = fake.send_command(
@@ -157,8 +161,11 @@ async fn an_address_keeps_settings_private_and_tabs_belong_to_whoever_ran_them()
     assert!(is_private(&copy), "{copy}");
     assert!(embed_text(&copy).contains("POP3"), "{copy}");
     assert!(embed_text(&copy).contains("`jane@example.org`"), "{copy}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once the bot says it has answered that press, nothing more can come of it:
+    // no update, no edit, and no call anywhere else to touch the public message.
+    bot.wait_answered(&token).await;
     assert_eq!(fake.responses(&token).len(), 1, "only the private copy");
+    assert_eq!(fake.unserved_requests(), Vec::<String>::new());
 
     // The owner's press switches the message in place, whichever payload form
     // names them.
@@ -751,7 +758,7 @@ async fn in_serve_mode_profiles_autocomplete_and_buttons_answer_over_http() {
     let dns = dns().await;
     let commands = tempfile::tempdir().unwrap();
     write_catalogue(commands.path());
-    let (fake, _bot, url) = crate::serve::serve(&dns, commands.path()).await;
+    let (fake, _bot, url) = serve(&dns, commands.path()).await;
     let post = |interaction: Value| {
         let url = url.clone();
         async move {

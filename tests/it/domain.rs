@@ -6,87 +6,18 @@
 //! three renderers and the real binary.
 
 use crate::support::dns_server::{TestDns, Zone};
+use crate::support::render::render_all;
+use crate::support::zones::{customer, customer_in, key_record, provider_zone, KEY_ET1, KEY_ET2};
 
 use echoterra_bot::checks::domain::{DomainReport, DomainRequest, Part, PartName};
 use echoterra_bot::checks::{self, Details, Progress, Report, Request, Services};
 use echoterra_bot::config::Config;
-use echoterra_bot::render::{self, discord::limits, Format};
+use echoterra_bot::render;
 use echoterra_bot::values::Verdict;
 use tokio::process::Command;
 
-const OURS: &str = "mail.echoterra.net";
-/// Our current DKIM keys (real 2048-bit RSA keys, SubjectPublicKeyInfo).
-const KEY_ET1: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtII047KDHFUHAlcRn11lwgdYJ4Rxf8VMTELaEhmWl5rDCYfF0wxPU5r+FfYakd8h3HNL/DsokdHNowmq8hFcq4LjoFG0LpCLPYK8l0+FoqrSp/TQrJTzNpYPyo792ECJYcqRf0A6tyD6xcgZ4nIGJVEQ0Xx8uSRUV5TXoA6btbdWR/UPQygI3sNKdqoGFFal6cXUL5kDpNxLJ51Q42XRbxJOUk4spzyeix6UPoQYifIm8Vit9f73DPFkYaL2lJkUeyqoCi1FEcxMS2SnZkRnoNxErfnQe8PPLrHx++hPobBXS/wgxGuKTcgIGbqFLhAswPNFi4lCY7riplVwb12KowIDAQAB";
-const KEY_ET2: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvCrPBMcJWA88VvlTnLOLGoBbygYi2qD09n2FIlSnoxzJzHATC10PgSS5IeNnvXeauBpRy42T//S2Qz8mPsejnIEuUcTqOAPZT/Nx8j4rvB608imiRn62ETccUHNOIz/dBkC/CSXg4qwMcsnPJnfAPcc2BbXyK6dJ8HWSvxDaG2AKdUjIp2il9qPGTnQosTYuxV80fKAxc6+hoaxwv0m2c2lWub8Hcuz3kGwmauZAsg2WiFySZ1eFYEWj/n2CzeaqWJW0/bwCSRhW/EPfSxdcGfVVJqqf+LUnW6fKHPWIINPtRGK5Oal1/RRgPVS2raZJgU4DQ5z8eqPGweBtfM7VHwIDAQAB";
 /// A real 1024-bit key: accepted by verifiers, below the recommended 2048.
 const KEY_1024: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDorTch9qH6mKUM4XrZWC8uy3nG0csah5jNiZD08CXwm1wSrsY+yWgjs+RmmXDjKevCKFWqwJJ3LkV5LvV4RK4m5RV6c4zEIJEvWz2g0Q54GpmXOHsD4hahTtEOwv90AE4BnzykhllNazJSLgNUYj5N4X+82FrOl6khfkoyBGYz9QIDAQAB";
-
-/// A DKIM key record, split into strings of at most 255 characters as DNS needs.
-fn key_record(zone: Zone, owner: &str, key: &str, extra: &str) -> Zone {
-    let text = format!("v=DKIM1; k=rsa;{extra} p={key}");
-    let parts: Vec<String> = text
-        .as_bytes()
-        .chunks(200)
-        .map(|chunk| String::from_utf8(chunk.to_vec()).unwrap())
-        .collect();
-    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    zone.txt_strings(owner, &parts)
-}
-
-/// The provider's zone: the mail host, the SPF record listing our outgoing
-/// addresses, and the two DKIM keys.
-pub(crate) fn provider_zone() -> Zone {
-    let zone = Zone::new("echoterra.net")
-        .a(OURS, "185.199.108.153")
-        .aaaa(OURS, "2a00:1450:4001:80b::25")
-        .txt(
-            "spf.echoterra.net",
-            "v=spf1 ip4:185.199.108.0/24 ip6:2a00:1450:4001:80b::/64 -all",
-        );
-    let zone = key_record(zone, "et1._domainkey.echoterra.net", KEY_ET1, "");
-    key_record(zone, "et2._domainkey.echoterra.net", KEY_ET2, "")
-}
-
-/// A customer zone with everything right, for `domain`, minus what `skip` names
-/// ("mx", "spf", "dkim", "dmarc", "srv").
-pub(crate) fn customer(domain: &str, skip: &[&str]) -> Zone {
-    customer_in(domain, domain, skip)
-}
-
-/// [`customer`], in the zone of `origin` (a parent of `domain`).
-fn customer_in(origin: &str, domain: &str, skip: &[&str]) -> Zone {
-    let mut zone = Zone::new(origin);
-    if !skip.contains(&"mx") {
-        zone = zone.mx(domain, 10, OURS);
-    }
-    if !skip.contains(&"spf") {
-        zone = zone.txt(domain, "v=spf1 include:spf.echoterra.net -all");
-    }
-    if !skip.contains(&"dkim") {
-        for selector in ["et1", "et2"] {
-            zone = zone.cname(
-                &format!("{selector}._domainkey.{domain}"),
-                &format!("{selector}._domainkey.echoterra.net"),
-            );
-        }
-    }
-    if !skip.contains(&"dmarc") {
-        zone = zone.txt(
-            &format!("_dmarc.{domain}"),
-            &format!("v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{domain}"),
-        );
-    }
-    if !skip.contains(&"srv") {
-        for (service, priority, port) in [
-            ("_submission._tcp", 0, 587),
-            ("_imaps._tcp", 0, 993),
-            ("_pop3s._tcp", 10, 995),
-        ] {
-            zone = zone.srv(&format!("{service}.{domain}"), priority, 1, port, OURS);
-        }
-    }
-    zone
-}
 
 async fn check_with(services: &Services, domain: &str) -> Report {
     let request = DomainRequest::from_input(domain).expect("a valid domain");
@@ -119,14 +50,6 @@ fn texts(part: &Part) -> String {
         .map(|finding| format!("{:?} {}", finding.verdict, finding.text))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Renders every way; the Discord message must fit Discord's limits.
-fn render_all(report: &Report) -> (String, serde_json::Value) {
-    let message = render::discord::report_message(report);
-    assert_eq!(limits::violations(&message), Vec::<String>::new());
-    let json = serde_json::from_str(&render::render(report, Format::Json)).unwrap();
-    (render::render(report, Format::Text), json)
 }
 
 #[tokio::test]

@@ -11,13 +11,16 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::domain::{customer, provider_zone};
+use echoterra_bot::values::Protocol;
+
 use crate::support::bot_process::run_check;
+use crate::support::discord_bot::ZONES;
 use crate::support::dns_server::{Fault, TestDns, Zone};
 use crate::support::golden::{assert_golden, Normaliser};
-use crate::support::mailbox_server::{self, Protocol, TestMailbox};
+use crate::support::mailbox_server::{self, TestMailbox};
 use crate::support::pki::{TestPki, Validity};
 use crate::support::smtp_server::{self, TestSmtp};
+use crate::support::zones::{customer, provider_zone};
 
 /// The shipped defaults with a short DNS timeout, so the unanswered cases end soon.
 const DEFAULTS: &str = r#"
@@ -39,29 +42,6 @@ blacklist_runs_per_minute = 10
 check_deadline_seconds = 60
 progress_interval_ms = 1500
 staff_permissions = "32"
-"#;
-
-/// A blocklist listing 127.0.0.2 with a reason, and one that never answers.
-const ZONES: &str = r#"
-query_timeout_ms = 1500
-deadline_ms = 4000
-max_addresses = 4
-
-[[zones]]
-zone = "listed.bl.test"
-name = "Test Major List"
-lists = "spam sources"
-tier = "major"
-delist_url = "https://bl.example/delist"
-lookup_url = "https://bl.example/lookup/{ip}"
-codes = [{ code = "127.0.0.2", meaning = "a known spam source" }]
-
-[[zones]]
-zone = "silent.bl.test"
-name = "Test Silent List"
-lists = "nothing, it never answers"
-tier = "informational"
-delist_url = "https://silent.example/"
 "#;
 
 /// Step timeouts of the server tests' catalogue files.

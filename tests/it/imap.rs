@@ -5,10 +5,11 @@
 use std::time::{Duration, Instant};
 
 use crate::support::bot_process::run_check;
+use crate::support::catalogs::config;
 use crate::support::mailbox_check::{
-    assert_never_logged_in, check_port, check_server, config, status, step, TOTAL,
+    assert_never_logged_in, check_port, check_server, status, step, TOTAL,
 };
-use crate::support::mailbox_server::{Greeting, Protocol, Script, TestMailbox};
+use crate::support::mailbox_server::{Greeting, Script, TestMailbox};
 use crate::support::pki::{TestPki, Validity};
 use crate::support::smtp_server::{self, TestSmtp};
 
@@ -19,7 +20,7 @@ use echoterra_bot::checks::tls::CertificateProblem;
 use echoterra_bot::checks::transcript::Party;
 use echoterra_bot::checks::{Report, Services};
 use echoterra_bot::render::{self, discord::limits, Format};
-use echoterra_bot::values::Verdict;
+use echoterra_bot::values::{Protocol, Verdict};
 
 type ImapReport = MailboxReport<Imap>;
 

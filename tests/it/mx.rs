@@ -4,21 +4,21 @@
 //! for UDP), through `checks::run` and all three renderers.
 
 use crate::support::dns_server;
+use crate::support::render::render_all;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use dns_server::{Fault, TestDns, Zone, TEST_DNS_TIMEOUT};
+use dns_server::{Fault, TestDns, Transport, Zone, TEST_DNS_TIMEOUT};
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::mx::{MxKind, MxReport, MxRequest, MAX_HOSTS};
 use echoterra_bot::checks::Services;
 use echoterra_bot::checks::{self, Progress, Request};
 use echoterra_bot::checks::{Details, Report};
 use echoterra_bot::config::Config;
-use echoterra_bot::render::{self, discord::limits, Format};
+use echoterra_bot::render;
 use echoterra_bot::values::Verdict;
 use hickory_server::proto::rr::RecordType;
-use hickory_server::proto::xfer::Protocol;
 use tokio::process::Command;
 
 const OURS: &str = "mail.echoterra.net";
@@ -41,14 +41,6 @@ fn details(report: &Report) -> &MxReport {
         Details::Mx(details) => details,
         other => panic!("not an MX report: {}", other.check_name()),
     }
-}
-
-/// Renders the report every way; the Discord message must fit Discord's limits.
-fn render_all(report: &Report) -> (String, serde_json::Value) {
-    let message = render::discord::report_message(report);
-    assert_eq!(limits::violations(&message), Vec::<String>::new());
-    let json = serde_json::from_str(&render::render(report, Format::Json)).unwrap();
-    (render::render(report, Format::Text), json)
 }
 
 #[tokio::test]
@@ -675,14 +667,14 @@ async fn an_mx_set_too_big_for_udp_is_read_whole_over_tcp() {
     assert_eq!(seen, exchanges);
     assert_eq!(report.verdict, Verdict::Warning, "{}", report.summary);
     // The UDP answer was truncated, and the resolver asked again over TCP.
-    let mx_queries: Vec<Protocol> = dns
+    let mx_queries: Vec<Transport> = dns
         .queries()
         .into_iter()
         .filter(|q| q.name == "big.example" && q.record_type == RecordType::MX)
-        .map(|q| q.protocol)
+        .map(|q| q.transport)
         .collect();
-    assert!(mx_queries.contains(&Protocol::Udp), "{mx_queries:?}");
-    assert!(mx_queries.contains(&Protocol::Tcp), "{mx_queries:?}");
+    assert!(mx_queries.contains(&Transport::Udp), "{mx_queries:?}");
+    assert!(mx_queries.contains(&Transport::Tcp), "{mx_queries:?}");
     render_all(&report);
 }
 

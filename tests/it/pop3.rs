@@ -3,12 +3,12 @@
 //! against an IMAP server where POP3 was expected.
 
 use crate::support::bot_process::run_check;
+use crate::support::catalogs::config;
 use crate::support::dns_server::{TestDns, Zone};
 use crate::support::mailbox_check::{
-    assert_never_logged_in, check, check_port, check_server, config, status, step,
-    with_mailbox_settings,
+    assert_never_logged_in, check, check_port, check_server, status, step, with_mailbox_settings,
 };
-use crate::support::mailbox_server::{Greeting, Protocol, Script, TestMailbox};
+use crate::support::mailbox_server::{Greeting, Script, TestMailbox};
 use crate::support::pki::{TestPki, Validity};
 
 use echoterra_bot::checks::mailbox::{MailboxReport, StepName};
@@ -18,7 +18,7 @@ use echoterra_bot::checks::tls::CertificateProblem;
 use echoterra_bot::checks::{Report, Services};
 use echoterra_bot::config::Config;
 use echoterra_bot::render::{self, discord::limits, Format};
-use echoterra_bot::values::Verdict;
+use echoterra_bot::values::{Protocol, Verdict};
 
 type Pop3Report = MailboxReport<Pop3>;
 

@@ -6,34 +6,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::discord_checks::{dns, embed_text, write_catalogue, STAFF};
 use crate::support::bot_process::BotProcess;
-use crate::support::dns_server::TestDns;
-use crate::support::fake_discord::{
-    public_key_hex, FakeDiscord, Origin, Recorded, GUILD_ID, TOKEN,
-};
-
-/// The bot in `serve` mode, editing through the fake Discord, resolving through `dns`.
-pub(crate) async fn serve(
-    dns: &TestDns,
-    commands: &std::path::Path,
-) -> (FakeDiscord, BotProcess, String) {
-    let fake = FakeDiscord::start().await;
-    let bot = BotProcess::start(
-        &["serve"],
-        &[
-            ("DISCORD_PUBLIC_KEY", public_key_hex()),
-            ("DISCORD_API_BASE", fake.base()),
-            ("DNS_SERVERS", dns.addr().to_string()),
-            ("COMMANDS_DIR", commands.display().to_string()),
-            ("ALLOW_PRIVATE_TARGETS", "true".to_string()),
-            ("STAFF_GUILD_IDS", GUILD_ID.to_string()),
-            ("SHUTDOWN_GRACE_SECONDS", "1".to_string()),
-        ],
-    );
-    let url = format!("http://{}/interactions", bot.http_address());
-    (fake, bot, url)
-}
+use crate::support::discord_bot::{dns, serve, write_catalogue, STAFF};
+use crate::support::fake_discord::{FakeDiscord, Origin, Recorded, TOKEN};
+use crate::support::messages::embed_text;
 
 /// POSTs a signed interaction; the first response as JSON.
 async fn post(url: &str, interaction: &Value) -> (u16, Value) {

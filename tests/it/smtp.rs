@@ -1,120 +1,29 @@
 //! The SMTP test (`/smtp`, `check smtp`) against real SMTP servers on 127.0.0.1 that
 //! speak real SMTP and real TLS, healthy and broken in the ways customers meet.
 //!
-//! Each server gets a catalogue with short timeouts so the suite stays fast; the test
-//! CA reaches the check through `TLS_EXTRA_CA`, as in a private deployment.
-
-use crate::support::catalogs::short_timeouts;
-use crate::support::dns_server;
-use crate::support::smtp_server;
+//! The harness (a catalogue with short timeouts, the test CA through `TLS_EXTRA_CA`
+//! as in a private deployment) is `support::smtp_check`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use dns_server::{TestDns, Zone};
+use crate::support::catalogs::config;
+use crate::support::dns_server::{TestDns, Zone};
+use crate::support::smtp_check::{
+    assert_no_credentials_or_mail, catalog, check, check_server, status, step, with_smtp_settings,
+    TOTAL,
+};
+use crate::support::smtp_server::{Greeting, Script, TestPki, TestSmtp, Validity};
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::probe::TargetError;
-use echoterra_bot::checks::smtp::{Security, SmtpReport, SmtpRequest, StepName, StepStatus};
+use echoterra_bot::checks::smtp::{Security, SmtpRequest, StepName, StepStatus};
 use echoterra_bot::checks::tls::CertificateProblem;
 use echoterra_bot::checks::transcript::Party;
 use echoterra_bot::checks::{self, Progress, Request};
-use echoterra_bot::checks::{Details, Report};
-use echoterra_bot::checks::{Services, StartupError};
+use echoterra_bot::checks::{Details, Services, StartupError};
 use echoterra_bot::config::Config;
 use echoterra_bot::render::{self, discord::limits, Format};
 use echoterra_bot::values::Verdict;
-use smtp_server::{Greeting, Script, TestPki, TestSmtp, Validity};
-
-/// The test catalogue's overall deadline; no test may take much longer.
-const TOTAL: Duration = Duration::from_millis(8000);
-
-/// The embedded catalogue with short timeouts; `port` is a submission port and, when
-/// `implicit`, a TLS-from-the-first-byte port.
-fn catalog(port: u16, implicit: bool) -> Catalog {
-    let mut catalog = Catalog::embedded().expect("embedded catalogue");
-    with_smtp_settings(&mut catalog, port, implicit);
-    catalog
-}
-
-fn with_smtp_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
-    let smtp = &mut catalog.smtp;
-    smtp.timeouts = short_timeouts(TOTAL);
-    smtp.implicit_tls_ports = if implicit { vec![port] } else { vec![] };
-    smtp.submission_ports = vec![port];
-}
-
-/// A config as the environment gives it: the test CA in `TLS_EXTRA_CA` and private
-/// targets allowed (the servers are on loopback). DNS goes to a closed port on
-/// loopback (the reverse lookup of the server's address fails at once): a test that
-/// needs DNS sets its own server, and no query ever leaves the machine.
-fn config(ca: Option<&Path>) -> Config {
-    Config::from_lookup(|name| match name {
-        "DNS_SERVERS" => Some(closed_loopback_port()),
-        "ALLOW_PRIVATE_TARGETS" => Some("true".to_string()),
-        "TLS_EXTRA_CA" => ca.map(|path| path.display().to_string()),
-        _ => None,
-    })
-    .expect("config")
-}
-
-/// `127.0.0.1:<port>` where nothing listens.
-fn closed_loopback_port() -> String {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    socket.local_addr().expect("address").to_string()
-}
-
-/// Runs the check against 127.0.0.1 on `server`'s port.
-async fn check_server(pki: &TestPki, server: &TestSmtp, implicit: bool) -> (Report, SmtpReport) {
-    let services = Services::from_parts(
-        catalog(server.port(), implicit),
-        config(Some(pki.ca_path())),
-    )
-    .expect("services");
-    check(&services, "127.0.0.1", server.port()).await
-}
-
-async fn check(services: &Services, host: &str, port: u16) -> (Report, SmtpReport) {
-    let request = SmtpRequest::from_input(
-        Some(host),
-        Some(i64::from(port)),
-        &services.catalog.smtp,
-        services.config.allow_private_targets,
-    )
-    .expect("a valid request");
-    let report = checks::run(services, &Request::Smtp(request), &Progress::none()).await;
-    let Details::Smtp(details) = &report.details else {
-        panic!("not an SMTP report");
-    };
-    let details = (**details).clone();
-    (report, details)
-}
-
-fn step(report: &SmtpReport, name: StepName) -> &echoterra_bot::checks::smtp::Step {
-    report
-        .steps
-        .iter()
-        .find(|step| step.name == name)
-        .unwrap_or_else(|| panic!("no {name:?} step"))
-}
-
-fn status(report: &SmtpReport, name: StepName) -> StepStatus {
-    step(report, name).status()
-}
-
-/// The bot must never log in or send mail, whatever the server offers.
-fn assert_no_credentials_or_mail(server: &TestSmtp) {
-    for command in server.commands() {
-        let verb = command
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_uppercase();
-        assert!(
-            ["EHLO", "HELO", "STARTTLS", "QUIT"].contains(&verb.as_str()),
-            "the bot sent {command:?}"
-        );
-    }
-}
 
 #[tokio::test]
 async fn a_healthy_starttls_submission_server_is_ok() {

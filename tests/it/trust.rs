@@ -7,18 +7,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::discord_checks::{
-    dns, embed_text, final_edit, is_deferral, start_with, write_catalogue, DEFAULTS, STAFF, ZONES,
-};
-use crate::support::fake_discord::{FakeDiscord, Origin, Recorded};
+use crate::support::discord_bot::{dns, start_with, write_catalogue, DEFAULTS, STAFF, ZONES};
+use crate::support::fake_discord::{Origin, Recorded};
+use crate::support::messages::{embed_text, final_edit, first_answer, is_deferral};
 
 /// Manage Server and Administrator: every staff bit, in whatever server.
 const ADMINISTRATOR: u64 = 1 << 3;
-
-/// The single callback of an interaction answered at once.
-async fn first_answer(fake: &FakeDiscord, token: &str) -> serde_json::Value {
-    fake.wait_responses(token, 1).await[0].body().clone()
-}
 
 fn is_private_refusal(body: &serde_json::Value, title: &str) -> bool {
     body["type"] == 4 && body["data"]["flags"] == 64 && embed_text(body).contains(title)

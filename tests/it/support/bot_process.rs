@@ -83,6 +83,27 @@ impl BotProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Waits (up to 20 s, without blocking the runtime the fake Discord answers on)
+    /// until the bot logs that it has answered the interaction of `token`: everything
+    /// it sends for that interaction has been sent by then.
+    pub async fn wait_answered(&self, token: &str) {
+        let id = token
+            .strip_prefix("interaction-token-")
+            .expect("a token of the fake Discord");
+        let done = |logs: &str| {
+            logs.lines().any(|line| {
+                line.contains("interaction answered") && line.contains(&format!("interaction={id}"))
+            })
+        };
+        for _ in 0..200 {
+            if done(&self.logs()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{token}: the bot never logged its answer:\n{}", self.logs());
+    }
+
     /// Waits (up to 10 s) for the process to exit by itself.
     pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
         for _ in 0..100 {

@@ -6,8 +6,11 @@
 //! edits) and lets a test dispatch interactions (commands, button presses by a
 //! chosen user on a message with its interaction metadata, autocomplete), drop the
 //! websocket, or answer the next callbacks with 429. Like Discord, it refuses (400)
-//! a message body that could ping or that breaks a message limit
-//! (`limits::violations`), and keeps those bodies for the tests to see.
+//! a body that breaks its operation's schema in Discord's OpenAPI description
+//! (`discord_api`), a message body that could ping, or one that breaks a message
+//! limit (`limits::violations`), and keeps those bodies for the tests to see; a
+//! request to a route it does not serve is refused (404) and kept too. Whatever it
+//! refused fails the test when its last handle is dropped.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -23,6 +26,8 @@ use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
+
+use super::discord_api::{self, Operation};
 
 pub const APPLICATION_ID: u64 = 1_100_000_000_000_000_001;
 pub const GUILD_ID: u64 = 1_200_000_000_000_000_002;
@@ -135,6 +140,10 @@ struct Shared {
     pinging_bodies: Mutex<Vec<Value>>,
     /// Bodies refused because they broke a message limit, with what was wrong.
     oversized_bodies: Mutex<Vec<(Value, Vec<String>)>>,
+    /// Bodies refused because Discord's schema of the operation refuses them.
+    invalid_bodies: Mutex<Vec<(Operation, Value, Vec<String>)>>,
+    /// Requests to routes the fake does not serve: `METHOD /path`.
+    unserved: Mutex<Vec<String>>,
     next_id: AtomicU64,
     addr: Mutex<Option<SocketAddr>>,
 }
@@ -155,6 +164,44 @@ pub enum Origin {
 pub struct FakeDiscord {
     pub addr: SocketAddr,
     shared: Arc<Shared>,
+    /// Fails the test, when the last handle goes, if anything was refused.
+    _refusals: Arc<Refusals>,
+}
+
+/// Checks, when the test lets go of the fake, that it refused nothing: a body
+/// Discord would refuse fails the test that made the bot send it, even if the test
+/// did not wait for that answer.
+struct Refusals(Arc<Shared>);
+
+impl Drop for Refusals {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let shared = &self.0;
+        let refused: Vec<String> = (shared.invalid_bodies.lock().unwrap().iter())
+            .map(|(operation, body, problems)| {
+                format!("{operation:?} against Discord's schema: {problems:?} in {body}")
+            })
+            .chain(
+                (shared.oversized_bodies.lock().unwrap().iter())
+                    .map(|(body, problems)| format!("over a limit: {problems:?} in {body}")),
+            )
+            .chain(
+                (shared.pinging_bodies.lock().unwrap().iter())
+                    .map(|body| format!("could ping: {body}")),
+            )
+            .chain(
+                (shared.unserved.lock().unwrap().iter())
+                    .map(|request| format!("a route the fake does not serve: {request}")),
+            )
+            .collect();
+        assert!(
+            refused.is_empty(),
+            "the fake Discord refused what the bot sent:\n{}",
+            refused.join("\n")
+        );
+    }
 }
 
 impl FakeDiscord {
@@ -184,6 +231,7 @@ impl FakeDiscord {
                 patch(edit_original),
             )
             .route("/ws", any(websocket))
+            .fallback(unserved)
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -191,7 +239,11 @@ impl FakeDiscord {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        FakeDiscord { addr, shared }
+        FakeDiscord {
+            addr,
+            _refusals: Arc::new(Refusals(shared.clone())),
+            shared,
+        }
     }
 
     /// The value for `DISCORD_API_BASE`.
@@ -269,6 +321,18 @@ impl FakeDiscord {
     /// limits, with the limits broken (none should ever be).
     pub fn oversized_bodies(&self) -> Vec<(Value, Vec<String>)> {
         self.shared.oversized_bodies.lock().unwrap().clone()
+    }
+
+    /// Bodies the fake refused because Discord's schema of the operation refuses
+    /// them, with the problems found (none should ever be).
+    pub fn invalid_bodies(&self) -> Vec<(Operation, Value, Vec<String>)> {
+        self.shared.invalid_bodies.lock().unwrap().clone()
+    }
+
+    /// Requests to routes the fake does not serve, as `METHOD /path` (none should
+    /// ever be: the bot calls only the routes above).
+    pub fn unserved_requests(&self) -> Vec<String> {
+        self.shared.unserved.lock().unwrap().clone()
     }
 
     /// How many 429 answers were given.
@@ -684,18 +748,24 @@ fn echo_commands(body: &Value, guild: Option<u64>) -> Value {
 async fn put_global_commands(
     State(shared): State<Arc<Shared>>,
     Json(body): Json<Value>,
-) -> Json<Value> {
+) -> Response {
+    if let Some(refusal) = refuse_invalid(&shared, Operation::BulkOverwriteGlobalCommands, &body) {
+        return refusal;
+    }
     let echoed = echo_commands(&body, None);
     shared.command_puts.lock().unwrap().push((None, body));
     shared.changed.notify_waiters();
-    Json(echoed)
+    Json(echoed).into_response()
 }
 
 async fn put_guild_commands(
     State(shared): State<Arc<Shared>>,
     Path((_app, guild)): Path<(String, u64)>,
     Json(body): Json<Value>,
-) -> Json<Value> {
+) -> Response {
+    if let Some(refusal) = refuse_invalid(&shared, Operation::BulkOverwriteGuildCommands, &body) {
+        return refusal;
+    }
     let echoed = echo_commands(&body, Some(guild));
     shared
         .command_puts
@@ -703,7 +773,7 @@ async fn put_guild_commands(
         .unwrap()
         .push((Some(guild), body));
     shared.changed.notify_waiters();
-    Json(echoed)
+    Json(echoed).into_response()
 }
 
 /// Reads a JSON body or a multipart body (`payload_json` plus `files[n]`).
@@ -764,6 +834,9 @@ async fn callback(
         return (StatusCode::TOO_MANY_REQUESTS, headers, Json(body)).into_response();
     }
     let (body, files) = read_body(request).await;
+    if let Some(refusal) = refuse_invalid(&shared, Operation::InteractionCallback, &body) {
+        return refusal;
+    }
     // Autocomplete suggestions (type 8) are not a message: nothing in them pings.
     if body["type"] != 8 {
         if let Some(refusal) = refuse_pings(&shared, &body["data"]) {
@@ -789,6 +862,9 @@ async fn edit_original(
     request: Request,
 ) -> Response {
     let (body, files) = read_body(request).await;
+    if let Some(refusal) = refuse_invalid(&shared, Operation::EditOriginal, &body) {
+        return refusal;
+    }
     if let Some(refusal) = refuse_pings(&shared, &body) {
         return refusal;
     }
@@ -802,6 +878,42 @@ async fn edit_original(
     });
     shared.changed.notify_waiters();
     Json(json!({"id": "1", "channel_id": CHANNEL_ID.to_string()})).into_response()
+}
+
+/// A 400 for a body that Discord's schema of `operation` refuses, as Discord answers
+/// it (error 50035 with what is wrong); the body is kept. A multipart body is checked
+/// by its `payload_json`, the part that carries the JSON.
+fn refuse_invalid(shared: &Shared, operation: Operation, body: &Value) -> Option<Response> {
+    let problems = discord_api::problems(operation, body);
+    if problems.is_empty() {
+        return None;
+    }
+    eprintln!("fake Discord: {operation:?} refused: {problems:?}");
+    shared
+        .invalid_bodies
+        .lock()
+        .unwrap()
+        .push((operation, body.clone(), problems.clone()));
+    shared.changed.notify_waiters();
+    Some(
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "Invalid Form Body", "code": 50035, "errors": problems})),
+        )
+            .into_response(),
+    )
+}
+
+/// A 404 for a route the fake does not serve; the request is kept.
+async fn unserved(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let line = format!("{} {}", request.method(), request.uri().path());
+    shared.unserved.lock().unwrap().push(line);
+    shared.changed.notify_waiters();
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"message": "404: Not Found", "code": 0})),
+    )
+        .into_response()
 }
 
 /// A 400 for a message body that does not turn every mention off, as the bot must

@@ -1,8 +1,8 @@
 //! Running `/imap` and `/pop3` against the test servers: the catalogue with short
-//! timeouts (so the suite stays fast), a config that trusts the test CA through
-//! `TLS_EXTRA_CA` as a private deployment would, and the report of a run.
+//! timeouts (so the suite stays fast), the config of `catalogs` (the test CA through
+//! `TLS_EXTRA_CA`, as a private deployment would), and the report of a run. The SMTP
+//! harness beside it is `smtp_check`.
 
-use std::path::Path;
 use std::time::Duration;
 
 use echoterra_bot::catalog::Catalog;
@@ -11,23 +11,22 @@ use echoterra_bot::checks::mailbox::{Dialect, MailboxReport, MailboxRequest, Ste
 use echoterra_bot::checks::pop3::Pop3;
 use echoterra_bot::checks::probe::StepStatus;
 use echoterra_bot::checks::{self, Details, Progress, Report, Request, Services};
-use echoterra_bot::config::Config;
 
-use super::catalogs::short_timeouts;
+use super::catalogs::{config, short_timeouts};
 use super::mailbox_server::TestMailbox;
 use super::pki::TestPki;
 
 /// The test catalogue's overall deadline; no test may take much longer.
 pub const TOTAL: Duration = Duration::from_millis(8000);
 
-/// A protocol the tests run: how its request becomes a `Request`, and its report
-/// comes back out of the `Details`.
-pub trait Protocol: Dialect {
+/// A dialect the tests run (IMAP or POP3): how its request becomes a `Request`, and
+/// its report comes back out of the `Details`.
+pub trait TestedDialect: Dialect {
     fn request(request: MailboxRequest<Self>) -> Request;
     fn details(details: &Details) -> Option<&MailboxReport<Self>>;
 }
 
-impl Protocol for Imap {
+impl TestedDialect for Imap {
     fn request(request: MailboxRequest<Imap>) -> Request {
         Request::Imap(request)
     }
@@ -39,7 +38,7 @@ impl Protocol for Imap {
     }
 }
 
-impl Protocol for Pop3 {
+impl TestedDialect for Pop3 {
     fn request(request: MailboxRequest<Pop3>) -> Request {
         Request::Pop3(request)
     }
@@ -67,19 +66,8 @@ pub fn with_mailbox_settings(catalog: &mut Catalog, port: u16, implicit: bool) {
     }
 }
 
-/// A config as the environment gives it: the test CA in `TLS_EXTRA_CA` and private
-/// targets allowed (the servers are on loopback).
-pub fn config(ca: Option<&Path>) -> Config {
-    Config::from_lookup(|name| match name {
-        "ALLOW_PRIVATE_TARGETS" => Some("true".to_string()),
-        "TLS_EXTRA_CA" => ca.map(|path| path.display().to_string()),
-        _ => None,
-    })
-    .expect("config")
-}
-
 /// Runs the check against 127.0.0.1 on `server`'s port.
-pub async fn check_server<D: Protocol>(
+pub async fn check_server<D: TestedDialect>(
     pki: &TestPki,
     server: &TestMailbox,
     implicit: bool,
@@ -88,7 +76,7 @@ pub async fn check_server<D: Protocol>(
 }
 
 /// Runs the check against 127.0.0.1:`port` (which may serve another protocol).
-pub async fn check_port<D: Protocol>(
+pub async fn check_port<D: TestedDialect>(
     pki: &TestPki,
     port: u16,
     implicit: bool,
@@ -98,7 +86,7 @@ pub async fn check_port<D: Protocol>(
     check(&services, "127.0.0.1", port).await
 }
 
-pub async fn check<D: Protocol>(
+pub async fn check<D: TestedDialect>(
     services: &Services,
     host: &str,
     port: u16,

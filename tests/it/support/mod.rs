@@ -1,12 +1,17 @@
-//! Real servers on loopback that the tests run the bot against.
+//! What the integration tests share: the real servers of the `testkit` crate (DNS,
+//! SMTP, IMAP/POP3, the test CA, re-exported here under their usual names) and the
+//! test-side helpers: the bot as a child process, the fake Discord, running each
+//! kind of check, reading Discord message bodies, golden files.
+
+pub use testkit::{dns_server, mailbox_server, pki, smtp_server, zones};
 
 pub mod bot_process;
 pub mod catalogs;
-pub mod dns_server;
+pub mod discord_api;
+pub mod discord_bot;
 pub mod fake_discord;
 pub mod golden;
-pub mod listener;
 pub mod mailbox_check;
-pub mod mailbox_server;
-pub mod pki;
-pub mod smtp_server;
+pub mod messages;
+pub mod render;
+pub mod smtp_check;

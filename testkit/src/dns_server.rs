@@ -30,11 +30,13 @@ use hickory_server::authority::{Catalog as DnsCatalog, MessageResponseBuilder, Z
 use hickory_server::proto::op::{Header, ResponseCode};
 use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
-use hickory_server::proto::xfer::Protocol;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryAuthority;
 use hickory_server::ServerFuture;
 use tokio::net::{TcpListener, UdpSocket};
+
+/// Whether a query came over UDP or TCP (hickory's name for it is `Protocol`).
+pub use hickory_server::proto::xfer::Protocol as Transport;
 
 /// TTL of every record a test adds.
 pub const TEST_TTL: u32 = 300;
@@ -59,7 +61,7 @@ pub enum Fault {
 pub struct LoggedQuery {
     pub name: String,
     pub record_type: RecordType,
-    pub protocol: Protocol,
+    pub transport: Transport,
 }
 
 /// A zone's records. Names are absolute (`mail.example.com`, trailing dot optional)
@@ -297,6 +299,12 @@ impl TestDns {
         self.in_flight.most.load(Ordering::SeqCst)
     }
 
+    /// Starts counting [`TestDns::most_at_once`] again from the queries in flight now.
+    pub fn reset_most_at_once(&self) {
+        let now = self.in_flight.now.load(Ordering::SeqCst);
+        self.in_flight.most.store(now, Ordering::SeqCst);
+    }
+
     /// Every query received so far, in order.
     pub fn queries(&self) -> Vec<LoggedQuery> {
         self.queries.lock().unwrap().clone()
@@ -348,7 +356,7 @@ impl RequestHandler for FaultyCatalog {
                 self.queries.lock().unwrap().push(LoggedQuery {
                     name: text.strip_suffix('.').unwrap_or(&text).to_string(),
                     record_type: info.query.query_type(),
-                    protocol: request.protocol(),
+                    transport: request.protocol(),
                 });
                 self.faults
                     .iter()

@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use super::pki::Identity;
+use crate::pki::Identity;
 
 /// The command lines a server received, on every connection, in order.
 pub type CommandLog = Arc<Mutex<Vec<String>>>;

@@ -4,6 +4,7 @@
 //!
 //! ```ignore
 //! let pki = TestPki::new();
+//! // Protocol is echoterra_bot::values::Protocol, Imap or Pop3.
 //! let server = TestMailbox::start(Script::implicit(Protocol::Imap, pki.leaf(&["127.0.0.1"], Validity::Current))).await;
 //! // point TLS_EXTRA_CA at pki.ca_path() and test 127.0.0.1:server.port()
 //! ```
@@ -14,21 +15,26 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use echoterra_bot::values::Protocol;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::listener::{Behaviour, CommandLog, TestServer};
-use super::pki::Identity;
+use crate::listener::{Behaviour, CommandLog, TestServer};
+use crate::pki::Identity;
 
 /// How long a silent server holds a connection: longer than any test waits.
 const HOLD: Duration = Duration::from_secs(60);
 
-/// Which protocol the server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Imap,
-    Pop3,
+/// `protocol`, if this server speaks it: the bot's own `values::Protocol`, `Imap` or
+/// `Pop3` (`Smtp` is [`crate::smtp_server`]'s).
+fn mailbox(protocol: Protocol) -> Protocol {
+    assert_ne!(
+        protocol,
+        Protocol::Smtp,
+        "the mailbox server speaks IMAP or POP3; smtp_server::TestSmtp speaks SMTP"
+    );
+    protocol
 }
 
 /// What the server does first.
@@ -80,7 +86,7 @@ impl Script {
     /// (IMAP announces LOGINDISABLED before).
     pub fn starttls(protocol: Protocol, identity: Identity) -> Self {
         Script {
-            protocol,
+            protocol: mailbox(protocol),
             greeting: Greeting::Ready,
             implicit_tls: false,
             starttls: true,
@@ -104,7 +110,7 @@ impl Script {
     /// A plain-text server that greets this way and offers no TLS.
     pub fn greeting(protocol: Protocol, greeting: Greeting) -> Self {
         Script {
-            protocol,
+            protocol: mailbox(protocol),
             greeting,
             implicit_tls: false,
             starttls: false,
@@ -231,6 +237,7 @@ async fn commands<S: AsyncRead + AsyncWrite + Unpin>(
         let answer = match script.protocol {
             Protocol::Imap => imap_answer(&line, script, tls),
             Protocol::Pop3 => pop3_answer(&line, script, tls),
+            Protocol::Smtp => unreachable!("a mailbox script speaks IMAP or POP3"),
         };
         if reader
             .get_mut()

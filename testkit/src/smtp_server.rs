@@ -17,8 +17,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
-use super::listener::{Behaviour, CommandLog, TestServer};
-pub use super::pki::{Identity, TestPki, Validity};
+use crate::listener::{Behaviour, CommandLog, TestServer};
+pub use crate::pki::{Identity, TestPki, Validity};
 
 /// How long a silent server holds a connection: longer than any test waits.
 const HOLD: Duration = Duration::from_secs(60);

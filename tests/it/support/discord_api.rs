@@ -1,0 +1,224 @@
+//! Discord's own description of its HTTP API (OpenAPI 3.1, vendored with its MIT
+//! licence in `tests/vendor/discord-openapi/`, from discord/discord-api-spec), as
+//! validators of the request bodies the fake Discord receives: a body that breaks
+//! the operation's request body schema is one Discord would refuse.
+//!
+//! Each route the fake serves names its operation (path and method); its schema is
+//! `paths[path][method].requestBody.content["application/json"].schema`, whose
+//! `$ref`s point into `components.schemas`. The document is read and the validators
+//! compiled once per test binary ([`OnceLock`]).
+//!
+//! What the spec means but JSON Schema does not say, handled before compiling (its
+//! README, "conventions"):
+//! - an integer field also takes a string that parses as an integer (permissions
+//!   travel as strings, `default_member_permissions: "32"`): every `type` naming
+//!   `integer` and not `string` also names `string`, with a digits-only `pattern`
+//!   (which JSON Schema applies to strings only; `minimum`/`maximum` then apply to
+//!   numbers only, and an `enum` of integers still takes integers only);
+//! - a snowflake is a string of digits, and Discord also takes an integer (a new
+//!   attachment's `id: 0`): `SnowflakeType` takes both;
+//! - unions are `anyOf` marked `x-discord-union: "oneOf"`: Discord reads the one
+//!   member that fits. They stay `anyOf`: as `oneOf` a body fitting two members
+//!   (an empty list of autocomplete choices fits the string, integer and number
+//!   ones alike) would be refused, which Discord does not do.
+//!
+//! Discord's own formats (`int32`, `snowflake`, `nonce`) are not JSON Schema
+//! formats and are ignored; `uri` and `date-time` are checked.
+
+use std::sync::OnceLock;
+
+use jsonschema::{Draft, Validator};
+use serde_json::{json, Value};
+
+/// An operation of Discord's API that the fake Discord serves and the bot calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// `POST /interactions/{id}/{token}/callback`
+    InteractionCallback,
+    /// `PATCH /webhooks/{app}/{token}/messages/@original`
+    EditOriginal,
+    /// `PUT /applications/{app}/commands`
+    BulkOverwriteGlobalCommands,
+    /// `PUT /applications/{app}/guilds/{guild}/commands`
+    BulkOverwriteGuildCommands,
+}
+
+impl Operation {
+    const ALL: [Operation; 4] = [
+        Operation::InteractionCallback,
+        Operation::EditOriginal,
+        Operation::BulkOverwriteGlobalCommands,
+        Operation::BulkOverwriteGuildCommands,
+    ];
+
+    /// The operation's path and method in the OpenAPI document.
+    fn path_and_method(self) -> (&'static str, &'static str) {
+        match self {
+            Operation::InteractionCallback => (
+                "/interactions/{interaction_id}/{interaction_token}/callback",
+                "post",
+            ),
+            Operation::EditOriginal => (
+                "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                "patch",
+            ),
+            Operation::BulkOverwriteGlobalCommands => {
+                ("/applications/{application_id}/commands", "put")
+            }
+            Operation::BulkOverwriteGuildCommands => (
+                "/applications/{application_id}/guilds/{guild_id}/commands",
+                "put",
+            ),
+        }
+    }
+}
+
+const OPENAPI: &str = include_str!("../../vendor/discord-openapi/openapi.json");
+
+/// Why Discord would refuse `body` sent to `operation` (nothing if it would not):
+/// one line per problem, where in the body and what is wrong.
+pub fn problems(operation: Operation, body: &Value) -> Vec<String> {
+    validator(operation)
+        .iter_errors(body)
+        .map(|error| {
+            let at = error.instance_path().to_string();
+            let at = if at.is_empty() { "/".to_string() } else { at };
+            format!("{at}: {}", error.masked())
+        })
+        .collect()
+}
+
+fn validator(operation: Operation) -> &'static Validator {
+    static VALIDATORS: OnceLock<Vec<(Operation, Validator)>> = OnceLock::new();
+    let validators = VALIDATORS.get_or_init(|| {
+        let document = conventions(serde_json::from_str(OPENAPI).expect("openapi.json"));
+        Operation::ALL
+            .into_iter()
+            .map(|operation| (operation, compile(&document, operation)))
+            .collect()
+    });
+    &validators
+        .iter()
+        .find(|(known, _)| *known == operation)
+        .expect("every operation has a validator")
+        .1
+}
+
+/// The operation's request body schema, compiled with the whole document around it
+/// so that its `#/components/schemas/...` references resolve.
+fn compile(document: &Value, operation: Operation) -> Validator {
+    let (path, method) = operation.path_and_method();
+    let schema =
+        &document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "no JSON request body for {method} {path}"
+    );
+    let mut root = document.clone();
+    root["$defs"] = json!({ "body": schema });
+    root["$ref"] = json!("#/$defs/body");
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|err| panic!("{method} {path}: {err}"))
+}
+
+/// The document with the spec's conventions written out as JSON Schema (see the
+/// module's comment).
+fn conventions(mut document: Value) -> Value {
+    integers_take_strings(&mut document);
+    document["components"]["schemas"]["SnowflakeType"] = json!({
+        "type": ["string", "integer"],
+        "pattern": "^(0|[1-9][0-9]*)$",
+        "minimum": 0
+    });
+    document
+}
+
+fn integers_take_strings(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let names = |kind: &Value, name: &str| match kind {
+                Value::String(kind) => kind == name,
+                Value::Array(kinds) => kinds.iter().any(|kind| kind == name),
+                _ => false,
+            };
+            if let Some(kind) = map.get_mut("type") {
+                if names(kind, "integer") && !names(kind, "string") {
+                    match kind {
+                        Value::Array(kinds) => kinds.push(json!("string")),
+                        _ => *kind = json!([kind.clone(), "string"]),
+                    }
+                    map.entry("pattern").or_insert(json!("^-?[0-9]+$"));
+                }
+            }
+            map.values_mut().for_each(integers_take_strings);
+        }
+        Value::Array(items) => items.iter_mut().for_each(integers_take_strings),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_validators_take_what_discord_takes_and_refuse_what_it_refuses() {
+    let reply = json!({
+        "type": 4,
+        "data": {
+            "embeds": [{"title": "MX of example.com", "color": 3066993}],
+            "components": [{"type": 1, "components": [
+                {"type": 2, "style": 1, "label": "Run again", "custom_id": "v2:again:mx:example.com"},
+                {"type": 2, "style": 5, "label": "Delist", "url": "https://bl.example/lookup/192.0.2.1"}
+            ]}],
+            "attachments": [{"id": 0, "filename": "smtp-transcript.txt"}],
+            "allowed_mentions": {"parse": []},
+            "flags": 64
+        }
+    });
+    assert_eq!(
+        problems(Operation::InteractionCallback, &reply),
+        Vec::<String>::new()
+    );
+    let commands = json!([{"name": "blacklist", "description": "DNSBL check", "type": 1,
+        "default_member_permissions": "32", "contexts": [0],
+        "options": [{"type": 3, "name": "target", "description": "an IP or host", "required": true}]}]);
+    assert_eq!(
+        problems(Operation::BulkOverwriteGuildCommands, &commands),
+        Vec::<String>::new()
+    );
+
+    // What Discord refuses: a title past 256, a callback type that does not exist, a
+    // button label past 80, a command name with capitals past 32, a string where an
+    // embed's colour (an integer) goes.
+    let mut long_title = reply.clone();
+    long_title["data"]["embeds"][0]["title"] = json!("t".repeat(257));
+    let mut no_such_type = reply.clone();
+    no_such_type["type"] = json!(42);
+    let mut long_label = reply.clone();
+    long_label["data"]["components"][0]["components"][0]["label"] = json!("l".repeat(81));
+    let mut colour_words = reply.clone();
+    colour_words["data"]["embeds"][0]["color"] = json!("green");
+    for (what, body) in [
+        ("title", long_title),
+        ("type", no_such_type),
+        ("label", long_label),
+        ("colour", colour_words),
+    ] {
+        assert!(
+            !problems(Operation::InteractionCallback, &body).is_empty(),
+            "{what}: {body}"
+        );
+    }
+    // Permissions as a string of digits are an integer; as words they are not.
+    let mut worded = commands.clone();
+    worded[0]["default_member_permissions"] = json!("thirty-two");
+    assert!(!problems(Operation::BulkOverwriteGuildCommands, &worded).is_empty());
+    let long_name = json!([{"name": "x".repeat(33), "description": "d"}]);
+    assert!(!problems(Operation::BulkOverwriteGlobalCommands, &long_name).is_empty());
+    let edit = json!({"embeds": [{"fields": [{"name": "n"}]}], "allowed_mentions": {"parse": []}});
+    let found = problems(Operation::EditOriginal, &edit);
+    assert!(
+        found.iter().any(|p| p.starts_with("/embeds/0/fields/0")),
+        "{found:?}"
+    );
+}
