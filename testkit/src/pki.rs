@@ -81,6 +81,12 @@ fn identity(cert: &rcgen::Certificate, key: &KeyPair) -> Identity {
     }
 }
 
+impl Default for TestPki {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestPki {
     pub fn new() -> Self {
         let ca_key = KeyPair::generate().expect("key");

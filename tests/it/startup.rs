@@ -198,7 +198,11 @@ async fn a_commands_dir_that_is_missing_or_holds_an_unknown_file_stops_start_up(
         "COMMANDS_DIR",
         "/nonexistent/echoterra-commands".to_string(),
     );
-    let output = run(&["check", "settings", "imap"], &[missing.clone()]).await;
+    let output = run(
+        &["check", "settings", "imap"],
+        std::slice::from_ref(&missing),
+    )
+    .await;
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("/nonexistent/echoterra-commands"),
