@@ -62,15 +62,22 @@ COPY --from=build /src/target/release/echoterra-bot /usr/local/bin/echoterra-bot
 # The catalogue is also shipped as files, so COMMANDS_DIR can point at them or at an
 # edited copy mounted over this folder. Owned by root: the bot only reads it.
 COPY commands /etc/echoterra-bot/commands
-# /healthz, /readyz, /metrics in every long-running mode, and POST /interactions in `serve`.
-ENV HTTP_LISTEN=0.0.0.0:8080
-EXPOSE 8080
+# Two listeners on every address of the container (the binary's defaults are loopback,
+# which nothing outside the container could reach):
+#   8080  HTTP_LISTEN: `serve`'s public POST /interactions, and nothing else (`run` has no
+#         listener here);
+#   9180  OPS_LISTEN: /healthz, /readyz and /metrics in every long-running mode. Publish
+#         it to your monitoring only, never to the internet.
+ENV HTTP_LISTEN=0.0.0.0:8080 \
+    OPS_LISTEN=0.0.0.0:9180
+EXPOSE 8080 9180
 # 65532 is distroless's "nonroot" user; numeric, so Kubernetes' runAsNonRoot can verify it.
 USER 65532:65532
 # On SIGTERM the bot stops taking new interactions and lets running checks finish for
 # SHUTDOWN_GRACE_SECONDS (20): give `docker stop` a longer timeout than that (-t 30).
 STOPSIGNAL SIGTERM
-# The image has no curl or shell: the binary checks its own /healthz (exit 0 or 1).
+# The image has no curl or shell: the binary asks its own /healthz on OPS_LISTEN
+# (127.0.0.1:9180 here) and exits 0 or 1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/usr/local/bin/echoterra-bot", "health"]
 ENTRYPOINT ["/usr/local/bin/echoterra-bot"]

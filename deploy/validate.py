@@ -3,22 +3,37 @@
 
     python3 deploy/validate.py
 
-Parses every YAML file under deploy/ (all documents of each), then checks:
+Parses every YAML file under deploy/, all documents of each, then checks that the kit
+follows the bot's conventions (docs/production.md): two listeners, HTTP_LISTEN for
+`serve`'s POST /interactions and OPS_LISTEN for /healthz, /readyz and /metrics, never the
+same port; every secret given as a file, never as an environment variable; exit status
+78 (a malformed configuration) never restarted in a loop. In detail:
 
 - Kubernetes (deploy/kubernetes/): a Deployment of `serve` with at least 2 replicas,
-  /readyz and /healthz probes on the HTTP port, resource requests and limits, non-root
-  read-only containers without privilege escalation, the catalogue ConfigMap (generated
-  from every file of commands/) mounted at COMMANDS_DIR, the tokens from a Secret, the
-  resolver, and a Service, a PodDisruptionBudget and an Ingress that fit the Deployment.
-- Compose (deploy/compose.yaml): restart policies, health checks, an env_file for the
-  secrets, DNS_SERVERS pointing at the resolver service that Unbound allows.
+  OPS_LISTEN on the pod's address with a containerPort named `ops`, the /readyz and
+  /healthz probes and the Prometheus annotations on that port, resource requests and
+  limits, non-root read-only containers without privilege escalation, the catalogue
+  ConfigMap (generated from every file of commands/) mounted at COMMANDS_DIR, each secret
+  as a NAME_FILE into a read-only Secret volume the bot can read (no secret in env or
+  envFrom), the resolver, a Service that carries the interactions port and not `ops`, a
+  NetworkPolicy that lets both ports in and `ops` only from named peers, and a
+  PodDisruptionBudget and an Ingress that fit the Deployment.
+- Compose (deploy/compose.yaml): restart policies, health checks (the bot's asks
+  OPS_LISTEN), an env_file for the settings, OPS_LISTEN apart from HTTP_LISTEN and
+  published on the host's loopback only, each secret a Compose file secret (kept out of
+  git and the image) named by NAME_FILE, DNS_SERVERS pointing at the resolver service
+  that Unbound allows.
 - Unbound (deploy/*/unbound.conf): recursive (no forwarding), closed to everyone but
   the bot, no query logging; `unbound-checkconf` too when it is installed.
-- systemd (deploy/systemd/echoterra-bot.service): the hardening directives, parsed
-  here; `systemd-analyze verify` too when it is installed.
+- systemd (deploy/systemd/echoterra-bot.service): the hardening directives, OPS_LISTEN on
+  loopback apart from HTTP_LISTEN, the token as a credential (LoadCredential=),
+  RestartPreventExitStatus=78, parsed here; `systemd-analyze verify` too when it is
+  installed.
 - Dockerfiles (Dockerfile, deploy/unbound/Dockerfile): a numeric non-root USER,
-  HEALTHCHECK, EXPOSE, OCI labels, --locked builds, COPY sources that .dockerignore
-  lets through.
+  HEALTHCHECK (the bot's: `echoterra-bot health`, which asks OPS_LISTEN), EXPOSE (the
+  bot's: both listeners, set by ENV on 0.0.0.0), OCI labels, --locked builds, COPY
+  sources that .dockerignore lets through.
+- The list of secrets here is the bot's own (src/config/secrets.rs).
 
 Every failure names the file and the field. Exit status 0 when everything holds, 1
 otherwise. Needs Python 3.11 and PyYAML (`python3 -m pip install pyyaml`).
@@ -52,16 +67,20 @@ BOT_DOCKERFILE = ROOT / "Dockerfile"
 RESOLVER_DOCKERFILE = DEPLOY / "unbound" / "Dockerfile"
 
 BINARY = "/usr/local/bin/echoterra-bot"
+# Variables that must come from a secret store, never a plain value in a manifest; the
+# kit gives each as a file (NAME_FILE, or the systemd credential NAME), never as NAME.
+# The same list as SECRETS in src/config/secrets.rs (checked).
+SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "SPAMHAUS_DQS_KEY", "SPAMRATS_KEY"}
+SECRET_FILE_ENV = {f"{name}_FILE" for name in SECRET_ENV}
+REQUIRED_SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY"}
 # Every variable the bot reads; a name outside this list in the kit is a typo.
 KNOWN_ENV = {
-    "DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "DISCORD_GUILD_ID", "STAFF_GUILD_IDS",
-    "DISCORD_API_BASE", "COMMANDS_DIR", "DNS_SERVERS", "TLS_EXTRA_CA",
-    "ALLOW_PRIVATE_TARGETS", "SPAMHAUS_DQS_KEY", "SPAMRATS_KEY", "HTTP_LISTEN",
+    "DISCORD_GUILD_ID", "STAFF_GUILD_IDS", "DISCORD_API_BASE", "COMMANDS_DIR", "DNS_SERVERS",
+    "TLS_EXTRA_CA", "ALLOW_PRIVATE_TARGETS", "HTTP_LISTEN", "OPS_LISTEN",
     "SHUTDOWN_GRACE_SECONDS", "RUST_LOG", "LOG_FORMAT",
-}
-# Variables that must come from a secret store, never a plain value in a manifest.
-SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "SPAMHAUS_DQS_KEY", "SPAMRATS_KEY"}
-REQUIRED_SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY"}
+} | SECRET_ENV | SECRET_FILE_ENV
+# The exit status of a malformed configuration (src/cli/exit.rs): waiting will not fix it.
+EX_CONFIG = 78
 DEFAULT_SHUTDOWN_GRACE = 20
 OCI_LABELS = ("title", "description", "version", "licenses")
 
@@ -136,6 +155,53 @@ def parse_duration(text: Any) -> float | None:
         total += float(match.group(1)) * units[match.group(2)]
         pos = match.end()
     return total if pos == len(text) and pos > 0 else None
+
+
+def check_listeners(c: Checker, file: Path, field: str, http: str | None, ops: str | None,
+                    hosts: set[str], where: str) -> int | None:
+    """OPS_LISTEN set, on one of `hosts` (`where` says why), on another port than
+    HTTP_LISTEN; returns its port. `field` has a {} for the variable's name."""
+    if not c.check(bool(ops), file, field.format("OPS_LISTEN"),
+                   "missing: /healthz, /readyz and /metrics would be on the binary's default "
+                   f"127.0.0.1:9180 (or, under `run`, on HTTP_LISTEN, deprecated); set it to {where}"):
+        return None
+    try:
+        host, port = split_host_port(str(ops))
+    except ValueError:
+        host, port = str(ops), None
+    if not c.check(port is not None, file, field.format("OPS_LISTEN"), f"{ops!r} is not host:port"):
+        return None
+    c.check(host in hosts, file, field.format("OPS_LISTEN"), f"is {ops!r}: set it to {where}")
+    if http:
+        try:
+            http_port = split_host_port(str(http))[1]
+        except ValueError:
+            http_port = None
+        c.check(port != http_port, file, field.format("OPS_LISTEN"),
+                f"{ops!r} shares port {port} with HTTP_LISTEN {http!r}: the operators' endpoints "
+                f"never share the interactions listener (serve refuses it, exit {EX_CONFIG})")
+    return port
+
+
+def check_secret_table(c: Checker) -> None:
+    """SECRET_ENV is the bot's own list of secrets, so the kit checks every one of them."""
+    source = ROOT / "src" / "config" / "secrets.rs"
+    if not c.check(source.is_file(), source, "(file)", "missing: SECRETS, the list of secrets, lives there"):
+        return
+    table = re.search(r"pub const SECRETS[^=]*=\s*&\[(.*?)\];", source.read_text(), re.S)
+    names = set(re.findall(r'\(\s*"(\w+)"\s*,', table.group(1))) if table else set()
+    c.check(names == SECRET_ENV, source, "SECRETS",
+            f"lists {sorted(names)}, but deploy/validate.py's SECRET_ENV is {sorted(SECRET_ENV)}")
+
+
+def git_ignores(path: Path) -> bool | None:
+    """Whether .gitignore keeps `path` out of git (None: git is not installed)."""
+    git = shutil.which("git")
+    if not git:
+        return None
+    run = subprocess.run([git, "-C", str(ROOT), "check-ignore", "-q", "--no-index", rel(path)],
+                         capture_output=True, text=True, timeout=30)
+    return run.returncode == 0
 
 
 # ---------------------------------------------------------------------------- YAML
@@ -236,10 +302,15 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
             bot = find_bot_container(deployment)
             container_ports = {p.get("name") for p in bot.get("ports") or []} | {
                 p.get("containerPort") for p in bot.get("ports") or []}
+            ops = {v for p in bot.get("ports") or [] if p.get("name") == "ops"
+                   for v in (p.get("name"), p.get("containerPort"))}
             for i, port in enumerate(ports):
                 c.check(port.get("targetPort") in container_ports, spath,
                         f"spec.ports[{i}].targetPort",
                         f"{port.get('targetPort')!r} is not a port of the bot container ({sorted(map(str, container_ports))})")
+                c.check(port.get("targetPort") not in ops, spath, f"spec.ports[{i}].targetPort",
+                        f"{port.get('targetPort')!r} is the ops port: /healthz, /readyz and /metrics are "
+                        "reached pod by pod (probes, Prometheus), never through the Service")
     c.check(bool(service_ports), kustomization_path, "Service",
             f"no Service selects the Deployment's pods (labels {pod_labels})")
 
@@ -271,19 +342,61 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
                 c.check(port in service_ports[svc], ipath, f"{field}.backend.service.port",
                         f"{port!r} is not a port of Service {svc}")
 
+    check_network_policies(c, kustomization_path, objects, deployment)
+
     # The Secret the Deployment reads: its example lists every key the pods need.
     example = K8S / "secret.example.yaml"
     wanted = secret_refs(deployment)
     if c.check(example in documents, example, "(file)", "missing: it documents the Secret to create"):
         secrets = {dig(d, "metadata", "name"): d for d in documents[example] if d.get("kind") == "Secret"}
-        for (secret, key), optional in wanted.items():
+        for (secret, key), variable in wanted.items():
             if c.check(secret in secrets, example, "metadata.name",
-                       f"no Secret named {secret!r}, which {rel(path)} reads"):
+                       f"no Secret named {secret!r}, which {rel(path)} mounts"):
                 data = (secrets[secret].get("stringData") or {}) | (secrets[secret].get("data") or {})
-                c.check(key in data, example, f"stringData.{key}",
-                        f"missing, but {rel(path)} reads it from Secret {secret}")
+                if c.check(key in data, example, f"stringData.{key}",
+                           f"missing, but {rel(path)} reads it as a file ({variable})"):
+                    c.check(bool(str(data[key] or "").strip()), example, f"stringData.{key}",
+                            f"is empty: an empty file stops the bot (exit {EX_CONFIG}); "
+                            "leave the key out and its _FILE unset instead")
 
     check_kustomize_render(c, kustomization_path, commands_cm)
+
+
+def check_network_policies(c: Checker, kustomization_path: Path, objects: list[tuple[Path, dict]],
+                           deployment: dict) -> None:
+    """Where a policy isolates the pods: both listeners reachable, the ops port only from
+    the namespaces named in its rules."""
+    pod_labels = dig(deployment, "spec", "template", "metadata", "labels") or {}
+    bot = find_bot_container(deployment) or {}
+    names = {p.get("name"): p.get("containerPort") for p in bot.get("ports") or []}
+    env = {e.get("name"): e.get("value") for e in bot.get("env") or []}
+    listeners = {}
+    for variable in ("HTTP_LISTEN", "OPS_LISTEN"):
+        try:
+            listeners[variable] = split_host_port(str(env.get(variable)))[1]
+        except ValueError:
+            listeners[variable] = None
+    for npath, policy in ((p, d) for p, d in objects if d.get("kind") == "NetworkPolicy"):
+        selector = dig(policy, "spec", "podSelector", "matchLabels") or {}
+        types = dig(policy, "spec", "policyTypes") or ["Ingress"]
+        if not selector.items() <= pod_labels.items() or "Ingress" not in types:
+            continue
+        rules = dig(policy, "spec", "ingress") or []
+        for variable, port in listeners.items():
+            if port is None:
+                continue
+            covering = [(i, r) for i, r in enumerate(rules)
+                        if not r.get("ports") or any(names.get(p.get("port"), p.get("port")) == port
+                                                     for p in r.get("ports"))]
+            c.check(bool(covering), npath, "spec.ingress",
+                    f"no rule lets in port {port} ({variable}): "
+                    + ("the ingress controller could not reach /interactions" if variable == "HTTP_LISTEN"
+                       else "Prometheus could not scrape /metrics"))
+            if variable == "OPS_LISTEN":
+                for i, rule in covering:
+                    c.check(bool(rule.get("from")), npath, f"spec.ingress[{i}].from",
+                            f"lets anyone reach port {port} (/healthz, /readyz, /metrics): name the "
+                            "monitoring namespace")
 
 
 def check_catalogue_generator(c: Checker, kustomization_path: Path, generators: dict) -> str | None:
@@ -318,15 +431,66 @@ def find_bot_container(deployment: dict) -> dict | None:
     return None
 
 
-def secret_refs(deployment: dict) -> dict[tuple[str, str], bool]:
+def secret_refs(deployment: dict) -> dict[tuple[str, str], str]:
+    """(Secret, key) -> the NAME_FILE variable that reads it, for every secret file the bot reads."""
     refs = {}
-    spec = dig(deployment, "spec", "template", "spec") or {}
-    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-        for env in container.get("env") or []:
-            ref = dig(env, "valueFrom", "secretKeyRef")
-            if ref:
-                refs[(ref.get("name"), ref.get("key"))] = bool(ref.get("optional"))
+    pod = dig(deployment, "spec", "template", "spec") or {}
+    bot = find_bot_container(deployment) or {}
+    for env in bot.get("env") or []:
+        if env.get("name") in SECRET_FILE_ENV:
+            found = secret_volume_file(pod, bot, str(env.get("value")))
+            if found:
+                refs[(found[1], found[2])] = env.get("name")
     return refs
+
+
+def secret_volume_file(pod: dict, container: dict, file: str) -> tuple[dict, str, str, dict] | None:
+    """The Secret volume that holds `file` in `container`: (volume mount, Secret name, key, volume)."""
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    for mount in container.get("volumeMounts") or []:
+        root = str(mount.get("mountPath", "")).rstrip("/") + "/"
+        volume = volumes.get(mount.get("name")) or {}
+        if not file.startswith(root) or "secret" not in volume:
+            continue
+        relative = file[len(root):]
+        items = dig(volume, "secret", "items")
+        if items:
+            keys = [item.get("key") for item in items if item.get("path") == relative]
+            if not keys:
+                continue
+            relative = keys[0]
+        return mount, dig(volume, "secret", "secretName"), relative, volume
+    return None
+
+
+def secret_file(c: Checker, path: Path, pod: dict, bot: dict, bot_field: str, name: str, file: Any) -> None:
+    """NAME_FILE points into a read-only Secret volume whose files the bot's user can read."""
+    field = f"{bot_field}.env[{name}]"
+    if not c.check(isinstance(file, str) and file.startswith("/"), path, field,
+                   f"is {file!r}: must be a plain value, the absolute path of a file of the mounted Secret"):
+        return
+    found = secret_volume_file(pod, bot, file)
+    if not c.check(found is not None, path, field,
+                   f"{file} is not in a Secret volume mounted in the bot container"):
+        return
+    mount, _, key, volume = found
+    c.check(mount.get("readOnly") is True, path, f"{bot_field}.volumeMounts[{mount.get('name')}].readOnly",
+            "must be true")
+    c.check(name[:-len("_FILE")] not in REQUIRED_SECRET_ENV or not dig(volume, "secret", "optional"), path,
+            f"spec.template.spec.volumes[{volume.get('name')}].secret.optional",
+            f"{name[:-len('_FILE')]} is required: the Secret must not be optional")
+    # The kubelet writes the files as root, group fsGroup (when set), mode defaultMode.
+    mode = dig(volume, "secret", "defaultMode")
+    mode = 0o644 if mode is None else mode
+    for item in dig(volume, "secret", "items") or []:
+        if item.get("key") == key and item.get("mode") is not None:
+            mode = item["mode"]
+    fs_group = dig(pod, "securityContext", "fsGroup")
+    readable = isinstance(mode, int) and (mode & 0o004 or (mode & 0o040 and fs_group not in (None, 0)))
+    c.check(bool(readable), path, f"spec.template.spec.volumes[{volume.get('name')}].secret.defaultMode",
+            f"{oct(mode) if isinstance(mode, int) else mode!r} with fsGroup {fs_group!r}: the files are root's, "
+            f"so the bot (non-root) could not read them (exit {EX_CONFIG}); give them the bot's group "
+            "(fsGroup) and a group-readable mode such as 0440")
 
 
 def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str | None,
@@ -369,28 +533,51 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
             name = env.get("name")
             c.check(name in KNOWN_ENV, path, f"{field}.env[{name}]",
                     f"is not a variable the bot reads ({', '.join(sorted(KNOWN_ENV))})")
-            c.check(name not in SECRET_ENV or "value" not in env, path, f"{field}.env[{name}]",
-                    "is a secret: take it from a Secret (valueFrom.secretKeyRef), not a plain value")
+            c.check(name not in SECRET_ENV, path, f"{field}.env[{name}]",
+                    f"is a secret in the environment, which `kubectl describe` and /proc/<pid>/environ "
+                    f"show: mount the Secret as files and set {name}_FILE instead")
+        for i_from, source in enumerate(container.get("envFrom") or []):
+            secret = dig(source, "secretRef", "name")
+            c.check(secret is None, path, f"{field}.envFrom[{i_from}].secretRef",
+                    f"puts every key of Secret {secret!r} in the environment: mount it as files instead")
 
     bot = find_bot_container(deployment)
     bot_field = f"spec.template.spec.containers[{pod['containers'].index(bot)}]({bot.get('name')})"
     env = {e.get("name"): e for e in bot.get("env") or []}
 
-    # Probes on the port the bot listens on.
+    # Two listeners on the pod's address: interactions on HTTP_LISTEN for the Service,
+    # the operators' endpoints on OPS_LISTEN for the probes and Prometheus.
     listen = dig(env, "HTTP_LISTEN", "value") or "127.0.0.1:8080"
     host, listen_port = split_host_port(listen)
     c.check(host in {"0.0.0.0", "::"}, path, f"{bot_field}.env[HTTP_LISTEN]",
-            f"is {listen!r}: probes and the Service reach the pod's address, so listen on 0.0.0.0")
+            f"is {listen!r}: the Service reaches the pod's address, so listen on 0.0.0.0")
     ports = {p.get("name"): p.get("containerPort") for p in bot.get("ports") or []}
     c.check(listen_port in ports.values(), path, f"{bot_field}.ports",
             f"no containerPort {listen_port} (the HTTP_LISTEN port)")
-    for probe, wanted in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+    ops_port = check_listeners(c, path, f"{bot_field}.env[{{}}]", listen, dig(env, "OPS_LISTEN", "value"),
+                               {"0.0.0.0", "::"}, "0.0.0.0:<port> (or [::]), the pod's address, which the "
+                               "kubelet and Prometheus reach")
+    c.check(ops_port is not None and ports.get("ops") == ops_port, path, f"{bot_field}.ports[ops]",
+            f"needs a containerPort named ops, {ops_port} (the OPS_LISTEN port), for the probes and scrapes")
+    for probe, wanted in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz"),
+                          ("startupProbe", "/healthz")):
+        if probe == "startupProbe" and probe not in bot:
+            continue
         get = dig(bot, probe, "httpGet") or {}
         c.check(get.get("path") == wanted, path, f"{bot_field}.{probe}.httpGet.path",
                 f"is {get.get('path')!r}, must be {wanted}")
         port = get.get("port")
-        c.check(ports.get(port, port) == listen_port, path, f"{bot_field}.{probe}.httpGet.port",
-                f"{port!r} is not the HTTP_LISTEN port {listen_port}")
+        c.check(ops_port is not None and ports.get(port, port) == ops_port, path,
+                f"{bot_field}.{probe}.httpGet.port",
+                f"{port!r} is not the OPS_LISTEN port {ops_port}: /healthz and /readyz are never on HTTP_LISTEN")
+    annotations = dig(spec, "template", "metadata", "annotations") or {}
+    if truthy(annotations.get("prometheus.io/scrape")):
+        scrape_port = str(annotations.get("prometheus.io/port"))
+        c.check(ops_port is not None and scrape_port == str(ops_port), path,
+                "spec.template.metadata.annotations[prometheus.io/port]",
+                f"is {scrape_port!r}, not the OPS_LISTEN port {ops_port} where /metrics is")
+        c.check(annotations.get("prometheus.io/path", "/metrics") == "/metrics", path,
+                "spec.template.metadata.annotations[prometheus.io/path]", "must be /metrics")
 
     # The catalogue: COMMANDS_DIR is where the generated ConfigMap is mounted.
     commands_dir = dig(env, "COMMANDS_DIR", "value")
@@ -408,13 +595,13 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
                     f"spec.template.spec.volumes[{mount.get('name')}].configMap.name",
                     f"is {cm!r}, not the catalogue ConfigMap {commands_cm!r} generated from commands/")
 
-    # Tokens from a Secret.
+    # Secrets as files: each NAME_FILE names a file of a Secret volume mounted in the bot
+    # container, which the bot's user can read.
     for name in sorted(REQUIRED_SECRET_ENV):
-        ref = dig(env, name, "valueFrom", "secretKeyRef")
-        c.check(bool(ref and ref.get("name") and ref.get("key")), path, f"{bot_field}.env[{name}]",
-                "must come from a Secret (valueFrom.secretKeyRef with name and key)")
-        c.check(not (ref or {}).get("optional"), path, f"{bot_field}.env[{name}].valueFrom.secretKeyRef.optional",
-                "serve cannot start without it: must not be optional")
+        c.check(f"{name}_FILE" in env, path, f"{bot_field}.env[{name}_FILE]",
+                f"missing: {name} comes from a file of the mounted Secret")
+    for name in sorted(set(env) & SECRET_FILE_ENV):
+        secret_file(c, path, pod, bot, bot_field, name, dig(env, name, "value"))
 
     # The resolver: another container of the pod, serving DNS_SERVERS.
     dns = dig(env, "DNS_SERVERS", "value")
@@ -591,15 +778,19 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
         test = dig(service, "healthcheck", "test")
         c.check(bool(test) and test != ["NONE"] and not dig(service, "healthcheck", "disable"), COMPOSE,
                 f"{field}.healthcheck.test", "missing")
-        for key in (service.get("environment") or {}):
+        environment = service.get("environment") or {}
+        if isinstance(environment, list):
+            environment = dict(e.split("=", 1) if "=" in e else (e, None) for e in environment)
+        for key in environment:
             c.check(key not in SECRET_ENV, COMPOSE, f"{field}.environment.{key}",
-                    "is a secret: keep it in ../.env (env_file), never in this file")
+                    f"is a secret in the environment, which `docker inspect` and /proc/<pid>/environ show: "
+                    f"mount it as a Compose secret and set {key}_FILE instead")
     for name, bot in bots.items():
         field = f"services.{name}"
         env_files = bot.get("env_file") or []
         env_files = [env_files] if isinstance(env_files, str) else env_files
         env_files = [e["path"] if isinstance(e, dict) else e for e in env_files]
-        c.check(bool(env_files), COMPOSE, f"{field}.env_file", "missing: the secrets come from .env")
+        c.check(bool(env_files), COMPOSE, f"{field}.env_file", "missing: the settings come from .env")
         for env_file in env_files:
             c.check((COMPOSE.parent / env_file).resolve() == ROOT / ".env", COMPOSE, f"{field}.env_file",
                     f"{env_file!r} is not the repository's .env (../.env)")
@@ -610,6 +801,8 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
             c.check(key in KNOWN_ENV, COMPOSE, f"{field}.environment.{key}", "is not a variable the bot reads")
         c.check(bot.get("command") in (["run"], ["serve"], "run", "serve"), COMPOSE, f"{field}.command",
                 "must be run or serve")
+        check_compose_listeners(c, field, bot, environment)
+        check_compose_secrets(c, compose, field, bot, environment)
         grace = parse_duration(bot.get("stop_grace_period", "10s"))
         c.check(grace is not None and grace > DEFAULT_SHUTDOWN_GRACE, COMPOSE, f"{field}.stop_grace_period",
                 f"must be longer than the bot's SHUTDOWN_GRACE_SECONDS ({DEFAULT_SHUTDOWN_GRACE} s)")
@@ -639,6 +832,72 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
                     check_resolver_reach(c, conf, ip, port, COMPOSE, f"{field}.environment.DNS_SERVERS")
         c.check(reached, COMPOSE, f"{field}.environment.DNS_SERVERS",
                 f"{dns!r} is not the fixed ipv4_address of a resolver service")
+
+
+def check_compose_listeners(c: Checker, field: str, bot: dict, environment: dict) -> None:
+    """OPS_LISTEN set apart from HTTP_LISTEN, published (if at all) on the host's loopback
+    only, and asked by the health check."""
+    ops_port = check_listeners(c, COMPOSE, f"{field}.environment.{{}}", environment.get("HTTP_LISTEN"),
+                               environment.get("OPS_LISTEN"), {"0.0.0.0", "::"},
+                               "0.0.0.0:<port>, the container's every address, which a published port reaches")
+    for i, entry in enumerate(bot.get("ports") or []):
+        if isinstance(entry, dict):
+            host_ip, target = str(entry.get("host_ip", "")), entry.get("target")
+        else:
+            # [host_ip:][published:]target[/protocol]; an IPv6 host_ip is bracketed.
+            text = str(entry).split("/")[0]
+            ip = re.match(r"^\[([^\]]+)\]:(.*)$", text)
+            host_ip, rest = (ip.group(1), ip.group(2)) if ip else ("", text)
+            parts = rest.split(":")
+            if not ip and len(parts) == 3:
+                host_ip = parts[0]
+            target = parts[-1]
+        if str(target) == str(ops_port):
+            c.check(host_ip in {"127.0.0.1", "::1"}, COMPOSE, f"{field}.ports[{i}]",
+                    f"{entry!r} publishes /healthz, /readyz and /metrics (OPS_LISTEN) to every network of "
+                    "the host: bind it to 127.0.0.1, or do not publish it")
+    test = dig(bot, "healthcheck", "test") or []
+    c.check(test == ["CMD", BINARY, "health"], COMPOSE, f"{field}.healthcheck.test",
+            f'must be ["CMD", "{BINARY}", "health"], which asks OPS_LISTEN\'s /healthz')
+
+
+def check_compose_secrets(c: Checker, compose: dict, field: str, bot: dict, environment: dict) -> None:
+    """Every secret a file: a Compose secret from a file git and the image never see,
+    mounted in the bot, and named to it by NAME_FILE."""
+    declared = compose.get("secrets") or {}
+    mounted: dict[str, str] = {}  # path in the container -> secret
+    for i, entry in enumerate(bot.get("secrets") or []):
+        source = entry.get("source") if isinstance(entry, dict) else entry
+        target = (entry.get("target") if isinstance(entry, dict) else None) or source
+        target = target if str(target).startswith("/") else f"/run/secrets/{target}"
+        mounted[target] = source
+        if not c.check(source in declared, COMPOSE, f"{field}.secrets[{i}]",
+                       f"{source!r} is not declared under the top-level secrets:"):
+            continue
+        file = (declared[source] or {}).get("file")
+        if not c.check(bool(file), COMPOSE, f"secrets.{source}.file",
+                       "missing: the secret's value comes from a file of the host"):
+            continue
+        host_path = (COMPOSE.parent / file).resolve()
+        if host_path.is_relative_to(ROOT):
+            ignored_by_git = git_ignores(host_path)
+            if ignored_by_git is None:
+                c.note("git not installed: whether .gitignore keeps the Compose secrets out was not checked")
+            else:
+                c.check(ignored_by_git, ROOT / ".gitignore", rel(host_path),
+                        f"is not ignored, so the secret {source} could be committed")
+            c.check(ignored(rel(host_path), dockerignore_patterns(ROOT)), ROOT / ".dockerignore",
+                    rel(host_path), f"is not excluded, so the secret {source} would be sent to every build")
+    command = bot.get("command")
+    command = command[0] if isinstance(command, list) and command else command
+    needed = {"DISCORD_TOKEN"} | ({"DISCORD_PUBLIC_KEY"} if command == "serve" else set())
+    for name in sorted(needed):
+        c.check(f"{name}_FILE" in environment, COMPOSE, f"{field}.environment.{name}_FILE",
+                f"missing: {name} comes from a mounted secret file")
+    for name in sorted(set(environment) & SECRET_FILE_ENV):
+        value = str(environment[name])
+        c.check(value in mounted, COMPOSE, f"{field}.environment.{name}",
+                f"{value!r} is not where a secret of the service is mounted ({', '.join(sorted(mounted)) or 'none'})")
 
 
 def compose_resolver_config(c: Checker, name: str, resolver: dict) -> Path | None:
@@ -689,7 +948,7 @@ def check_systemd(c: Checker) -> None:
         c.check(truthy(last(key)), UNIT, f"[Service] {key}", f"is {last(key)!r}, must be yes")
     c.check(last("ProtectSystem") == "strict", UNIT, "[Service] ProtectSystem", f"is {last('ProtectSystem')!r}, must be strict")
     c.check(last("Restart") == "on-failure", UNIT, "[Service] Restart", f"is {last('Restart')!r}, must be on-failure")
-    c.check(bool(last("EnvironmentFile")), UNIT, "[Service] EnvironmentFile", "missing: the token comes from it")
+    c.check(bool(last("EnvironmentFile")), UNIT, "[Service] EnvironmentFile", "missing: the settings come from it")
     c.check(last("CapabilityBoundingSet") == "", UNIT, "[Service] CapabilityBoundingSet",
             "must be empty (no capabilities)")
     c.check(bool(last("RestrictAddressFamilies")), UNIT, "[Service] RestrictAddressFamilies", "missing")
@@ -697,10 +956,31 @@ def check_systemd(c: Checker) -> None:
     exec_start = (last("ExecStart") or "").split()
     c.check(exec_start[:1] == [BINARY] and exec_start[1:2] in (["run"], ["serve"]), UNIT, "[Service] ExecStart",
             f"must be '{BINARY} run' (or serve)")
-    for key in ("Environment",):
-        for value in service.get(key, []):
-            for name in re.findall(r"([A-Z_]+)=", value):
-                c.check(name not in SECRET_ENV, UNIT, f"[Service] {key}={name}", "secrets belong in EnvironmentFile")
+    environment: dict[str, str] = {}
+    for value in service.get("Environment", []):
+        for assignment in shlex.split(value):
+            name, _, setting = assignment.partition("=")
+            environment[name] = setting
+    for name in environment:
+        c.check(name not in SECRET_ENV, UNIT, f"[Service] Environment={name}",
+                "is a secret in the environment (/proc/<pid>/environ): give it as a credential (LoadCredential=)")
+        c.check(name in KNOWN_ENV, UNIT, f"[Service] Environment={name}", "is not a variable the bot reads")
+    check_listeners(c, UNIT, "[Service] Environment={}", environment.get("HTTP_LISTEN"),
+                    environment.get("OPS_LISTEN"), {"127.0.0.1", "::1"},
+                    "127.0.0.1:<port> (or [::1]), this host only, like the binary's default")
+    # Secrets as systemd credentials, which the bot reads from $CREDENTIALS_DIRECTORY/NAME.
+    credentials: dict[str, str] = {}
+    for value in service.get("LoadCredential", []) + service.get("LoadCredentialEncrypted", []):
+        credential, _, source = value.partition(":")
+        credentials[credential] = source or credential
+        c.check(credential in SECRET_ENV, UNIT, f"[Service] LoadCredential={credential}",
+                f"is not a secret the bot reads ({', '.join(sorted(SECRET_ENV))}): the bot would never see it")
+    c.check(credentials.get("DISCORD_TOKEN", "").startswith("/"), UNIT, "[Service] LoadCredential=DISCORD_TOKEN",
+            "missing: `run` needs the token, as the credential DISCORD_TOKEN read from an absolute path "
+            "(LoadCredential=DISCORD_TOKEN:/etc/echoterra-bot/discord_token)")
+    prevented = " ".join(service.get("RestartPreventExitStatus", [])).split()
+    c.check(str(EX_CONFIG) in prevented, UNIT, "[Service] RestartPreventExitStatus",
+            f"must include {EX_CONFIG}: a malformed configuration would otherwise restart in a loop")
     stop = parse_duration(last("TimeoutStopSec") or "90s")
     c.check(stop is not None and stop > DEFAULT_SHUTDOWN_GRACE, UNIT, "[Service] TimeoutStopSec",
             f"must be longer than SHUTDOWN_GRACE_SECONDS ({DEFAULT_SHUTDOWN_GRACE} s)")
@@ -842,6 +1122,12 @@ def check_dockerfile(c: Checker, path: Path, context: Path, bot: bool) -> None:
     c.check(listen.startswith("0.0.0.0:"), path, "ENV HTTP_LISTEN", f"is {listen!r}, must be 0.0.0.0:8080")
     port = listen.rpartition(":")[2]
     c.check(port in [e.split("/")[0] for e in exposed], path, "EXPOSE", f"does not expose the HTTP_LISTEN port {port}")
+    ops_port = check_listeners(c, path, "ENV {}", listen, env.get("OPS_LISTEN"), {"0.0.0.0"},
+                               "0.0.0.0:<port>, the container's every address, which a published port reaches")
+    c.check(ops_port is not None and str(ops_port) in [e.split("/")[0] for e in exposed], path, "EXPOSE",
+            f"does not expose the OPS_LISTEN port {ops_port}")
+    for name in sorted(set(env) & SECRET_ENV):
+        c.fail(path, f"ENV {name}", "is a secret baked into every copy of the image")
     if health:
         cmd = health[-1].split("CMD", 1)[1].strip()
         c.check(cmd.startswith("[") and json.loads(cmd) == [BINARY, "health"], path, "HEALTHCHECK CMD",
@@ -860,6 +1146,7 @@ def check_dockerfile(c: Checker, path: Path, context: Path, bot: bool) -> None:
 
 def main() -> int:
     c = Checker()
+    check_secret_table(c)
     documents = load_all_yaml(c)
     check_kubernetes(c, documents)
     check_compose(c, documents)
