@@ -14,35 +14,26 @@
 //! [`run`] takes any [`Request`] to the common [`Report`]. Nothing here knows of
 //! Discord, of terminals or of HTTP.
 //!
-//! Shared by the checks: [`services`] (the catalogue, the configuration, the
-//! resolver and the TLS roots, built once), [`resolver`] (the one DNS resolver),
-//! [`address_policy`] (which addresses may be probed), [`slots`] (turns at one
-//! server), [`tls`] (handshake and certificate judgement), [`transcript`],
-//! [`progress`] (live progress of long checks), [`probe`] (what the server tests
-//! share: target and input errors, steps, clock, connect, TLS steps, the dialogue, the
-//! report's head), [`mailbox`] (the engine
-//! of the incoming-server tests, `imap` and `pop3`).
+//! Shared by the checks: [`table`] (every check named once), [`report`] (the
+//! common [`Report`] and the [`CheckReport`] contract), [`services`] (the catalogue,
+//! the configuration, the resolver and the TLS roots, built once), [`progress`] (live
+//! progress of long checks), and [`net`], the network kit (the resolver, address
+//! policy, turns at a server, TLS, transcripts, and the engines of the server tests,
+//! `probe` and `mailbox`). Every other folder here is a check.
 
-pub mod address_policy;
 pub mod blacklist;
 pub mod domain;
 pub mod imap;
-pub mod mailbox;
 pub mod mx;
+pub mod net;
 pub mod pop3;
-pub mod probe;
 pub mod progress;
 pub mod report;
-pub mod resolver;
-pub mod reverse_dns;
 pub mod services;
 pub mod settings;
-pub mod slots;
 pub mod smtp;
 pub mod spf;
 pub mod table;
-pub mod tls;
-pub mod transcript;
 
 pub use progress::{Progress, ProgressUpdate};
 

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use super::resolver::{DnsResolver, ResolverError, ResolverSettings};
-use super::slots::ServerSlots;
-use super::tls::{load_trust_roots, TrustRootsError};
+use super::net::resolver::{DnsResolver, ResolverError, ResolverSettings};
+use super::net::slots::ServerSlots;
+use super::net::tls::{load_trust_roots, TrustRootsError};
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
 

@@ -17,7 +17,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::checks::blacklist::Status;
-use crate::checks::probe::{Step, StepKind, StepStatus};
+use crate::checks::net::probe::{Step, StepKind, StepStatus};
 use crate::checks::{Details, Report};
 
 /// The content type of [`Metrics::render`].
@@ -303,8 +303,8 @@ mod tests {
     #[test]
     fn failed_steps_of_every_server_test_are_counted() {
         use crate::checks::imap::ImapReport;
-        use crate::checks::mailbox::{Step, StepName};
-        use crate::checks::probe::{ProbeReport, Security};
+        use crate::checks::net::mailbox::{Step, StepName};
+        use crate::checks::net::probe::{ProbeReport, Security};
         use crate::checks::CheckReport;
         use crate::values::Verdict;
 

@@ -14,10 +14,10 @@ use crate::support::pki::{TestPki, Validity};
 use crate::support::smtp_server::{self, TestSmtp};
 
 use echoterra_bot::checks::imap::Imap;
-use echoterra_bot::checks::mailbox::{MailboxReport, StepName};
-use echoterra_bot::checks::probe::{Security, StepStatus};
-use echoterra_bot::checks::tls::CertificateProblem;
-use echoterra_bot::checks::transcript::Party;
+use echoterra_bot::checks::net::mailbox::{MailboxReport, StepName};
+use echoterra_bot::checks::net::probe::{Security, StepStatus};
+use echoterra_bot::checks::net::tls::CertificateProblem;
+use echoterra_bot::checks::net::transcript::Party;
 use echoterra_bot::checks::{Report, Services};
 use echoterra_bot::render::{self, discord::limits, Format};
 use echoterra_bot::values::{Protocol, Verdict};

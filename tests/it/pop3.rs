@@ -11,10 +11,10 @@ use crate::support::mailbox_check::{
 use crate::support::mailbox_server::{Greeting, Script, TestMailbox};
 use crate::support::pki::{TestPki, Validity};
 
-use echoterra_bot::checks::mailbox::{MailboxReport, StepName};
+use echoterra_bot::checks::net::mailbox::{MailboxReport, StepName};
+use echoterra_bot::checks::net::probe::{Security, StepStatus};
+use echoterra_bot::checks::net::tls::CertificateProblem;
 use echoterra_bot::checks::pop3::Pop3;
-use echoterra_bot::checks::probe::{Security, StepStatus};
-use echoterra_bot::checks::tls::CertificateProblem;
 use echoterra_bot::checks::{Report, Services};
 use echoterra_bot::config::Config;
 use echoterra_bot::render::{self, discord::limits, Format};

@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use dns_server::{Fault, TestDns, Zone, TEST_DNS_TIMEOUT};
-use echoterra_bot::checks::resolver::{
+use echoterra_bot::checks::net::resolver::{
     Alias, DnsAnswer, DnsFailure, DnsResolver, MxData, ResolverSettings,
 };
 use hickory_server::proto::rr::RecordType;
@@ -225,7 +225,7 @@ async fn queries_in_flight_are_capped_and_the_rest_wait_their_turn() {
 /// Reverse DNS: PTR names, and whether one leads back to the address (FCrDNS).
 #[tokio::test]
 async fn reverse_dns_finds_ptr_names_and_checks_they_lead_back() {
-    use echoterra_bot::checks::reverse_dns;
+    use echoterra_bot::checks::net::reverse_dns;
     let dns = TestDns::builder()
         .zone(
             Zone::new("2.0.192.in-addr.arpa")

@@ -15,10 +15,10 @@ use crate::support::smtp_check::{
 };
 use crate::support::smtp_server::{Greeting, Script, TestPki, TestSmtp, Validity};
 use echoterra_bot::catalog::Catalog;
-use echoterra_bot::checks::probe::TargetError;
+use echoterra_bot::checks::net::probe::TargetError;
+use echoterra_bot::checks::net::tls::CertificateProblem;
+use echoterra_bot::checks::net::transcript::Party;
 use echoterra_bot::checks::smtp::{Security, SmtpRequest, StepName, StepStatus};
-use echoterra_bot::checks::tls::CertificateProblem;
-use echoterra_bot::checks::transcript::Party;
 use echoterra_bot::checks::{self, Progress, Request};
 use echoterra_bot::checks::{Details, Services, StartupError};
 use echoterra_bot::config::Config;

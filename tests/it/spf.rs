@@ -8,7 +8,7 @@ use crate::support::dns_server;
 use std::time::Duration;
 
 use dns_server::{reverse_name, Fault, TestDns, Zone};
-use echoterra_bot::checks::resolver::DnsResolver;
+use echoterra_bot::checks::net::resolver::DnsResolver;
 use echoterra_bot::checks::spf::{
     check_host, lint, Evaluation, Severity, SpfQuery, SpfResult, TraceOutcome,
 };

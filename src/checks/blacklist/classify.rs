@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::query::Keys;
 use crate::catalog::Zone;
-use crate::checks::resolver::{DnsAnswer, DnsFailure};
+use crate::checks::net::resolver::{DnsAnswer, DnsFailure};
 use crate::wording::{printable, seconds, shorten};
 
 /// How a zone ended.
@@ -205,7 +205,7 @@ fn with_hint(zone: &Zone, what: String) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::catalog::{ReturnCode, Tier, ZoneKey};
-    use crate::checks::resolver::Records;
+    use crate::checks::net::resolver::Records;
     use crate::values::Secret;
 
     fn code(text: &str, meaning: &str, policy: bool) -> ReturnCode {

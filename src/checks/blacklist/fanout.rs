@@ -22,7 +22,7 @@ use super::query::{Keys, QueryName};
 use super::report::ZoneResult;
 use super::self_test::{self, Point, TestPoints};
 use crate::catalog::Zone;
-use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
+use crate::checks::net::resolver::{DnsAnswer, DnsFailure, DnsResolver};
 use crate::checks::Progress;
 
 /// One query to make: an address on a zone.

@@ -37,8 +37,8 @@ use self::fanout::{bounded, Job, Limits};
 use self::query::{Keys, QueryName};
 use self::self_test::TestPoints;
 use crate::catalog::ZoneKey;
-use crate::checks::resolver::{DnsAnswer, DnsResolver};
-use crate::checks::reverse_dns;
+use crate::checks::net::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::net::reverse_dns;
 use crate::checks::{Progress, Services};
 use crate::wording::capitalise;
 

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::checks::address_policy::{self, NonPublic};
+use crate::checks::net::address_policy::{self, NonPublic};
 use crate::values::{DomainError, DomainName};
 
 /// The one sentence every refusal ends with.

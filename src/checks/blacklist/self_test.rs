@@ -20,7 +20,7 @@ use std::time::Duration;
 use super::classify::{self, Outcome, Status};
 use super::query::{Keys, QueryName};
 use crate::catalog::{Zone, RFC5782_IPV6_UNLISTED};
-use crate::checks::resolver::DnsAnswer;
+use crate::checks::net::resolver::DnsAnswer;
 
 /// One of a zone's two test points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn judge(
             failed(
                 vec![],
                 format!(
-                    "self-test failed: {} did not list its own test address {test_address} (it answered {answered}), so its \"not listed\" cannot be trusted: the list is probably blocking this resolver, or the resolver rewrites its answers; configure your own resolver (DNS_SERVERS; see the README, \"Why blocklists need your own resolver\")",
+                    "self-test failed: {} did not list its own test address {test_address} (it answered {answered}), so its \"not listed\" cannot be trusted: the list is probably blocking this resolver, or the resolver rewrites its answers; configure your own resolver (DNS_SERVERS; see docs/production.md, \"Why blocklists need your own resolver\")",
                     zone.name
                 ),
             )
@@ -149,7 +149,7 @@ fn failed(codes: Vec<Ipv4Addr>, meaning: String) -> Outcome {
 mod tests {
     use super::*;
     use crate::catalog::ZoneKey;
-    use crate::checks::resolver::{DnsFailure, Records};
+    use crate::checks::net::resolver::{DnsFailure, Records};
     use crate::values::Secret;
 
     fn zone(self_test: bool) -> Zone {

@@ -7,7 +7,7 @@ use futures::future::join_all;
 
 use super::report::{DnsRecord, Finding, Part, PartName};
 use crate::catalog::SrvFact;
-use crate::checks::resolver::{DnsAnswer, DnsResolver, SrvData};
+use crate::checks::net::resolver::{DnsAnswer, DnsResolver, SrvData};
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};
 

@@ -17,7 +17,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::report::{DnsRecord, Finding, Part, PartName};
 use crate::catalog::DkimSelector;
-use crate::checks::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::net::resolver::{DnsAnswer, DnsResolver};
 use crate::checks::spf::MAX_TEXT;
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};

@@ -8,7 +8,7 @@
 use futures::future::join_all;
 
 use super::report::{DnsRecord, Finding, Part, PartName};
-use crate::checks::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::net::resolver::{DnsAnswer, DnsResolver};
 use crate::checks::spf::MAX_TEXT;
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};

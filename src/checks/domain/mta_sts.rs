@@ -4,7 +4,7 @@
 //! it matches the MX records is not checked, and the report says so.
 
 use super::report::{Finding, Part, PartName};
-use crate::checks::resolver::DnsAnswer;
+use crate::checks::net::resolver::DnsAnswer;
 use crate::checks::spf::MAX_TEXT;
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};

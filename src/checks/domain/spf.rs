@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use futures::future::join_all;
 
 use super::report::{DnsRecord, Finding, Part, PartName};
-use crate::checks::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::net::resolver::{DnsAnswer, DnsResolver};
 use crate::checks::spf::record::{self, Mechanism};
 use crate::checks::spf::{self, Evaluation, Severity, SpfQuery, SpfResult, MAX_TEXT};
 use crate::checks::Services;

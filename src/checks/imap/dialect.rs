@@ -3,7 +3,7 @@
 //! what a CAPABILITY answer says about login (`LOGINDISABLED`, `AUTH=…`).
 
 use crate::catalog::{MailboxCatalog, MailboxPorts};
-use crate::checks::mailbox::{
+use crate::checks::net::mailbox::{
     Capabilities, Command, Dialect, Framing, Greeting, ServerKind, StepName,
 };
 

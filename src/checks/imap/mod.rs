@@ -10,7 +10,7 @@
 //!
 //! - `dialect`: IMAP as the engine speaks it ([`Imap`]).
 //!
-//! Everything else is [`crate::checks::mailbox`]'s, shared with `/pop3`: the request
+//! Everything else is [`crate::checks::net::mailbox`]'s, shared with `/pop3`: the request
 //! (ports 993 (SSL/TLS, the settings page's) and 143 (STARTTLS), from `[imap]` of
 //! `commands/mailbox.toml`), the session, the bounded reading, the report and its
 //! verdict rules. The names below are that engine's types for IMAP.
@@ -19,12 +19,12 @@ mod dialect;
 
 pub use dialect::Imap;
 
-use crate::checks::mailbox::{MailboxReport, MailboxRequest};
-use crate::checks::probe::InputError;
+use crate::checks::net::mailbox::{MailboxReport, MailboxRequest};
+use crate::checks::net::probe::InputError;
 
 /// Runs the IMAP test (`run(&services, &ImapRequest, &progress)`). Network faults
 /// are findings in the report, never errors.
-pub use crate::checks::mailbox::run;
+pub use crate::checks::net::mailbox::run;
 
 /// A `/imap` request: which server and port to test. Built with
 /// `ImapRequest::from_input(host, port, &catalog.mailbox, allow_private)`.

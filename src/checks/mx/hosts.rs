@@ -5,8 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::report::{Finding, MxHost};
-use crate::checks::address_policy;
-use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
+use crate::checks::net::address_policy;
+use crate::checks::net::resolver::{DnsAnswer, DnsFailure, DnsResolver};
 use crate::values::Verdict;
 
 /// Looks up one mail host's addresses and notes what is wrong with it, each problem

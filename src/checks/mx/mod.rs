@@ -21,7 +21,7 @@ pub use request::{MxRequest, MxRequestError};
 
 use self::hosts::resolve_host;
 use self::verdict::{judge_implicit, judge_records, worst, DNS_PROBLEM};
-use crate::checks::resolver::{DnsAnswer, MxData};
+use crate::checks::net::resolver::{DnsAnswer, MxData};
 use crate::checks::{Progress, Services};
 use crate::values::Verdict;
 

@@ -3,7 +3,7 @@
 //! and `QUIT`.
 
 use crate::catalog::{MailboxCatalog, MailboxPorts};
-use crate::checks::mailbox::{
+use crate::checks::net::mailbox::{
     Capabilities, Command, Dialect, Framing, Greeting, ServerKind, StepName,
 };
 

@@ -10,7 +10,7 @@
 //!
 //! - `dialect`: POP3 as the engine speaks it ([`Pop3`]).
 //!
-//! Everything else is [`crate::checks::mailbox`]'s, shared with `/imap`: the request
+//! Everything else is [`crate::checks::net::mailbox`]'s, shared with `/imap`: the request
 //! (ports 995 (SSL/TLS, the settings page's) and 110 (STLS, POP3's STARTTLS), from
 //! `[pop3]` of `commands/mailbox.toml`), the session, the bounded reading, the report
 //! and its verdict rules. The names below are that engine's types for POP3.
@@ -19,12 +19,12 @@ mod dialect;
 
 pub use dialect::Pop3;
 
-use crate::checks::mailbox::{MailboxReport, MailboxRequest};
-use crate::checks::probe::InputError;
+use crate::checks::net::mailbox::{MailboxReport, MailboxRequest};
+use crate::checks::net::probe::InputError;
 
 /// Runs the POP3 test (`run(&services, &Pop3Request, &progress)`). Network faults
 /// are findings in the report, never errors.
-pub use crate::checks::mailbox::run;
+pub use crate::checks::net::mailbox::run;
 
 /// A `/pop3` request: which server and port to test. Built with
 /// `Pop3Request::from_input(host, port, &catalog.mailbox, allow_private)`.

@@ -11,13 +11,13 @@
 //!   extensions, reverse DNS, the transcript.
 //! - `verdict`: steps to a verdict and a sentence a customer understands.
 //! - `reply`: SMTP replies and their bounds, read off the shared
-//!   [`Dialogue`](crate::checks::probe::Dialogue).
+//!   [`Dialogue`](crate::checks::net::probe::Dialogue).
 //! - `extensions`: what an EHLO reply offers (AUTH, SIZE, STARTTLS).
 //! - `session`: the steps, in order.
 //!
 //! What every server test shares (target and input errors, connecting, the TLS
-//! steps, the dialogue, the report's head) is [`crate::checks::probe`]; the TLS
-//! handshake and the certificate judgement are [`crate::checks::tls`]'s.
+//! steps, the dialogue, the report's head) is [`crate::checks::net::probe`]; the TLS
+//! handshake and the certificate judgement are [`crate::checks::net::tls`]'s.
 
 mod extensions;
 mod reply;

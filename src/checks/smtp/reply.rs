@@ -5,8 +5,8 @@
 //! The reading itself (bounds, time, transcript) is the probe's; here are SMTP's
 //! bounds ([`WIRE`]) and its reply syntax (RFC 5321 §4.2).
 
-use crate::checks::probe::{Answer, Dialogue, ReadError, Wire};
-use crate::checks::tls::Io;
+use crate::checks::net::probe::{Answer, Dialogue, ReadError, Wire};
+use crate::checks::net::tls::Io;
 
 /// How SMTP replies are bounded. A line may have at most 2048 bytes: RFC 5321
 /// §4.5.3.1.5 allows 512 with the CRLF, real servers stay within, so four times
@@ -102,7 +102,7 @@ fn parse_line(line: &str) -> Result<(u16, bool, String), ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::transcript::Transcript;
+    use crate::checks::net::transcript::Transcript;
     use std::time::Duration;
     use tokio::io::AsyncWriteExt;
     use tokio::time::Instant;

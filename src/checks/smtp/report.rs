@@ -5,12 +5,12 @@ use std::ops::Deref;
 
 use serde::Serialize;
 
-use crate::checks::probe::{self, ProbeReport, StepKind};
-use crate::checks::reverse_dns::ReverseDns;
-use crate::checks::transcript::{self, TranscriptLine};
+use crate::checks::net::probe::{self, ProbeReport, StepKind};
+use crate::checks::net::reverse_dns::ReverseDns;
+use crate::checks::net::transcript::{self, TranscriptLine};
 use crate::wording::megabytes;
 
-pub use crate::checks::probe::{Security, StepStatus};
+pub use crate::checks::net::probe::{Security, StepStatus};
 
 /// The steps of the test, in the order they can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -162,7 +162,7 @@ impl SmtpReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::tls::TlsReport;
+    use crate::checks::net::tls::TlsReport;
     use crate::values::Verdict;
 
     #[test]

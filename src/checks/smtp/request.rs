@@ -4,11 +4,11 @@
 //! SMTP ports and public addresses are accepted unless private targets are allowed.
 
 use crate::catalog::SmtpCatalog;
-use crate::checks::probe::target::{self, PortRules};
-use crate::checks::probe::{InputError, Security, TestNames};
+use crate::checks::net::probe::target::{self, PortRules};
+use crate::checks::net::probe::{InputError, Security, TestNames};
 
 /// The server to test: a host name or an IP address.
-pub use crate::checks::probe::ServerHost as SmtpHost;
+pub use crate::checks::net::probe::ServerHost as SmtpHost;
 
 /// Why a `/smtp` request cannot be run: the server tests' one input error, worded
 /// for `/smtp`. Each message says what is accepted.
@@ -65,7 +65,7 @@ impl SmtpRequest {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::checks::probe::TargetError;
+    use crate::checks::net::probe::TargetError;
 
     fn parse(host: Option<&str>, port: Option<i64>) -> Result<SmtpRequest, SmtpInputError> {
         SmtpRequest::from_input(host, port, &Catalog::embedded().unwrap().smtp, false)

@@ -3,7 +3,7 @@
 //! username", or the first thing that stops mail apps from sending.
 
 use super::{Security, SmtpReport, Step};
-use crate::checks::probe;
+use crate::checks::net::probe;
 use crate::checks::{CheckReport, Conclusion};
 use crate::values::Verdict;
 
@@ -68,7 +68,7 @@ fn works(context: &Context<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::probe::ProbeReport;
+    use crate::checks::net::probe::ProbeReport;
     use crate::checks::smtp::{StepName, StepStatus};
     use crate::values::Verdict;
 
@@ -114,7 +114,7 @@ mod tests {
             auth_mechanisms: vec![],
             extensions: vec![],
             size_limit: None,
-            reverse_dns: Some(crate::checks::reverse_dns::ReverseDns {
+            reverse_dns: Some(crate::checks::net::reverse_dns::ReverseDns {
                 address: "203.0.113.5".parse().unwrap(),
                 ptr: vec![],
                 forward_confirmed: false,

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use super::macros::{Context, MacroString, MacroValues, MAX_DOMAIN_LEN};
 use super::record::{self, Directive, DualCidr, Mechanism, Qualifier, Record};
 use super::{Evaluation, SpfQuery, SpfResult, TraceOutcome, TraceStep, MAX_TEXT};
-use crate::checks::resolver::{DnsAnswer, DnsFailure, DnsResolver};
+use crate::checks::net::resolver::{DnsAnswer, DnsFailure, DnsResolver};
 use crate::wording::printable_within;
 
 /// §4.6.4: at most 10 terms that query DNS over the whole evaluation.

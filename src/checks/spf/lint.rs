@@ -15,7 +15,7 @@ use super::eval::{check_domain, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOK
 use super::macros::truncate_domain;
 use super::record::{self, Mechanism, Qualifier, Record};
 use super::{MAX_RECORD_TEXT, MAX_TEXT};
-use crate::checks::resolver::{DnsAnswer, DnsResolver, MxData};
+use crate::checks::net::resolver::{DnsAnswer, DnsResolver, MxData};
 use crate::wording::printable_within;
 
 /// How bad a finding is.

@@ -34,7 +34,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::checks::resolver::DnsResolver;
+use crate::checks::net::resolver::DnsResolver;
 use crate::checks::{Progress, Services};
 
 pub use lint::{Lint, LintFinding, Severity};

@@ -1,10 +1,10 @@
 //! The custom ids of the bot's buttons: one versioned format, written and read here
-//! and nowhere else (the renderer writes them from a report, `discord::handler`
+//! and nowhere else (the renderer writes them from a report, `discord::route`
 //! reads them with [`ButtonAction::decode`]).
 //!
 //! A button carries everything needed to answer it, as the input a user would type
 //! for the command, so a press works after a restart, on any replica of `serve`, and
-//! is judged again by the same gates as the command (the handler builds the request
+//! is judged again by the same gates as the command (`discord::requests` builds the request
 //! with the check's own `from_input`):
 //!
 //! | custom id | what it does |

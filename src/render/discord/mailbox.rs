@@ -5,7 +5,7 @@
 
 use super::message::{Embed, Message};
 use super::{escape, probe, verdict_colour};
-use crate::checks::mailbox::{Dialect, MailboxReport};
+use crate::checks::net::mailbox::{Dialect, MailboxReport};
 use crate::checks::Report;
 use crate::wording::shorten;
 
@@ -50,10 +50,10 @@ pub fn message<D: Dialect>(report: &Report, details: &MailboxReport<D>) -> Messa
 mod tests {
     use super::*;
     use crate::checks::imap::Imap;
-    use crate::checks::mailbox::Step;
+    use crate::checks::net::mailbox::Step;
+    use crate::checks::net::probe::{ProbeReport, Security};
+    use crate::checks::net::transcript::{Party, TranscriptLine};
     use crate::checks::pop3::Pop3;
-    use crate::checks::probe::{ProbeReport, Security};
-    use crate::checks::transcript::{Party, TranscriptLine};
     use crate::render::discord::probe::hostile_tls;
     use crate::render::discord::{limits, report_message};
     use crate::values::Verdict;

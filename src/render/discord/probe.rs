@@ -4,8 +4,8 @@
 
 use super::message::{Embed, File};
 use super::{code, escape};
-use crate::checks::probe::{Step, StepKind};
-use crate::checks::tls::TlsReport;
+use crate::checks::net::probe::{Step, StepKind};
+use crate::checks::net::tls::TlsReport;
 use crate::checks::Report;
 use crate::wording::{days_left, shorten};
 
@@ -77,7 +77,7 @@ pub fn transcript(name: &str, text: String, promise: &str) -> (Vec<File>, String
 /// every server test's message.
 #[cfg(test)]
 pub(super) fn hostile_tls(long: &str) -> TlsReport {
-    use crate::checks::tls::CertificateReport;
+    use crate::checks::net::tls::CertificateReport;
     TlsReport {
         version: Some("TLS 1.3".into()),
         cipher: Some(long.to_string()),

@@ -1,6 +1,6 @@
 //! `/settings` as embeds: one per protocol in the provider's colour, with tabs
 //! that switch to another protocol (the invoker's message in place, anyone else's
-//! as a private copy: `discord::handler` decides), and, when a profile was asked
+//! as a private copy: `discord::route` decides), and, when a profile was asked
 //! for, the profile attached with how to install it.
 
 use super::code;

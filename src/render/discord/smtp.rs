@@ -51,9 +51,9 @@ pub fn message(report: &Report, details: &SmtpReport) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::probe::ProbeReport;
+    use crate::checks::net::probe::ProbeReport;
+    use crate::checks::net::transcript::{Party, TranscriptLine};
     use crate::checks::smtp::{Security, Step, StepName};
-    use crate::checks::transcript::{Party, TranscriptLine};
     use crate::checks::Details;
     use crate::render::discord::probe::hostile_tls;
     use crate::render::discord::{limits, report_message};
@@ -85,7 +85,7 @@ mod tests {
             auth_mechanisms: vec![long.clone(); 20],
             extensions: Vec::new(),
             size_limit: Some(10_000_000),
-            reverse_dns: Some(crate::checks::reverse_dns::ReverseDns {
+            reverse_dns: Some(crate::checks::net::reverse_dns::ReverseDns {
                 address: "203.0.113.5".parse().unwrap(),
                 ptr: vec![long.clone(); 10],
                 forward_confirmed: false,

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::probe;
-use crate::checks::mailbox::MailboxReport;
+use crate::checks::net::mailbox::MailboxReport;
 
 pub fn render<D>(report: &MailboxReport<D>, out: &mut String) {
     probe::server(

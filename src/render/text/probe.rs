@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::checks::probe::{Security, Step, StepKind, StepStatus};
-use crate::checks::tls::TlsReport;
+use crate::checks::net::probe::{Security, Step, StepKind, StepStatus};
+use crate::checks::net::tls::TlsReport;
 use crate::wording::days_left;
 
 /// `Server: mail.example.com:993 (203.0.113.5:993), SSL/TLS`; the address only when

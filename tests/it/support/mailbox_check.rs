@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::imap::Imap;
-use echoterra_bot::checks::mailbox::{Dialect, MailboxReport, MailboxRequest, Step, StepName};
+use echoterra_bot::checks::net::mailbox::{Dialect, MailboxReport, MailboxRequest, Step, StepName};
+use echoterra_bot::checks::net::probe::StepStatus;
 use echoterra_bot::checks::pop3::Pop3;
-use echoterra_bot::checks::probe::StepStatus;
 use echoterra_bot::checks::{self, Details, Progress, Report, Request, Services};
 
 use super::catalogs::{config, short_timeouts};

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::Test;
-use crate::checks::probe;
+use crate::checks::net::probe;
 use crate::checks::smtp::StepName;
 
 /// The step table, the transcript, and where progress goes.

@@ -1,11 +1,11 @@
 //! Ports set up for the other kind of TLS, named for what they are: a silent
 //! STARTTLS port that completes a TLS handshake expects TLS from the first byte
-//! (the trying is [`Probe::silent_greeting`](crate::checks::probe::Probe)'s; the
+//! (the trying is [`Probe::silent_greeting`](crate::checks::net::probe::Probe)'s; the
 //! words are SMTP's), and an implicit-TLS port that greets in plain text is a
 //! STARTTLS port.
 
 use super::Test;
-use crate::checks::probe::GreetingWords;
+use crate::checks::net::probe::GreetingWords;
 
 impl GreetingWords for Test<'_> {
     fn no_greeting(&self, waited: &str) -> String {

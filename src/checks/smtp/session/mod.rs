@@ -14,7 +14,7 @@
 //! STARTTLS one).
 //!
 //! Resolving, connecting, the TLS steps, the step table and the clock are shared with
-//! the other server tests ([`crate::checks::probe`]); this module holds the SMTP
+//! the other server tests ([`crate::checks::net::probe`]); this module holds the SMTP
 //! dialogue and what SMTP's findings mean.
 //!
 //! - `log`: the step table of SMTP's steps, and timeouts cut to the deadline.
@@ -39,11 +39,11 @@ use super::extensions::Extensions;
 use super::reply;
 use super::{Security, SmtpReport, SmtpRequest, StepName};
 use crate::catalog::SmtpCatalog;
-use crate::checks::probe::{Dialogue, Probe, ProbeReport};
-use crate::checks::resolver::DnsResolver;
-use crate::checks::reverse_dns::{self, ReverseDns};
-use crate::checks::tls::TlsReport;
-use crate::checks::transcript::{Party, TranscriptLine};
+use crate::checks::net::probe::{Dialogue, Probe, ProbeReport};
+use crate::checks::net::resolver::DnsResolver;
+use crate::checks::net::reverse_dns::{self, ReverseDns};
+use crate::checks::net::tls::TlsReport;
+use crate::checks::net::transcript::{Party, TranscriptLine};
 use crate::checks::{Progress, Services};
 
 /// How long the reverse DNS lookup may go on after the dialogue has ended.

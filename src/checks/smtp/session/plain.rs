@@ -7,11 +7,11 @@ use tokio::time::Instant;
 
 use super::log::Log;
 use super::{Halt, Test};
-use crate::checks::probe::{Dialogue, ReadError};
+use crate::checks::net::probe::{Dialogue, ReadError};
+use crate::checks::net::tls::TlsReport;
 use crate::checks::smtp::extensions::Extensions;
 use crate::checks::smtp::reply::{Reply, WIRE};
 use crate::checks::smtp::StepName;
-use crate::checks::tls::TlsReport;
 use crate::values::Verdict;
 use crate::wording::seconds;
 

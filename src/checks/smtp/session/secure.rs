@@ -1,5 +1,5 @@
 //! The TLS phase: the handshake (after STARTTLS or from the first byte) and the
-//! certificate (recorded by the shared [`Probe`](crate::checks::probe::Probe)), the
+//! certificate (recorded by the shared [`Probe`](crate::checks::net::probe::Probe)), the
 //! AUTH mechanisms offered over TLS, and QUIT.
 
 use std::net::SocketAddr;
@@ -9,11 +9,11 @@ use tokio::time::Instant;
 
 use super::log::Log;
 use super::Test;
-use crate::checks::probe::Dialogue;
+use crate::checks::net::probe::Dialogue;
+use crate::checks::net::tls::{HandshakeOutcome, Io, TlsFailure, TlsReport};
 use crate::checks::smtp::extensions::Extensions;
 use crate::checks::smtp::reply::{self, Reply, WIRE};
 use crate::checks::smtp::{Security, StepName};
-use crate::checks::tls::{HandshakeOutcome, Io, TlsFailure, TlsReport};
 use crate::values::Verdict;
 
 impl Test<'_> {

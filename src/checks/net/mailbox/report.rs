@@ -7,8 +7,8 @@ use std::ops::Deref;
 use serde::Serialize;
 
 use super::step::StepName;
-use crate::checks::probe::ProbeReport;
-use crate::checks::transcript::{self, TranscriptLine};
+use crate::checks::net::probe::ProbeReport;
+use crate::checks::net::transcript::{self, TranscriptLine};
 
 /// An IMAP or POP3 test's findings: what every server test reports (first in
 /// JSON: `host`, `port`, `security`, `address`, `steps`, `tls`), then the
@@ -53,8 +53,8 @@ impl<D> MailboxReport<D> {
 mod tests {
     use super::*;
     use crate::checks::imap::Imap;
-    use crate::checks::mailbox::Step;
-    use crate::checks::probe::Security;
+    use crate::checks::net::mailbox::Step;
+    use crate::checks::net::probe::Security;
 
     #[test]
     fn the_json_keeps_its_field_names_and_order() {

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::checks::tls::Io;
-use crate::checks::transcript::{Party, Transcript};
+use crate::checks::net::tls::Io;
+use crate::checks::net::transcript::{Party, Transcript};
 use crate::wording::{printable, seconds};
 
 /// Why no line was read.

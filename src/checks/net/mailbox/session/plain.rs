@@ -8,13 +8,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Halt, Log, Test};
-use crate::checks::mailbox::answer;
-use crate::checks::mailbox::capabilities::Capabilities;
-use crate::checks::mailbox::dialect::{Dialect, Framing, Greeting};
-use crate::checks::mailbox::step::StepName;
-use crate::checks::probe::Security;
-use crate::checks::probe::{Dialogue, ReadError};
-use crate::checks::tls::TlsReport;
+use crate::checks::net::mailbox::answer;
+use crate::checks::net::mailbox::capabilities::Capabilities;
+use crate::checks::net::mailbox::dialect::{Dialect, Framing, Greeting};
+use crate::checks::net::mailbox::step::StepName;
+use crate::checks::net::probe::Security;
+use crate::checks::net::probe::{Dialogue, ReadError};
+use crate::checks::net::tls::TlsReport;
 use crate::values::Verdict;
 use crate::wording::{seconds, shorten};
 

@@ -1,7 +1,7 @@
 //! The TLS steps of a server test: the handshake (after STARTTLS or from the first
 //! byte) recorded as a step, the certificate judged as its own step, and TLS tried on
 //! a new connection when a plain-text port stays silent. The handshake and the
-//! certificate judgement themselves are [`crate::checks::tls`]'s.
+//! certificate judgement themselves are [`crate::checks::net::tls`]'s.
 
 use std::net::SocketAddr;
 
@@ -13,7 +13,7 @@ use super::log::Log;
 use super::step::StepKind;
 use super::target::ServerHost;
 use super::Probe;
-use crate::checks::tls::{
+use crate::checks::net::tls::{
     self, certificate, CertificateCheck, CertificateReport, HandshakeOutcome, Io, TlsFailure,
     TlsReport,
 };

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use super::dialect::{Command, Dialect, Framing};
-use crate::checks::probe::{Answer, Dialogue, ReadError, Wire};
-use crate::checks::tls::Io;
-use crate::checks::transcript::Transcript;
+use crate::checks::net::probe::{Answer, Dialogue, ReadError, Wire};
+use crate::checks::net::tls::Io;
+use crate::checks::net::transcript::Transcript;
 
 /// How IMAP and POP3 answers are bounded, naming `D`'s server when one breaks the
 /// bounds. A line may have 8192 bytes, what RFC 7162 §4 asks IMAP clients to

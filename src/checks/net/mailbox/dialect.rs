@@ -8,7 +8,7 @@ use std::fmt;
 use super::capabilities::Capabilities;
 use super::step::StepName;
 use crate::catalog::{MailboxCatalog, MailboxPorts};
-use crate::checks::probe::Security;
+use crate::checks::net::probe::Security;
 
 /// One protocol's side of the conversation. Implemented by `imap::Imap` and
 /// `pop3::Pop3`, zero-sized types that also tell requests and reports apart.

@@ -16,9 +16,9 @@ use super::log::Log;
 use super::step::StepKind;
 use super::target::ServerHost;
 use super::Probe;
-use crate::checks::address_policy;
-use crate::checks::resolver::{DnsAnswer, DnsResolver};
-use crate::checks::slots::Turn;
+use crate::checks::net::address_policy;
+use crate::checks::net::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::net::slots::Turn;
 use crate::values::Verdict;
 
 /// A server reached: the connection, the address, and the turn at the server.

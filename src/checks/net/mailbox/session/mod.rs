@@ -32,9 +32,9 @@ use super::report::MailboxReport;
 use super::request::MailboxRequest;
 use super::step::StepName;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::{self, Dialogue, Probe, ProbeReport, Security};
-use crate::checks::resolver::DnsResolver;
-use crate::checks::tls::TlsReport;
+use crate::checks::net::probe::{self, Dialogue, Probe, ProbeReport, Security};
+use crate::checks::net::resolver::DnsResolver;
+use crate::checks::net::tls::TlsReport;
 use crate::checks::{Progress, Services};
 
 /// The step table over the mailbox steps.

@@ -5,9 +5,9 @@
 
 use super::plain::quoted;
 use super::Test;
-use crate::checks::mailbox::dialect::{text_line, Dialect, Greeting, ServerKind};
-use crate::checks::probe::GreetingWords;
-use crate::checks::tls::TlsFailure;
+use crate::checks::net::mailbox::dialect::{text_line, Dialect, Greeting, ServerKind};
+use crate::checks::net::probe::GreetingWords;
+use crate::checks::net::tls::TlsFailure;
 use crate::values::Verdict;
 
 impl<D: Dialect> Test<'_, D> {

@@ -13,8 +13,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::lines::{LineError, Lines};
-use crate::checks::tls::Io;
-use crate::checks::transcript::{Party, Transcript};
+use crate::checks::net::tls::Io;
+use crate::checks::net::transcript::{Party, Transcript};
 use crate::wording::{seconds, shorten};
 
 /// How one protocol's answers are bounded, and how its server is named when an

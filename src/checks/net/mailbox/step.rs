@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::checks::probe::{self, StepKind};
+use crate::checks::net::probe::{self, StepKind};
 
 /// The steps of an IMAP or POP3 test. Each protocol names its commands its own way
 /// (`capability` for IMAP, `capa` for POP3), as SMTP's steps are named `ehlo`.

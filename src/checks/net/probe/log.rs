@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::step::{Step, StepKind};
-use crate::checks::transcript::{Transcript, TranscriptLine};
+use crate::checks::net::transcript::{Transcript, TranscriptLine};
 use crate::checks::Progress;
 use crate::values::Verdict;
 use crate::wording::seconds;

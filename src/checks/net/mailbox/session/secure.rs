@@ -1,5 +1,5 @@
 //! The TLS phase: TLS from the first byte (the handshake and certificate steps are
-//! the shared [`Probe`](crate::checks::probe::Probe)'s), whether a mail app can log
+//! the shared [`Probe`](crate::checks::net::probe::Probe)'s), whether a mail app can log
 //! in after TLS, and LOGOUT/QUIT.
 
 use std::net::SocketAddr;
@@ -9,12 +9,12 @@ use tokio::time::Instant;
 
 use super::plain::quoted;
 use super::{Log, Test};
-use crate::checks::mailbox::answer;
-use crate::checks::mailbox::capabilities::Capabilities;
-use crate::checks::mailbox::dialect::Dialect;
-use crate::checks::mailbox::step::StepName;
-use crate::checks::probe::Dialogue;
-use crate::checks::tls::TlsReport;
+use crate::checks::net::mailbox::answer;
+use crate::checks::net::mailbox::capabilities::Capabilities;
+use crate::checks::net::mailbox::dialect::Dialect;
+use crate::checks::net::mailbox::step::StepName;
+use crate::checks::net::probe::Dialogue;
+use crate::checks::net::tls::TlsReport;
 use crate::values::Verdict;
 use crate::wording::shorten;
 

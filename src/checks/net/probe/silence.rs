@@ -14,7 +14,7 @@ use super::step::StepKind;
 use super::target::Security;
 use super::tls::SecondTry;
 use super::Probe;
-use crate::checks::tls::TlsReport;
+use crate::checks::net::tls::TlsReport;
 
 /// How a protocol words what a silent server turned out to be. `waited` is how
 /// long the test waited, as [`Clock::waited`](super::Clock::waited) says it.

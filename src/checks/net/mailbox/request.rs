@@ -5,8 +5,8 @@
 
 use super::dialect::Dialect;
 use crate::catalog::MailboxCatalog;
-use crate::checks::probe::target::{self, PortRules};
-use crate::checks::probe::{InputError, Security, ServerHost, TestNames};
+use crate::checks::net::probe::target::{self, PortRules};
+use crate::checks::net::probe::{InputError, Security, ServerHost, TestNames};
 
 /// Which server and port to test, for the protocol `D`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,11 +20,11 @@
 //!   `CheckReport` of `/imap` and `/pop3`).
 //! - `capabilities`: what a capability answer offers, for login before and after TLS.
 //! - `answer`: how IMAP and POP3 answers end and are bounded, read off the shared
-//!   [`Dialogue`](crate::checks::probe::Dialogue).
+//!   [`Dialogue`](crate::checks::net::probe::Dialogue).
 //! - `session`: the steps, in order.
 //!
 //! The two protocols are `crate::checks::imap` and `crate::checks::pop3`; what every
-//! server test shares (SMTP too) is [`crate::checks::probe`].
+//! server test shares (SMTP too) is [`crate::checks::net::probe`].
 
 mod answer;
 mod capabilities;

@@ -6,7 +6,7 @@
 
 use super::dialect::Dialect;
 use super::report::MailboxReport;
-use crate::checks::probe;
+use crate::checks::net::probe;
 use crate::checks::{CheckReport, Conclusion, Details};
 
 /// The verdict rules of `/imap` and `/pop3` alike: the worst step decides, and the
@@ -49,9 +49,9 @@ fn works<D: Dialect>(report: &MailboxReport<D>) -> String {
 mod tests {
     use super::*;
     use crate::checks::imap::Imap;
-    use crate::checks::mailbox::{Step, StepName};
+    use crate::checks::net::mailbox::{Step, StepName};
+    use crate::checks::net::probe::{ProbeReport, Security};
     use crate::checks::pop3::Pop3;
-    use crate::checks::probe::{ProbeReport, Security};
     use crate::values::Verdict;
 
     fn report<D: Dialect>(protocol: D, provider_host: bool, steps: Vec<Step>) -> MailboxReport<D> {

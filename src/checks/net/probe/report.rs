@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::step::Step;
 use super::target::{self, Security};
 use super::Probe;
-use crate::checks::tls::TlsReport;
+use crate::checks::net::tls::TlsReport;
 
 /// The findings every server test has, over its own step names `N`.
 #[derive(Debug, Clone, Serialize)]

@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use serde::Serialize;
 
-use crate::checks::address_policy;
+use crate::checks::net::address_policy;
 use crate::values::{DomainError, DomainName};
 
 /// The server to test: a host name or an IP address.

@@ -46,7 +46,7 @@ pub use target::{PortRules, Security, ServerHost, TargetError};
 pub use tls::FailureJudge;
 
 use crate::catalog::ServerTimeouts;
-use crate::checks::slots::ServerSlots;
+use crate::checks::net::slots::ServerSlots;
 use crate::checks::Services;
 
 /// What is tested, fixed before the first step: the server, the port and how TLS
