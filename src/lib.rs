@@ -9,6 +9,8 @@
 //! - entry points: [`cli`] (the command line), the Discord gateway bot ([`discord`])
 //!   and the HTTP interactions endpoint ([`endpoint`]);
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics`, in every long-running mode;
+//! - [`store`]: what the bot remembers and replicas share (limits, suggestions, the
+//!   replay guard, the staff audit log): SQLite or PostgreSQL; never used by checks;
 //! - [`render`]: reports to Discord messages, text and JSON (and Discord's limits);
 //! - [`checks`]: the checks, knowing nothing of Discord;
 //! - [`catalog`]: the operator's data in `commands/*.toml`;
@@ -24,5 +26,6 @@ pub mod endpoint;
 mod logging;
 pub mod ops;
 pub mod render;
+pub mod store;
 pub mod values;
 pub mod wording;

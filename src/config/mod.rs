@@ -11,7 +11,10 @@ use ed25519_dalek::VerifyingKey;
 
 use crate::values::Secret;
 
+mod database;
 mod secrets;
+
+pub use database::{Database, DEFAULT_DATA_DIR, SQLITE_FILE};
 
 /// The bot's settings from the environment.
 #[derive(Debug, Clone)]
@@ -52,6 +55,8 @@ pub struct Config {
     /// `DISCORD_PUBLIC_KEY`: the application's public key, which signs every
     /// interaction `serve` receives.
     pub discord_public_key: Option<VerifyingKey>,
+    /// `DATABASE_URL` (a secret) and `DATA_DIR`: where the store lives.
+    pub database: Database,
 }
 
 /// Where `serve` listens for interactions when `HTTP_LISTEN` is unset: this machine only.
@@ -222,6 +227,7 @@ impl Config {
                     .map_err(|problem| invalid("DISCORD_PUBLIC_KEY", problem))
             })
             .transpose()?;
+        let database = Database::from_settings(secret("DATABASE_URL")?, value("DATA_DIR"))?;
         Ok(Config {
             discord_token: secret("DISCORD_TOKEN")?,
             guild_id,
@@ -238,6 +244,7 @@ impl Config {
             http_listen,
             ops_listen,
             discord_public_key,
+            database,
         })
     }
 
@@ -303,6 +310,7 @@ impl Config {
         .into_iter()
         .flatten()
         .cloned()
+        .chain(self.database.secrets())
         .collect()
     }
 }

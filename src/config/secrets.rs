@@ -66,6 +66,7 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("DISCORD_PUBLIC_KEY", "DISCORD_PUBLIC_KEY_FILE"),
     ("SPAMHAUS_DQS_KEY", "SPAMHAUS_DQS_KEY_FILE"),
     ("SPAMRATS_KEY", "SPAMRATS_KEY_FILE"),
+    ("DATABASE_URL", "DATABASE_URL_FILE"),
 ];
 
 /// `NAME_FILE` for a secret `NAME`.

@@ -1,0 +1,142 @@
+//! The store: what the bot remembers across restarts and shares between replicas.
+//!
+//! One code path over two backends (sqlx's `Any` driver, SQL both understand):
+//! SQLite by default, a file in `DATA_DIR` (one host; several processes there may
+//! share it), and PostgreSQL when `DATABASE_URL` says so (several replicas, several
+//! hosts). It holds the per-user rate limits and the `/blacklist` budget
+//! ([`limits`]), each user's last domains for autocomplete ([`suggestions`]), the
+//! interaction ids `serve` has taken ([`replay`]) and the staff audit log
+//! ([`audit`]); [`open`] connects and migrates, [`schema`] holds the embedded,
+//! expand-only migrations, [`prune`] forgets what has expired.
+//!
+//! Every call has a deadline ([`StoreSettings::deadline`]); past it, or on any
+//! error, the call fails with [`StoreError`] and the caller goes on without the
+//! store. [`Health`] remembers whether the last call worked, logs the change once
+//! each way, and tells `/readyz` and `/metrics`.
+//!
+//! The checks never use the store (`layers.py` refuses it): it belongs to the
+//! modes that serve Discord and to the operators' commands.
+
+pub mod audit;
+mod health;
+pub mod limits;
+pub mod open;
+pub mod prune;
+pub mod replay;
+pub mod schema;
+pub mod suggestions;
+#[cfg(test)]
+pub(crate) mod testing;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::AnyPool;
+
+pub use health::Health;
+pub use open::{open, open_for_status, OpenError};
+
+use crate::config::Database;
+
+/// What the catalogue says about the store (`[store]` in `defaults.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// Every store call's deadline.
+    pub deadline: Duration,
+    /// How long the audit log keeps a row.
+    pub audit_retention: Duration,
+}
+
+/// A store call that did not work: the caller goes on without the store.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store did not answer within {} ms", .0.as_millis())]
+    Deadline(Duration),
+    #[error("the store failed: {0}")]
+    Failed(String),
+}
+
+/// The store, cheap to clone: one pool shared by every task.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: AnyPool,
+    database: Database,
+    settings: StoreSettings,
+    health: Health,
+}
+
+impl Store {
+    fn new(pool: AnyPool, database: Database, settings: StoreSettings) -> Store {
+        Store {
+            inner: Arc::new(Inner {
+                pool,
+                database,
+                settings,
+                health: Health::default(),
+            }),
+        }
+    }
+
+    /// Where the store is, safe to log.
+    pub fn database(&self) -> &Database {
+        &self.inner.database
+    }
+
+    pub fn settings(&self) -> StoreSettings {
+        self.inner.settings
+    }
+
+    /// Whether the last call worked, and why not.
+    pub fn health(&self) -> &Health {
+        &self.inner.health
+    }
+
+    fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// Runs one store call within the deadline, and notes in [`Health`] whether it
+    /// worked.
+    async fn call<T>(
+        &self,
+        what: &'static str,
+        work: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        let deadline = self.inner.settings.deadline;
+        let outcome = match tokio::time::timeout(deadline, work).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(StoreError::Failed(err.to_string())),
+            Err(_) => Err(StoreError::Deadline(deadline)),
+        };
+        match &outcome {
+            Ok(_) => self.inner.health.worked(),
+            Err(err) => self.inner.health.failed(what, err),
+        }
+        outcome
+    }
+
+    /// Closes the pool: running statements finish, then every connection closes.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+/// Now, in milliseconds since the epoch: the store's one clock, shared by replicas
+/// (their clocks agree to well under a rate-limit window).
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+/// A Discord id (a snowflake, below 2^63) as the store's BIGINT.
+fn id(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
