@@ -13,6 +13,28 @@ pub struct Defaults {
     pub dns: DnsDefaults,
     pub limits: LimitDefaults,
     pub discord: DiscordDefaults,
+    /// Optional in a `COMMANDS_DIR` written before the store: the defaults below.
+    #[serde(default)]
+    pub store: StoreDefaults,
+}
+
+/// The store's deadline and the audit log's retention.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreDefaults {
+    /// Every store call's deadline; past it the interaction goes on without the store.
+    pub deadline_ms: u64,
+    /// How long the staff audit log keeps an entry.
+    pub audit_retention_days: u64,
+}
+
+impl Default for StoreDefaults {
+    fn default() -> Self {
+        StoreDefaults {
+            deadline_ms: 200,
+            audit_retention_days: 90,
+        }
+    }
 }
 
 /// Bounds on the work the bot takes on, whatever the crowd does.
@@ -148,6 +170,18 @@ impl CatalogFile for Defaults {
             return Err(Invalid::at_key(
                 "check_deadline_seconds",
                 "discord.check_deadline_seconds must be between 1 and 600",
+            ));
+        }
+        if !(10..=10_000).contains(&self.store.deadline_ms) {
+            return Err(Invalid::at_key(
+                "deadline_ms",
+                "store.deadline_ms must be between 10 and 10000",
+            ));
+        }
+        if !(1..=3650).contains(&self.store.audit_retention_days) {
+            return Err(Invalid::at_key(
+                "audit_retention_days",
+                "store.audit_retention_days must be between 1 and 3650",
             ));
         }
         if self.discord.progress_interval_ms < 250 {

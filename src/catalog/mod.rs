@@ -30,6 +30,7 @@ pub use blacklist::{
 };
 pub use defaults::{
     Defaults, DiscordDefaults, DnsDefaults, LimitDefaults, RateLimitDefaults, StaffPermissions,
+    StoreDefaults,
 };
 pub use domain::{DkimFacts, DkimSelector, DmarcFacts, DomainCatalog, SpfFacts, SrvFact};
 pub use mailbox::{MailboxCatalog, MailboxPorts};

@@ -20,6 +20,7 @@ use crate::checks::StartupError;
 use crate::config::ConfigError;
 use crate::discord::BotError;
 use crate::endpoint::ServeError;
+use crate::store::OpenError;
 
 /// What may pass: try again later.
 pub const TEMPORARY: u8 = 1;
@@ -63,6 +64,7 @@ impl Failure for BotError {
             // Discord refused the token itself: a new token, not time, fixes that.
             BotError::Discord(err) if is_bad_token(err) => CONFIG,
             BotError::Discord(_) | BotError::Listen(_) => TEMPORARY,
+            BotError::Store(err) => err.status(),
         }
     }
 }
@@ -72,6 +74,20 @@ impl Failure for ServeError {
         match self {
             ServeError::Config(_) | ServeError::Startup(_) => CONFIG,
             ServeError::Listen(_) | ServeError::Server(_) => TEMPORARY,
+            ServeError::Store(err) => err.status(),
+        }
+    }
+}
+
+/// A SQLite file that cannot be used, or a schema that cannot be migrated, is
+/// fixed by an operator; an unreachable PostgreSQL may come back (the long-running
+/// modes wait for it; one-shot commands exit 1).
+impl Failure for OpenError {
+    fn status(&self) -> u8 {
+        if self.may_pass() {
+            TEMPORARY
+        } else {
+            CONFIG
         }
     }
 }

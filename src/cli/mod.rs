@@ -1,14 +1,19 @@
 //! The command line: `run` (the default) starts the gateway bot, `serve` the HTTP
 //! interactions endpoint, `register` only registers the commands, `health` asks a
-//! running bot whether it is alive, and `check ...` runs a check in the terminal
-//! with no token and no Discord.
+//! running bot whether it is alive, `check ...` runs a check in the terminal with
+//! no token and no Discord (and no store), `db migrate|status` tends the store's
+//! schema and `audit` reads the staff audit log.
 
 //!
 //! - `check`: the `check` subcommands and their requests;
+//! - `db`: the `db` subcommands, and opening the store for a one-shot command;
+//! - `audit`: the `audit` subcommand;
 //! - `health`: the `health` subcommand;
 //! - `exit`: the one table of exit statuses.
 
+mod audit;
 mod check;
+mod db;
 mod exit;
 mod health;
 
@@ -53,6 +58,20 @@ enum Command {
         #[command(subcommand)]
         check: CheckCommand,
     },
+    /// The store's schema: `db migrate` applies what is missing, `db status` shows it.
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
+    },
+    /// The staff audit log, newest first: who ran which staff check against what, where, when, and the verdict.
+    Audit {
+        /// From when: a span back from now (30m, 24h, 7d), a date (2026-12-01) or an RFC 3339 time.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Output format: text for people, json for scripts.
+        #[arg(long, value_enum, default_value_t = audit::AuditFormat::Text)]
+        format: audit::AuditFormat,
+    },
 }
 
 /// Runs the command line and returns the process exit code (see [`exit`]).
@@ -94,6 +113,8 @@ pub fn main() -> ExitCode {
             Command::Register => exit_on(crate::discord::register(config).await),
             Command::Health { url } => health::run(&config, url).await,
             Command::Check { format, check } => check::run(config, check, format).await,
+            Command::Db { command } => db::run(config, command).await,
+            Command::Audit { since, format } => audit::run(config, since, format).await,
         }
     })
 }

@@ -16,6 +16,7 @@ use super::{commands, dispatch, incoming::Incoming, shutdown, Bot};
 use crate::checks::{Services, StartupError};
 use crate::config::{Config, ConfigError, Mode};
 use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
+use crate::store::{self, OpenError, StoreSettings};
 
 /// Why the bot could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,8 @@ pub enum BotError {
     Discord(#[from] serenity::Error),
     #[error(transparent)]
     Listen(#[from] ListenError),
+    #[error(transparent)]
+    Store(#[from] OpenError),
 }
 
 struct Handler {
@@ -110,21 +113,35 @@ async fn register_commands(http: &Http, bot: &Bot) -> Result<(), serenity::Error
 pub async fn run(config: Config) -> Result<(), BotError> {
     let http = http(&config)?;
     let grace = config.shutdown_grace;
+    let database = config.database.clone();
     let listener = ops::listen_for(&config, Mode::Gateway).await?;
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
     tracing::info!(catalogue = %services.catalog.source, "catalogue loaded");
-    let bot = Bot::with_metrics(services, metrics.clone());
-    let readiness = Arc::new(Readiness::starting(
-        "not connected to the Discord gateway yet",
-    ));
+    let readiness = Arc::new(Readiness::starting(format!(
+        "waiting for the store ({database})"
+    )));
     let ops_server = ops::spawn(
         listener,
         Ops {
             readiness: readiness.clone(),
-            metrics,
+            metrics: metrics.clone(),
         },
     );
+    let settings = StoreSettings::from(&services.catalog.defaults.store);
+    let store = tokio::select! {
+        store = store::open_with_retry(&database, settings) => store?,
+        () = shutdown::signal() => {
+            tracing::info!("stopped before the store answered");
+            ops_server.abort();
+            return Ok(());
+        }
+    };
+    tracing::info!(store = %database, "store opened");
+    readiness.watch_store(store.clone());
+    readiness.set_not_ready("not connected to the Discord gateway yet");
+    let bot = Bot::with_store(services, metrics, Some(store.clone()));
+    let pruning = store::spawn_pruning(store.clone(), bot.memory.longest_window());
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting echoterra-bot"
@@ -158,6 +175,9 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     }
     ops_server.abort();
     watcher.abort();
+    pruning.abort();
+    // Writes in flight finish; then every connection closes.
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! The gates every check passes, in one order for all: (its request was parsed by
 //! `requests`) → staff → capacity → the user's rate limit → the blocklists' shared
-//! budget, and only then is it remembered for autocomplete and run.
+//! budget, and only then is it remembered for autocomplete and run. A staff check
+//! is written to the audit log with its verdict. Limits, suggestions and the audit
+//! log are the bot's [`Memory`](super::Memory): shared through the store.
 //!
 //! What a check needs at each gate is its row of the table of checks ([`Check::info`]):
 //! who may run it, what it costs, whether it suggests domains.
@@ -13,6 +15,7 @@ use super::Bot;
 use crate::checks::{self, Cost, Progress, Request};
 use crate::render::discord::Message;
 use crate::render::discord::{progress_title, report_message, report_message_for, Audience};
+use crate::store::audit::AuditEntry;
 
 /// The answer to `ask` from `incoming`'s user: a refusal at the first gate that
 /// does not let it through, or the check's answer.
@@ -20,7 +23,8 @@ pub async fn admit(bot: &Bot, incoming: &Incoming, ask: Ask) -> Response {
     let Ask { request, private } = ask;
     let catalog = &bot.services.catalog;
     let info = request.check().info();
-    if request.needs_staff(catalog) {
+    let staff_check = request.needs_staff(catalog);
+    if staff_check {
         let why = info
             .staff_only_why
             .replace("{host}", request.provider_host(catalog));
@@ -33,7 +37,9 @@ pub async fn admit(bot: &Bot, incoming: &Incoming, ask: Ask) -> Response {
             message: run_quick(bot, &request).await,
             ephemeral: private,
         },
-        Cost::Network | Cost::Blocklists => deferred_check(bot, incoming, request, private),
+        Cost::Network | Cost::Blocklists => {
+            deferred_check(bot, incoming, request, private, staff_check).await
+        }
     }
 }
 
@@ -57,7 +63,13 @@ pub async fn run_quick(bot: &Bot, request: &Request) -> Message {
 
 /// A network check, deferred at once: within the bot's capacity, rate limited per
 /// user (and `/blacklist` for all users together), run with progress, rendered.
-fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: bool) -> Response {
+async fn deferred_check(
+    bot: &Bot,
+    incoming: &Incoming,
+    request: Request,
+    ephemeral: bool,
+    staff_check: bool,
+) -> Response {
     // A full bot says so at once: a queue would outlive the interaction's token.
     let Some(slot) = bot.try_start_check() else {
         bot.metrics.refused_busy("capacity");
@@ -66,7 +78,7 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
             "The bot is running as many checks as it can right now. Please try again in a minute.",
         );
     };
-    if let Err(wait) = bot.rate_limiter.try_start(incoming.user_id) {
+    if let Err(wait) = bot.memory.claim_check(incoming.user_id).await {
         bot.metrics.rate_limited_user();
         return Response::error(
             "Slow down a little",
@@ -79,7 +91,7 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
     let check = request.check();
     if check.info().cost == Cost::Blocklists {
         // One budget for everyone: the lists rate-limit the resolver, not the user.
-        if let Err(wait) = bot.blacklist_budget.try_start(0) {
+        if let Err(wait) = bot.memory.claim_blacklist().await {
             bot.metrics.refused_busy("blacklist_budget");
             return Response::error(
                 "Busy",
@@ -93,12 +105,13 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
     // Remembered only once every gate let it through: a refused check is not a
     // domain the user checked.
     if let Some(domain) = request.suggestion() {
-        bot.recent.remember(incoming.user_id, &domain);
+        bot.memory.remember(incoming.user_id, &domain).await;
     }
     let (progress, updates) = Progress::channel(64);
     let title = progress_title(check, &request.activity());
     let services = bot.services.clone();
     let metrics = bot.metrics.clone();
+    let audit = staff_check.then(|| (bot.memory.clone(), audit_entry(incoming, &request)));
     // The result's buttons are for the one who ran it: staff get the staff steps.
     let audience = Audience {
         staff: bot.staff.judge(incoming) == Standing::Staff,
@@ -111,8 +124,26 @@ fn deferred_check(bot: &Bot, incoming: &Incoming, request: Request, ephemeral: b
             let started = std::time::Instant::now();
             let report = checks::run(&services, &request, &progress).await;
             metrics.observe_report(&report, started.elapsed());
+            if let Some((memory, mut entry)) = audit {
+                entry.verdict = report.verdict.label().to_lowercase();
+                memory.audit(&entry).await;
+            }
             report_message_for(&report, audience)
         }),
         progress: Some(Live { title, updates }),
+    }
+}
+
+/// The audit entry of a staff check, before its verdict is known.
+fn audit_entry(incoming: &Incoming, request: &Request) -> AuditEntry {
+    AuditEntry {
+        interaction_id: incoming.id,
+        at_ms: crate::store::now_ms(),
+        user_id: incoming.user_id,
+        user_name: incoming.user_name.clone(),
+        guild_id: incoming.guild_id,
+        command: request.check().info().name.to_string(),
+        target: request.target(),
+        verdict: String::new(),
     }
 }

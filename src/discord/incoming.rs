@@ -18,6 +18,8 @@ pub struct Incoming {
     /// The interaction token: valid 15 minutes, it authorises answering; never shown.
     pub token: Secret,
     pub user_id: u64,
+    /// The user's name as Discord shows it (for the staff audit log).
+    pub user_name: String,
     /// Where it was used: the server, or `None` in a DM.
     pub guild_id: Option<u64>,
     /// The server whose install of the app authorised it (`authorizing_integration_owners`
@@ -102,6 +104,7 @@ struct Envelope<'a> {
     application_id: u64,
     token: &'a str,
     user_id: u64,
+    user_name: &'a str,
     guild_id: Option<u64>,
     owners: Option<&'a AuthorizingIntegrationOwners>,
     member: Option<&'a Member>,
@@ -117,6 +120,7 @@ impl Incoming {
                     application_id: command.application_id.get(),
                     token: &command.token,
                     user_id: command.user.id.get(),
+                    user_name: &command.user.name,
                     guild_id: command.guild_id.map(|id| id.get()),
                     owners: Some(&command.authorizing_integration_owners),
                     member: command.member.as_deref(),
@@ -137,6 +141,7 @@ impl Incoming {
                     application_id: component.application_id.get(),
                     token: &component.token,
                     user_id: component.user.id.get(),
+                    user_name: &component.user.name,
                     guild_id: component.guild_id.map(|id| id.get()),
                     owners: Some(&component.authorizing_integration_owners),
                     member: component.member.as_ref(),
@@ -152,6 +157,7 @@ impl Incoming {
                     application_id: a.application_id.get(),
                     token: &a.token,
                     user_id: a.user.id.get(),
+                    user_name: &a.user.name,
                     guild_id: a.guild_id.map(|id| id.get()),
                     owners: Some(&a.authorizing_integration_owners),
                     member: a.member.as_deref(),
@@ -171,6 +177,7 @@ impl Incoming {
                     application_id: m.application_id.get(),
                     token: &m.token,
                     user_id: m.user.id.get(),
+                    user_name: &m.user.name,
                     guild_id: m.guild_id.map(|id| id.get()),
                     // serenity 0.12 does not read it for modals; the bot sends none.
                     owners: None,
@@ -185,6 +192,7 @@ impl Incoming {
             application_id: envelope.application_id,
             token: Secret::new(envelope.token),
             user_id: envelope.user_id,
+            user_name: envelope.user_name.to_string(),
             guild_id: envelope.guild_id,
             installed_in_guild: envelope.owners.and_then(guild_install),
             permissions: envelope

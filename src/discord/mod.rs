@@ -12,6 +12,9 @@
 //! - `shutdown`: the interactions in flight, for a graceful stop.
 //! - `responder`: the HTTP calls for responses, with 429 handling.
 //! - `commands`, `options`, `rate_limit`: definitions, option reading, limits.
+//! - `memory`: what the bot remembers of users (limits, suggestions, replay ids, the
+//!   staff audit log): the store when it answers, this process when not (`rate_limit`
+//!   and `recent` are the per-process halves).
 //! - `recent`: each user's last checked domains, for autocomplete.
 
 mod client;
@@ -19,6 +22,7 @@ mod commands;
 mod dispatch;
 mod gates;
 mod incoming;
+mod memory;
 mod options;
 mod rate_limit;
 mod recent;
@@ -30,7 +34,6 @@ mod shutdown;
 mod staff;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -43,8 +46,8 @@ pub use shutdown::signal as shutdown_signal;
 
 use crate::checks::Services;
 use crate::ops::Metrics;
-use rate_limit::RateLimiter;
-use recent::RecentDomains;
+use crate::store::Store;
+pub use memory::Memory;
 use responder::Responder;
 use shutdown::InFlight;
 use staff::StaffPolicy;
@@ -56,19 +59,19 @@ pub struct Bot {
     pub services: Services,
     pub responder: Responder,
     /// Network checks per user per window.
-    pub rate_limiter: Arc<RateLimiter>,
     pub staff: StaffPolicy,
     /// One permit per network check running (`max_concurrent_checks`): when none is
     /// left the user is told at once that the bot is busy.
     pub capacity: Arc<Semaphore>,
     /// `/blacklist` runs in the last minute, all users together.
-    pub blacklist_budget: Arc<RateLimiter>,
     /// The interactions being answered, for a graceful shutdown.
     pub in_flight: Arc<InFlight>,
     /// What `/metrics` shows.
     pub metrics: Arc<Metrics>,
     /// Each user's last checked domains, for autocomplete.
-    pub recent: Arc<RecentDomains>,
+    /// Rate limits, the blacklist budget, suggestions, replay ids and the audit
+    /// log: in the store when it answers, in this process when not.
+    pub memory: Arc<Memory>,
 }
 
 /// A running network check: holds one unit of the bot's capacity, and counts in the
@@ -91,15 +94,13 @@ impl Bot {
 
     /// A bot counting into `metrics` (shared with the operator endpoints).
     pub fn with_metrics(services: Services, metrics: Arc<Metrics>) -> Bot {
+        Bot::with_store(services, metrics, None)
+    }
+
+    /// The bot of the long-running modes: what it remembers goes to `store`.
+    pub fn with_store(services: Services, metrics: Arc<Metrics>, store: Option<Store>) -> Bot {
         let defaults = &services.catalog.defaults;
-        let rate_limiter = Arc::new(RateLimiter::new(
-            defaults.rate_limit.checks_per_window,
-            Duration::from_secs(defaults.rate_limit.window_seconds),
-        ));
-        let blacklist_budget = Arc::new(RateLimiter::new(
-            defaults.limits.blacklist_runs_per_minute,
-            Duration::from_secs(60),
-        ));
+        let memory = Arc::new(Memory::new(defaults, store, metrics.clone()));
         let capacity = Arc::new(Semaphore::new(defaults.limits.max_concurrent_checks));
         let staff = StaffPolicy::new(
             &services.config.staff_guild_ids,
@@ -109,17 +110,14 @@ impl Bot {
         Bot {
             services,
             responder,
-            rate_limiter,
             staff,
             capacity,
-            blacklist_budget,
             in_flight: Arc::new(InFlight::default()),
             metrics,
-            recent: Arc::new(RecentDomains::default()),
+            memory,
         }
     }
 
-    /// A slot to run one more network check, or `None` when the bot is at its cap.
     pub fn try_start_check(&self) -> Option<CheckSlot> {
         let permit = self.capacity.clone().try_acquire_owned().ok()?;
         self.metrics.check_started();

@@ -1,8 +1,8 @@
 //! The domains each user checked lately, for autocomplete: `/mx domain:` suggests
 //! the user's own last domains, never anyone else's.
 //!
-//! Kept in this process only (a restart, or another replica of `serve`, simply
-//! suggests nothing yet) and bounded: a few domains per user, and a bounded number
+//! Kept in this process (a copy beside the store, and the fallback while the store
+//! is down: see `memory`) and bounded: a few domains per user, and a bounded number
 //! of users, the one least recently seen forgotten first.
 
 use std::collections::{HashMap, VecDeque};
@@ -57,22 +57,10 @@ impl RecentDomains {
     /// that contain it (all of them while nothing is typed), latest first.
     pub fn suggest(&self, user: u64, typed: &str) -> Vec<Choice> {
         let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        let typed = typed.trim().to_lowercase();
         users
             .by_user
             .get(&user)
-            .map(|(_, domains)| {
-                domains
-                    .iter()
-                    .filter(|domain| domain.to_lowercase().contains(&typed))
-                    // Discord takes choices of at most 100 characters.
-                    .filter(|domain| domain.chars().count() <= limits::CHOICE)
-                    .map(|domain| Choice {
-                        name: domain.clone(),
-                        value: domain.clone(),
-                    })
-                    .collect()
-            })
+            .map(|(_, domains)| choices(domains.iter(), typed))
             .unwrap_or_default()
     }
 
@@ -80,6 +68,20 @@ impl RecentDomains {
     fn users(&self) -> usize {
         self.users.lock().unwrap().by_user.len()
     }
+}
+
+/// The domains (latest first) that contain `typed`, as autocomplete choices.
+pub fn choices<'a>(domains: impl Iterator<Item = &'a String>, typed: &str) -> Vec<Choice> {
+    let typed = typed.trim().to_lowercase();
+    domains
+        .filter(|domain| domain.to_lowercase().contains(&typed))
+        // Discord takes choices of at most 100 characters.
+        .filter(|domain| domain.chars().count() <= limits::CHOICE)
+        .map(|domain| Choice {
+            name: domain.clone(),
+            value: domain.clone(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
             command,
             option,
             value,
-        } => autocomplete(bot, incoming, command, option, value),
+        } => autocomplete(bot, incoming, command, option, value).await,
         IncomingKind::Other(kind) => Response::error(
             "Not supported",
             format!("This bot does not handle {kind} interactions."),
@@ -122,7 +122,7 @@ async fn run_button(
 /// Suggestions while a user types an option: for the checks whose main option
 /// suggests domains (`/mx domain:`, `/domain domain:`), their own last checked
 /// domains (never anyone else's).
-fn autocomplete(
+async fn autocomplete(
     bot: &Bot,
     incoming: &Incoming,
     command: &str,
@@ -133,7 +133,7 @@ fn autocomplete(
         .map(Check::info)
         .is_some_and(|info| info.suggests_domains && info.main_option == option);
     let mut choices = if suggests {
-        bot.recent.suggest(incoming.user_id, typed)
+        bot.memory.suggest(incoming.user_id, typed).await
     } else {
         Vec::new()
     };
@@ -158,6 +158,7 @@ mod tests {
             application_id: 2,
             token: crate::values::Secret::new("token"),
             user_id: 3,
+            user_name: "tester".into(),
             guild_id: Some(100),
             installed_in_guild: Some(100),
             permissions: Some(0),
@@ -175,6 +176,7 @@ mod tests {
     fn press(custom_id: &str, user: u64, invoker: u64, ephemeral: bool) -> Incoming {
         Incoming {
             user_id: user,
+            user_name: "tester".into(),
             kind: IncomingKind::Button {
                 custom_id: custom_id.into(),
                 message: PressedMessage {
@@ -440,6 +442,7 @@ mod tests {
         let bot = bot();
         let typing = |user: u64, value: &str| Incoming {
             user_id: user,
+            user_name: "tester".into(),
             kind: IncomingKind::Autocomplete {
                 command: "mx".into(),
                 option: "domain".into(),

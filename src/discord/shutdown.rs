@@ -182,6 +182,7 @@ mod tests {
             application_id: 2,
             token: Secret::new(format!("token-{id}")),
             user_id: 3,
+            user_name: "tester".into(),
             guild_id: None,
             installed_in_guild: None,
             permissions: None,

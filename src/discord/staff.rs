@@ -82,6 +82,7 @@ mod tests {
             application_id: 2,
             token: Secret::new("t"),
             user_id: 3,
+            user_name: "tester".into(),
             guild_id: guild,
             installed_in_guild: installed,
             permissions,

@@ -11,7 +11,9 @@
 //! `/metrics` are served on their own listener, `OPS_LISTEN`, never on this public
 //! one.
 //!
-//! - `signature`: Ed25519 over timestamp and body, and the replay window.
+//! - `signature`: Ed25519 over timestamp and body, and the replay window; within it,
+//!   an interaction id is taken once across replicas (the store's replay guard), a
+//!   second sight answered 409.
 
 pub mod signature;
 
@@ -35,6 +37,7 @@ use crate::config::{Config, ConfigError, Mode};
 use crate::discord::{self, Bot, CallbackBody, FirstResponse, Incoming};
 use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
 use crate::render::discord::error_message;
+use crate::store::{self, OpenError, StoreSettings};
 
 /// The largest request body read; Discord's interactions are a few kilobytes.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -51,6 +54,8 @@ pub enum ServeError {
     Startup(#[from] StartupError),
     #[error(transparent)]
     Listen(#[from] ListenError),
+    #[error(transparent)]
+    Store(#[from] OpenError),
     #[error("the HTTP server failed: {0}")]
     Server(#[from] std::io::Error),
 }
@@ -79,11 +84,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .into());
     }
     let grace = config.shutdown_grace;
+    let database = config.database.clone();
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
     tracing::info!(catalogue = %services.catalog.source, "catalogue loaded");
-    let bot = Bot::with_metrics(services, metrics.clone());
-    let readiness = Arc::new(Readiness::starting("starting"));
+    let readiness = Arc::new(Readiness::starting(format!(
+        "waiting for the store ({database})"
+    )));
     let listener = ops::listen("HTTP_LISTEN", listen).await?;
     let ops_server = ops::spawn(
         ops::listen("OPS_LISTEN", ops_listen).await?,
@@ -92,6 +99,19 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             metrics: metrics.clone(),
         },
     );
+    let settings = StoreSettings::from(&services.catalog.defaults.store);
+    let store = tokio::select! {
+        store = store::open_with_retry(&database, settings) => store?,
+        () = discord::shutdown_signal() => {
+            tracing::info!("stopped before the store answered");
+            ops_server.abort();
+            return Ok(());
+        }
+    };
+    tracing::info!(store = %database, "store opened");
+    readiness.watch_store(store.clone());
+    let bot = Bot::with_store(services, metrics.clone(), Some(store.clone()));
+    let pruning = store::spawn_pruning(store.clone(), bot.memory.longest_window());
     let address = listener
         .local_addr()
         .map(|addr| addr.to_string())
@@ -120,6 +140,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .await?;
     discord::shutdown(&bot, grace).await;
     ops_server.abort();
+    pruning.abort();
+    // Writes in flight finish; then every connection closes.
+    store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -186,6 +209,21 @@ async fn interactions(
         },
         Err(err) => return malformed(format!("not an interaction: {err}")),
     };
+    // The replay guard: a signed request is good for five minutes, so one captured
+    // on its way to a replica could be sent again; every replica shares the ids it
+    // has taken (the store), and a second sight runs nothing.
+    if !endpoint.bot.memory.first_sight(incoming.id).await {
+        endpoint.metrics.request_rejected("replay");
+        tracing::warn!(
+            interaction = incoming.id,
+            "interaction request refused: this interaction was already taken (a replay)"
+        );
+        return (
+            StatusCode::CONFLICT,
+            "this interaction was already taken: a replayed request runs nothing\n",
+        )
+            .into_response();
+    }
     let (first, response) = oneshot::channel();
     tokio::spawn(discord::handle_via(
         endpoint.bot.clone(),

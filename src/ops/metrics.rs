@@ -60,6 +60,11 @@ struct BuildLabels {
     commit: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+}
+
 fn duration_histogram() -> Histogram {
     // 10 ms to about 82 s: a DNS check takes tens of milliseconds, an SMTP test to a
     // slow server tens of seconds.
@@ -79,6 +84,8 @@ pub struct Metrics {
     checks_refused: Family<ReasonLabels, Counter>,
     rate_limited_users: Counter,
     requests_rejected: Family<ReasonLabels, Counter>,
+    store_up: Gauge,
+    store_fallbacks: Family<OperationLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -145,8 +152,22 @@ impl Metrics {
         let requests_rejected = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "echoterra_interaction_requests_rejected",
-            "Requests to the interactions endpoint refused, by reason (signature, stale, too_large, malformed)",
+            "Requests to the interactions endpoint refused, by reason (signature, stale, too_large, malformed, replay)",
             requests_rejected.clone(),
+        );
+        let store_up = Gauge::default();
+        // Up until a call says otherwise, as the store's own health starts.
+        store_up.set(1);
+        registry.register(
+            "echoterra_store_up",
+            "Whether the last call to the store worked (1) or not (0)",
+            store_up.clone(),
+        );
+        let store_fallbacks = Family::<OperationLabels, Counter>::default();
+        registry.register(
+            "echoterra_store_fallbacks",
+            "Store calls that failed or missed their deadline, answered without the store, by operation (rate_limit, blacklist_budget, suggestion, replay, audit)",
+            store_fallbacks.clone(),
         );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
@@ -171,7 +192,24 @@ impl Metrics {
             checks_refused,
             rate_limited_users,
             requests_rejected,
+            store_up,
+            store_fallbacks,
         }
+    }
+
+    /// A store call worked.
+    pub fn store_worked(&self) {
+        self.store_up.set(1);
+    }
+
+    /// A store call failed: `operation` went on without the store.
+    pub fn store_fallback(&self, operation: &'static str) {
+        self.store_up.set(0);
+        self.store_fallbacks
+            .get_or_create(&OperationLabels {
+                operation: operation.to_string(),
+            })
+            .inc();
     }
 
     /// One interaction answered: `command` is the command's name (`mx`), `button`,

@@ -1,7 +1,8 @@
 //! What operators look at, in every long-running mode, on `OPS_LISTEN` (never on the
 //! public interactions listener of `serve`):
 //! `GET /healthz` (the process is alive: 200), `GET /readyz` (200 when it can do its
-//! job, 503 with a one-line reason otherwise) and `GET /metrics` (Prometheus).
+//! job, 503 with a one-line reason otherwise; a store that does not answer is said
+//! on a second line, `store degraded: ...`, and keeps the 200) and `GET /metrics` (Prometheus).
 //!
 //! - `readiness`: ready, or not with a reason.
 //! - `metrics`: the metrics and their names.
@@ -94,7 +95,10 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(ops): State<Ops>) -> impl IntoResponse {
     match ops.readiness.check() {
-        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
+        Ok(()) => match ops.readiness.store_degraded() {
+            None => (StatusCode::OK, "ready\n".to_string()),
+            Some(cause) => (StatusCode::OK, format!("ready\nstore degraded: {cause}\n")),
+        },
         Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: {reason}\n"),

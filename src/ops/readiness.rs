@@ -1,14 +1,28 @@
 //! Whether the bot can do its job right now, for `/readyz`: in gateway mode after
 //! READY and while connected; in `serve` mode once listening with the catalogue
 //! loaded; in both, not while shutting down. Each "not ready" carries a one-line
-//! reason for the operator.
+//! reason for the operator. A store that does not answer does not make the bot
+//! unready (with a shared PostgreSQL down, every replica would go unready at once
+//! and the load balancer would have no one left): `/readyz` stays 200 and says the
+//! store is degraded.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+
+use crate::store::Store;
 
 /// Ready, or not with a reason.
-#[derive(Debug)]
 pub struct Readiness {
     not_ready: Mutex<Option<String>>,
+    store: OnceLock<Store>,
+}
+
+impl std::fmt::Debug for Readiness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readiness")
+            .field("not_ready", &self.check().err())
+            .field("store_degraded", &self.store_degraded())
+            .finish()
+    }
 }
 
 impl Readiness {
@@ -16,7 +30,19 @@ impl Readiness {
     pub fn starting(reason: impl Into<String>) -> Readiness {
         Readiness {
             not_ready: Mutex::new(Some(reason.into())),
+            store: OnceLock::new(),
         }
+    }
+
+    /// From now on, `/readyz` also says whether `store` answers.
+    pub fn watch_store(&self, store: Store) {
+        let _ = self.store.set(store);
+    }
+
+    /// Why the store is degraded, while it is.
+    pub fn store_degraded(&self) -> Option<String> {
+        let health = self.store.get()?.health();
+        (!health.is_up()).then(|| health.cause().unwrap_or_else(|| "not answering".into()))
     }
 
     pub fn set_ready(&self) {

@@ -35,7 +35,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::AnyPool;
 
 pub use health::Health;
-pub use open::{open, open_for_status, OpenError};
+pub use open::{open, open_for_status, open_with_retry, OpenError};
+pub use prune::spawn_pruning;
 
 use crate::config::Database;
 
@@ -46,6 +47,15 @@ pub struct StoreSettings {
     pub deadline: Duration,
     /// How long the audit log keeps a row.
     pub audit_retention: Duration,
+}
+
+impl From<&crate::catalog::StoreDefaults> for StoreSettings {
+    fn from(defaults: &crate::catalog::StoreDefaults) -> Self {
+        StoreSettings {
+            deadline: Duration::from_millis(defaults.deadline_ms),
+            audit_retention: Duration::from_secs(defaults.audit_retention_days * 86_400),
+        }
+    }
 }
 
 /// A store call that did not work: the caller goes on without the store.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 use super::{schema, Store, StoreSettings};
 use crate::config::Database;
@@ -95,12 +95,25 @@ async fn connect(database: &Database, settings: StoreSettings) -> Result<Store, 
                 .expose()
                 .parse()
                 .map_err(|_| unreachable("the URL cannot be read".into()))?;
+            // One connection first, for its own error ("connection refused",
+            // "password authentication failed"): a pool would only say it timed out.
+            match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect_with(&options)).await
+            {
+                Ok(Ok(first)) => {
+                    let _ = first.close().await;
+                }
+                Ok(Err(err)) => return Err(unreachable(err.to_string())),
+                Err(_) => {
+                    return Err(unreachable(format!(
+                        "no answer within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    )))
+                }
+            }
             AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(CONNECT_TIMEOUT)
-                .connect_with(options)
-                .await
-                .map_err(|err| unreachable(err.to_string()))?
+                .connect_lazy_with(options)
         }
     };
     Ok(Store::new(pool, database.clone(), settings))

@@ -80,6 +80,27 @@ impl Store {
     }
 }
 
+/// Prunes every [`PRUNE_EVERY`] until the task is aborted; a failed prune is noted
+/// in the store's health and tried again next time.
+pub fn spawn_pruning(store: Store, longest_window: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PRUNE_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match store.prune(longest_window).await {
+                Ok(pruned) if pruned != Pruned::default() => {
+                    tracing::debug!(?pruned, "expired rows pruned from the store");
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::debug!(error = %err, "pruning the store failed; trying again later")
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,7 @@ fn incoming(token: &str) -> Incoming {
         application_id: APPLICATION_ID,
         token: Secret::new(token),
         user_id: 7,
+        user_name: "tester".into(),
         guild_id: None,
         installed_in_guild: None,
         permissions: Some(0),
