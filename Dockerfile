@@ -11,7 +11,8 @@
 #            Cargo.toml or Cargo.lock change), then the bot itself from the real source
 #   runtime  distroless: glibc, libgcc, CA certificates and /etc/passwd, no shell, no
 #            package manager. The binary uses rustls with the Mozilla roots compiled in
-#            and no OpenSSL, so that is all it needs.
+#            and no OpenSSL, so that is all it needs. Its one writable folder is the
+#            store's, DATA_DIR (a volume).
 # Every build step passes --locked: Cargo.lock is the truth, never silently updated.
 
 ARG RUST_VERSION=1.95
@@ -30,6 +31,9 @@ COPY . .
 RUN cargo chef prepare --bin echoterra-bot --recipe-path recipe.json
 
 FROM chef AS build
+# The store's folder (DATA_DIR), made here because the runtime image has no shell to
+# make it; copied into the runtime image owned by the bot's user.
+RUN install -d -m 0700 /out/data
 # The commit the binary reports in its echoterra_build_info metric (build.rs).
 ARG REVISION=unknown
 ENV GIT_COMMIT=${REVISION}
@@ -62,6 +66,11 @@ COPY --from=build /src/target/release/echoterra-bot /usr/local/bin/echoterra-bot
 # The catalogue is also shipped as files, so COMMANDS_DIR can point at them or at an
 # edited copy mounted over this folder. Owned by root: the bot only reads it.
 COPY commands /etc/echoterra-bot/commands
+# The store: with DATABASE_URL unset, a SQLite file, echoterra-bot.sqlite3, in DATA_DIR.
+# The folder is the bot's own (uid 65532, mode 0700) and a volume, so the file outlives
+# the container and stays writable under a read-only root file system. A named volume
+# mounted here starts as a copy of this folder, owner and mode included.
+COPY --from=build --chown=65532:65532 --chmod=0700 /out/data /var/lib/echoterra-bot
 # Two listeners on every address of the container (the binary's defaults are loopback,
 # which nothing outside the container could reach):
 #   8080  HTTP_LISTEN: `serve`'s public POST /interactions, and nothing else (`run` has no
@@ -69,8 +78,10 @@ COPY commands /etc/echoterra-bot/commands
 #   9180  OPS_LISTEN: /healthz, /readyz and /metrics in every long-running mode. Publish
 #         it to your monitoring only, never to the internet.
 ENV HTTP_LISTEN=0.0.0.0:8080 \
-    OPS_LISTEN=0.0.0.0:9180
+    OPS_LISTEN=0.0.0.0:9180 \
+    DATA_DIR=/var/lib/echoterra-bot
 EXPOSE 8080 9180
+VOLUME ["/var/lib/echoterra-bot"]
 # 65532 is distroless's "nonroot" user; numeric, so Kubernetes' runAsNonRoot can verify it.
 USER 65532:65532
 # On SIGTERM the bot stops taking new interactions and lets running checks finish for
