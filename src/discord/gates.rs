@@ -33,10 +33,18 @@ pub async fn admit(bot: &Bot, incoming: &Incoming, ask: Ask) -> Response {
         }
     }
     match info.cost {
-        Cost::Quick => Response::Reply {
-            message: run_quick(bot, &request).await,
-            ephemeral: private,
-        },
+        Cost::Quick => {
+            let report = checks::run(&bot.services, &request, &Progress::none()).await;
+            if staff_check {
+                let mut entry = audit_entry(incoming, &request);
+                entry.verdict = report.verdict.label().to_lowercase();
+                bot.memory.audit(&entry).await;
+            }
+            Response::Reply {
+                message: report_message(&report),
+                ephemeral: private,
+            }
+        }
         Cost::Network | Cost::Blocklists => {
             deferred_check(bot, incoming, request, private, staff_check).await
         }
