@@ -21,4 +21,5 @@ mod serve;
 mod smtp;
 mod spf;
 mod startup;
+mod store;
 mod trust;

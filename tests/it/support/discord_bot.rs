@@ -124,18 +124,30 @@ pub async fn start_with(
 /// The bot in `serve` mode, editing through the fake Discord, resolving through `dns`.
 pub async fn serve(dns: &TestDns, commands: &Path) -> (FakeDiscord, BotProcess, String) {
     let fake = FakeDiscord::start().await;
-    let bot = BotProcess::start(
-        &["serve"],
-        &[
-            ("DISCORD_PUBLIC_KEY", public_key_hex()),
-            ("DISCORD_API_BASE", fake.base()),
-            ("DNS_SERVERS", dns.addr().to_string()),
-            ("COMMANDS_DIR", commands.display().to_string()),
-            ("ALLOW_PRIVATE_TARGETS", "true".to_string()),
-            ("STAFF_GUILD_IDS", GUILD_ID.to_string()),
-            ("SHUTDOWN_GRACE_SECONDS", "1".to_string()),
-        ],
-    );
-    let url = format!("http://{}/interactions", bot.http_address());
+    let (bot, url) = serve_with(&fake, dns, commands, &[]);
     (fake, bot, url)
+}
+
+/// One replica of `serve` editing through `fake` (several may share one), with more
+/// (or overriding) environment variables; the bot and its interactions URL.
+pub fn serve_with(
+    fake: &FakeDiscord,
+    dns: &TestDns,
+    commands: &Path,
+    extra: &[(&str, String)],
+) -> (BotProcess, String) {
+    let mut env = vec![
+        ("DISCORD_PUBLIC_KEY", public_key_hex()),
+        ("DISCORD_API_BASE", fake.base()),
+        ("DNS_SERVERS", dns.addr().to_string()),
+        ("COMMANDS_DIR", commands.display().to_string()),
+        ("ALLOW_PRIVATE_TARGETS", "true".to_string()),
+        ("STAFF_GUILD_IDS", GUILD_ID.to_string()),
+        ("SHUTDOWN_GRACE_SECONDS", "1".to_string()),
+    ];
+    // A later value of the same variable wins.
+    env.extend(extra.iter().cloned());
+    let bot = BotProcess::start(&["serve"], &env);
+    let url = format!("http://{}/interactions", bot.http_address());
+    (bot, url)
 }

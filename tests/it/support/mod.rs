@@ -15,3 +15,4 @@ pub mod mailbox_check;
 pub mod messages;
 pub mod render;
 pub mod smtp_check;
+pub mod store;
