@@ -30,6 +30,13 @@ impl Store {
     /// Writes one entry (once: the interaction id is the key).
     pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.call("audit", async {
+            let mut tx = self.pool().begin().await?;
+            if self.is_postgres() {
+                // The one write whose loss would matter waits for the disk.
+                sqlx::query("SET LOCAL synchronous_commit = on")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query(
                 "INSERT INTO audit_log (interaction_id, at_ms, user_id, user_name, guild_id, command, target, verdict) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (interaction_id) DO NOTHING",
@@ -42,9 +49,9 @@ impl Store {
             .bind(&entry.command)
             .bind(&entry.target)
             .bind(&entry.verdict)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
-            Ok(())
+            tx.commit().await
         })
         .await
     }

@@ -106,6 +106,10 @@ impl Store {
         &self.inner.health
     }
 
+    fn is_postgres(&self) -> bool {
+        matches!(self.inner.database, Database::Postgres(_))
+    }
+
     fn pool(&self) -> &AnyPool {
         &self.inner.pool
     }

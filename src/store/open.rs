@@ -110,9 +110,18 @@ async fn connect(database: &Database, settings: StoreSettings) -> Result<Store, 
                     )))
                 }
             }
+            // Rate-limit windows, replay ids and suggestions are lost harmlessly in
+            // a server crash: their commits do not wait for the disk. The audit log's
+            // do (`audit::record_audit` turns it back on for its own transaction).
             AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(CONNECT_TIMEOUT)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("SET synchronous_commit = off").await?;
+                        Ok(())
+                    })
+                })
                 .connect_lazy_with(options)
         }
     };
