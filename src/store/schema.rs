@@ -119,6 +119,29 @@ fn is_missing_table(err: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::each_backend;
+
+    #[tokio::test]
+    async fn a_schema_newer_than_the_binary_is_accepted_and_said() {
+        each_backend(|store| async move {
+            // A newer binary applied a migration this one does not carry.
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES ($1, $2, TRUE, $3, 0)",
+            )
+            .bind(99_991_231_000_000_i64)
+            .bind("from a newer binary")
+            .bind(vec![0_u8; 48])
+            .execute(store.pool())
+            .await
+            .unwrap();
+            migrate(&store).await.expect("an older binary starts against a newer schema");
+            let status = status(&store).await.unwrap();
+            assert_eq!((status.pending(), status.newer()), (0, 1), "{status:?}");
+            assert!(status.migrations.iter().any(|m| !m.known && m.description == "from a newer binary"));
+        })
+        .await;
+    }
 
     #[test]
     fn every_migration_only_adds() {
