@@ -39,18 +39,26 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// advisory lock, so replicas starting together take turns).
 pub async fn open(database: &Database, settings: StoreSettings) -> Result<Store, OpenError> {
     let store = connect(database, settings).await?;
-    schema::migrate(&store)
-        .await
-        .map_err(|cause| match database {
-            Database::Sqlite(path) => OpenError::Sqlite {
-                path: path.clone(),
-                cause,
-            },
-            Database::Postgres(_) => OpenError::Migrate {
-                database: database.to_string(),
-                cause,
-            },
-        })?;
+    // Two processes sharing one SQLite file may start together: SQLite has no
+    // migration lock, so the one that lost the race finds the work done on a
+    // second try. (PostgreSQL's advisory lock makes them take turns anyway.)
+    let migrated = match schema::migrate(&store).await {
+        Err(_) => {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            schema::migrate(&store).await
+        }
+        done => done,
+    };
+    migrated.map_err(|cause| match database {
+        Database::Sqlite(path) => OpenError::Sqlite {
+            path: path.clone(),
+            cause,
+        },
+        Database::Postgres(_) => OpenError::Migrate {
+            database: database.to_string(),
+            cause,
+        },
+    })?;
     Ok(store)
 }
 
