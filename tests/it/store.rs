@@ -44,11 +44,24 @@ fn ran(body: &Value) -> bool {
 async fn two_serve_replicas_on_one_postgresql_share_a_limit_and_refuse_each_others_replays() {
     let Some(admin) = postgres_url() else { return };
     let schema = Schema::create(&admin).await;
+    two_replicas_share_a_limit_and_refuse_replays(("DATABASE_URL", schema.url(None))).await;
+    schema.drop_now().await;
+}
+
+#[tokio::test]
+async fn two_processes_on_one_sqlite_file_share_a_limit_and_refuse_each_others_replays() {
+    let data = tempfile::tempdir().unwrap();
+    two_replicas_share_a_limit_and_refuse_replays(("DATA_DIR", data.path().display().to_string()))
+        .await;
+}
+
+/// Two `serve` processes on the store `database` names: one limit, one replay guard.
+async fn two_replicas_share_a_limit_and_refuse_replays(database: (&'static str, String)) {
     let dns = dns().await;
     let commands = tempfile::tempdir().unwrap();
     write_catalogue(commands.path());
     let fake = FakeDiscord::start().await;
-    let database = [("DATABASE_URL", schema.url(None))];
+    let database = [database];
     let (a, url_a) = serve_with(&fake, &dns, commands.path(), &database);
     let (b, url_b) = serve_with(&fake, &dns, commands.path(), &database);
 
@@ -88,7 +101,6 @@ async fn two_serve_replicas_on_one_postgresql_share_a_limit_and_refuse_each_othe
     );
     assert!(metrics.contains("echoterra_store_up 1"), "{metrics}");
     drop((a, b));
-    schema.drop_now().await;
 }
 
 #[tokio::test]
