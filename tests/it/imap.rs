@@ -213,13 +213,16 @@ async fn an_smtp_server_on_993_is_named_from_its_220() {
     assert_eq!(status(&imap, StepName::Tls), StepStatus::Ok);
     let greeting = step(&imap, StepName::Greeting);
     assert!(
-        greeting.detail.starts_with(
-            "This is an SMTP server (it greeted with \"220 test.smtp.invalid ESMTP ready\"), not an IMAP server"
-        ),
+        greeting.detail.starts_with(&format!(
+            "An SMTP server answers on port {} (it greeted with \"220 test.smtp.invalid ESMTP ready\"), not an IMAP server",
+            smtps.port()
+        )),
         "{}",
         greeting.detail
     );
-    assert!(greeting.detail.contains("993 (SSL/TLS) or 143 (STARTTLS)"));
+    assert!(greeting
+        .detail
+        .contains("Use port 993 with SSL/TLS (or 143 with STARTTLS) for IMAP"));
     assert!(smtps.commands().is_empty(), "{:?}", smtps.commands());
 
     // A plain SMTP server (as on 587) on the SSL/TLS port.
@@ -232,7 +235,7 @@ async fn an_smtp_server_on_993_is_named_from_its_220() {
     let tls = step(&imap, StepName::Tls);
     assert!(tls.detail.contains("speaks plain text"), "{}", tls.detail);
     assert!(
-        tls.detail.contains("This is an SMTP server"),
+        tls.detail.contains("An SMTP server answers on port"),
         "{}",
         tls.detail
     );
@@ -272,7 +275,9 @@ async fn a_web_server_on_143_is_named() {
     assert_eq!(report.verdict, Verdict::Critical);
     let greeting = step(&imap, StepName::Greeting);
     assert!(
-        greeting.detail.starts_with("This is a web (HTTP) server"),
+        greeting
+            .detail
+            .starts_with("A web (HTTP) server answers on port"),
         "{}",
         greeting.detail
     );

@@ -148,14 +148,14 @@ async fn an_imap_server_where_pop3_was_expected_is_named() {
     let (report, pop3) = check_port::<Pop3>(&pki, imap.port(), true).await;
     assert_eq!(report.verdict, Verdict::Critical);
     let greeting = step(&pop3, StepName::Greeting);
-    assert!(
-        greeting
-            .detail
-            .starts_with("This is an IMAP server (it greeted with \"* OK test.imap.invalid"),
-        "{}",
-        greeting.detail
+    let answers = format!(
+        "An IMAP server answers on port {} (it greeted with \"* OK test.imap.invalid",
+        imap.port()
     );
-    assert!(greeting.detail.contains("995 (SSL/TLS) or 110 (STARTTLS)"));
+    assert!(greeting.detail.starts_with(&answers), "{}", greeting.detail);
+    assert!(greeting
+        .detail
+        .contains("Use port 995 with SSL/TLS (or 110 with STARTTLS) for POP3"));
 }
 
 #[tokio::test]
@@ -311,9 +311,10 @@ async fn an_ssh_banner_and_an_unknown_greeting_are_told_apart() {
     let (report, _) = run(&pki, &ssh, false).await;
     assert_eq!(report.verdict, Verdict::Critical);
     assert!(
-        report.summary.starts_with(
-            "This is an SSH server (it greeted with \"SSH-2.0-OpenSSH_9.6\"), not a POP3 server"
-        ),
+        report.summary.starts_with(&format!(
+            "An SSH server answers on port {} (it greeted with \"SSH-2.0-OpenSSH_9.6\"), not a POP3 server",
+            ssh.port()
+        )),
         "{}",
         report.summary
     );
