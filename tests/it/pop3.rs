@@ -330,3 +330,29 @@ async fn an_ssh_banner_and_an_unknown_greeting_are_told_apart() {
         "Unexpected greeting \"hello there\" (a POP3 server greets with \"+OK\")."
     );
 }
+
+/// A server whose CAPA answer is 64 KB of `SASL` lines of unique mechanism names
+/// (8 lines of 8,000 bytes): at most `MAX_MECHANISMS` kept, no line longer than
+/// `MAX_ITEM_LEN` kept as an item, and the step says what was left out.
+#[tokio::test]
+async fn a_64_kb_capa_answer_is_cut_to_the_caps_and_says_so() {
+    use crate::support::mailbox_check::hostile_capability_lines;
+    use echoterra_bot::checks::net::mailbox::{MAX_ITEM_LEN, MAX_MECHANISMS};
+
+    let pki = TestPki::new();
+    let mut script = Script::implicit(Protocol::Pop3, pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.capability_extra = hostile_capability_lines("SASL", 8, 8000);
+    let server = TestMailbox::start(script).await;
+    let (_, pop3) = run(&pki, &server, true).await;
+    assert_eq!(pop3.auth_mechanisms.len(), MAX_MECHANISMS);
+    assert_eq!(pop3.auth_mechanisms[0], "PLAIN");
+    assert!(pop3.capabilities.iter().all(|c| c.len() <= MAX_ITEM_LEN));
+    assert!(pop3.capabilities.iter().any(|c| c == "USER"));
+    let capa = step(&pop3, StepName::Capa);
+    assert!(
+        capa.detail.contains("8 more capabilities left out")
+            && capa.detail.contains("SASL mechanism names left out"),
+        "{}",
+        capa.detail
+    );
+}
