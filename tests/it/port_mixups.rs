@@ -9,7 +9,7 @@
 //! retries with TLS and reads the greeting over TLS like any other.
 
 use crate::support::bot_process::run_check;
-use crate::support::mailbox_server::{Script, TestMailbox};
+use crate::support::mailbox_server::{Greeting, Script, TestMailbox};
 use crate::support::pki::{TestPki, Validity};
 use crate::support::smtp_server::{self, TestSmtp};
 
@@ -157,7 +157,7 @@ async fn imap_on_an_smtp_tls_port_starts_with_tls_and_names_the_smtp_server() {
 /// `/imap` on a port no catalogue lists (lab mode), where an SMTP server speaks TLS
 /// from the first byte: after the greeting timeout and the TLS retry, the greeting
 /// over TLS names the SMTP server; an IMAP server there still gets the SSL/TLS
-/// advice, which is right for it.
+/// advice, which is right for it; a port silent over TLS too is said not to be IMAP.
 #[tokio::test]
 async fn imap_after_the_tls_retry_reads_the_greeting_and_names_the_smtp_server() {
     let pki = TestPki::new();
@@ -178,6 +178,18 @@ async fn imap_after_the_tls_retry_reads_the_greeting_and_names_the_smtp_server()
     let (code, text) = check(&pki, "imap", imaps.port(), None, "text").await;
     assert_eq!(code, 2, "{text}");
     assert!(text.contains(WRONG_ADVICE), "{text}");
+
+    // Silent over TLS too, for the whole greeting time: TLS works, IMAP does not.
+    let mut script = Script::implicit(Protocol::Imap, pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.greeting = Greeting::Silent;
+    let mute = TestMailbox::start(script).await;
+    let (code, text) = check(&pki, "imap", mute.port(), None, "text").await;
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("and over TLS on a new connection too: it is not an IMAP server"),
+        "{text}"
+    );
+    assert!(!text.contains(WRONG_ADVICE), "{text}");
 }
 
 /// `/pop3` the same way: on SMTP's SSL/TLS port at once, and on a lab port where
