@@ -174,6 +174,21 @@ pub(crate) trait CatalogFile: DeserializeOwned {
 }
 
 impl Catalog {
+    /// Whether any protocol's catalogue lists `port` as TLS from the first byte
+    /// (`implicit_tls_ports` of `smtp.toml` and of `mailbox.toml`'s `[imap]` and
+    /// `[pop3]`: 465, 993, 995 as shipped). A server test on such a port starts
+    /// with TLS whichever protocol it tests: a customer who typed the SMTP port
+    /// into the IMAP field meets a server that waits for TLS, not a greeting.
+    pub fn implicit_tls_port(&self, port: u16) -> bool {
+        [
+            &self.smtp.implicit_tls_ports,
+            &self.mailbox.imap.implicit_tls_ports,
+            &self.mailbox.pop3.implicit_tls_ports,
+        ]
+        .iter()
+        .any(|ports| ports.contains(&port))
+    }
+
     /// The catalogue compiled into the binary.
     pub fn embedded() -> Result<Self, CatalogError> {
         Self::load(None)

@@ -77,6 +77,10 @@ pub struct Script {
     pub mechanisms: Vec<String>,
     /// POP3: CAPA is answered (otherwise `-ERR`).
     pub capa: bool,
+    /// Lines added to every capability answer, as written: IMAP untagged lines
+    /// (`* CAPABILITY X1 X2 …`) before the tagged OK, POP3 lines before the `.`
+    /// (a hostile server's endless list).
+    pub capability_extra: Vec<String>,
     /// The certificate; `None` for a server that never gets to TLS.
     pub identity: Option<Arc<Identity>>,
 }
@@ -94,6 +98,7 @@ impl Script {
             login_after_tls: true,
             mechanisms: vec!["PLAIN".into()],
             capa: true,
+            capability_extra: Vec::new(),
             identity: Some(Arc::new(identity)),
         }
     }
@@ -118,6 +123,7 @@ impl Script {
             login_after_tls: false,
             mechanisms: Vec::new(),
             capa: true,
+            capability_extra: Vec::new(),
             identity: None,
         }
     }
@@ -295,9 +301,14 @@ fn imap_answer(line: &str, script: &Script, tls: bool) -> Answer {
             } else {
                 capabilities.push("LOGINDISABLED".into());
             }
+            let extra: String = script
+                .capability_extra
+                .iter()
+                .map(|line| format!("{line}\r\n"))
+                .collect();
             answer(
                 format!(
-                    "* CAPABILITY {}\r\n{tag} OK CAPABILITY completed\r\n",
+                    "* CAPABILITY {}\r\n{extra}{tag} OK CAPABILITY completed\r\n",
                     capabilities.join(" ")
                 ),
                 Then::Continue,
@@ -329,6 +340,7 @@ fn pop3_answer(line: &str, script: &Script, tls: bool) -> Answer {
             if !tls && script.starttls {
                 capabilities.push("STLS".into());
             }
+            capabilities.extend(script.capability_extra.iter().cloned());
             let lines: String = capabilities.iter().map(|c| format!("{c}\r\n")).collect();
             answer(
                 format!("+OK Capability list follows\r\n{lines}.\r\n"),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use dns_server::{Fault, TestDns, Zone};
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::blacklist::{
-    query, BlacklistReport, BlacklistRequest, Status, ZoneResult,
+    query, BlacklistReport, BlacklistRequest, SelfTest, Status, ZoneResult,
 };
 use echoterra_bot::checks::Services;
 use echoterra_bot::checks::{self, Progress, Request};
@@ -396,7 +396,7 @@ async fn a_refusal_code_is_an_error_explained_not_a_listing() {
     assert_eq!(report.verdict, Verdict::Warning);
     assert_eq!(
         report.summary,
-        "Checked 2 lists: not listed, 1 could not be checked"
+        "Checked 2 lists: not listed on the 1 list that answered; 1 could not be checked"
     );
 }
 
@@ -703,12 +703,14 @@ async fn json_carries_the_documented_fields() {
         "note",
         "delist_url",
         "lookup_url",
+        "self_test",
     ] {
         assert!(first.get(key).is_some(), "{key} missing: {first}");
     }
     assert_eq!(first["address"], "192.0.2.20");
     assert_eq!(first["status"], "listed");
     assert_eq!(first["codes"][0], "127.0.0.2");
+    assert_eq!(json["resolver_hides_lists"], false);
 }
 
 #[tokio::test]
@@ -963,7 +965,8 @@ fn asked(dns: &TestDns, name: &str, kind: RecordType) -> bool {
 #[tokio::test]
 async fn a_self_test_zone_that_does_not_list_its_test_address_is_an_error_not_clean() {
     let dns = server().await;
-    let both = services(&dns, &[BLIND, COP], None);
+    // Beside a self-tested list that passes, so the resolver is trusted.
+    let both = services(&dns, &[BLIND, GOOD, COP], None);
     let (report, details) = check(&both, "192.0.2.1").await;
     assert!(asked(&dns, "2.0.0.127.blind.bl.test", RecordType::A));
     let blind = on(&details, "blind.bl.test");
@@ -979,10 +982,11 @@ async fn a_self_test_zone_that_does_not_list_its_test_address_is_an_error_not_cl
         assert!(meaning.contains(words), "{words}: {meaning}");
     }
     assert_eq!(on(&details, "cop.bl.test").status, Status::Clean);
+    assert_eq!(on(&details, "good.bl.test").self_test, SelfTest::Passed);
     assert_eq!(report.verdict, Verdict::Warning);
     assert_eq!(
         report.summary,
-        "Checked 2 lists: not listed, 1 could not be checked"
+        "Checked 3 lists: not listed on the 2 lists that answered; 1 could not be checked"
     );
     let text = render::render(&report, Format::Text);
     assert!(text.contains("did not list its own test address"), "{text}");
@@ -1000,12 +1004,19 @@ async fn a_self_test_zone_that_does_not_list_its_test_address_is_an_error_not_cl
     let alone = services(&dns, &[BLIND], None);
     let (report, _) = check(&alone, "192.0.2.1").await;
     assert_eq!(report.verdict, Verdict::Unknown);
+    // As the only self-tested list, its failure says the resolver hides the lists:
+    // the list without a test point is not believed either.
+    let unchecked = services(&dns, &[BLIND, COP], None);
+    let (report, details) = check(&unchecked, "192.0.2.1").await;
+    assert_eq!(report.verdict, Verdict::Unknown);
+    assert!(details.resolver_hides_lists);
+    assert_eq!(on(&details, "cop.bl.test").status, Status::Error);
 }
 
 #[tokio::test]
 async fn a_self_test_zone_that_lists_everything_is_an_error_not_listed() {
     let dns = server().await;
-    let services = services(&dns, &[WILD, COP], None);
+    let services = services(&dns, &[WILD, GOOD, COP], None);
     let (report, details) = check(&services, "192.0.2.1").await;
     assert!(asked(&dns, "1.0.0.127.wild.bl.test", RecordType::A));
     let wild = on(&details, "wild.bl.test");
@@ -1023,7 +1034,7 @@ async fn a_self_test_zone_that_lists_everything_is_an_error_not_listed() {
     assert_eq!(report.verdict, Verdict::Warning);
     assert_eq!(
         report.summary,
-        "Checked 2 lists: not listed, 1 could not be checked"
+        "Checked 3 lists: not listed on the 2 lists that answered; 1 could not be checked"
     );
     let message = render::discord::report_message(&report);
     assert!(limits::violations(&message).is_empty());
@@ -1486,15 +1497,24 @@ async fn an_ipv6_target_is_self_tested_only_where_an_ipv6_test_point_is_document
     assert!(asked(&dns, "2.0.0.127.zen.spamhaus.org", RecordType::A));
 
     // NordSpam not listing its documented IPv6 test point: its clean answer is
-    // not trusted; ZEN's still is.
+    // not trusted; as the only list self-tested for IPv6, its failure says the
+    // resolver hides the lists, so ZEN's untested clean answer is not trusted
+    // either.
     let blind = TestDns::builder()
         .zone(Zone::new("zen.spamhaus.org"))
         .zone(Zone::new("bl.nordspam.com"))
         .start()
         .await;
     let services = shipped_services(&blind, &["zen.spamhaus.org", "bl.nordspam.com"], None);
-    let (_, details) = check(&services, "2001:db8::1").await;
-    assert_eq!(on(&details, "zen.spamhaus.org").status, Status::Clean);
+    let (report, details) = check(&services, "2001:db8::1").await;
+    assert_eq!(report.verdict, Verdict::Unknown);
+    let zen = on(&details, "zen.spamhaus.org");
+    assert_eq!(zen.status, Status::Error);
+    assert_eq!(zen.self_test, SelfTest::None);
+    assert_eq!(
+        zen.meaning.as_deref(),
+        Some(echoterra_bot::checks::blacklist::HIDDEN_NOTE)
+    );
     let nordspam = on(&details, "bl.nordspam.com");
     assert_eq!(nordspam.status, Status::Error);
     assert!(
@@ -1586,5 +1606,175 @@ async fn a_listing_shows_the_operators_note_and_the_page_for_the_address() {
     assert_eq!(
         on(&details, "zen.spamhaus.org").lookup_url.as_deref(),
         Some("https://check.spamhaus.org/query/ip/2001:db8::1")
+    );
+}
+
+/// The shipped `commands/blacklist.toml` in a COMMANDS_DIR, and the binary run
+/// against `dns` as staff run it: `check blacklist <target> --format <format>`.
+async fn run_shipped(dns: &TestDns, target: &str, format: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = include_str!("../../commands/blacklist.toml");
+    std::fs::write(dir.path().join("blacklist.toml"), shipped).unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["check", "blacklist", target, "--format", format])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("COMMANDS_DIR", dir.path())
+        .env("DNS_SERVERS", dns.addr().to_string())
+        .env("ALLOW_PRIVATE_TARGETS", "true")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code(), stdout)
+}
+
+/// Every zone of the shipped catalogue, as the loopback server will serve it.
+fn shipped_zones() -> Vec<String> {
+    Catalog::embedded()
+        .unwrap()
+        .blacklist
+        .zones()
+        .map(|zone| zone.zone.clone())
+        .collect()
+}
+
+/// The shipped lists whose operators document a test point (127.0.0.2 listed).
+const SELF_TESTED: [&str; 5] = [
+    "zen.spamhaus.org",
+    "b.barracudacentral.org",
+    "all.s5h.net",
+    "bl.nordspam.com",
+    "bl.spameatingmonkey.net",
+];
+
+/// A resolver that answers NXDOMAIN to everything (what a public resolver the lists
+/// refuse looks like), asked about an address that is in fact listed: every
+/// self-tested list fails its self-test, so the answer is unknown, names the
+/// resolver and the fix, and says "not listed" nowhere, in any format.
+#[tokio::test]
+async fn a_resolver_that_hides_every_list_is_unknown_never_not_listed() {
+    let mut builder = TestDns::builder();
+    for zone in shipped_zones() {
+        builder = builder.zone(Zone::new(&zone));
+    }
+    let dns = builder.start().await;
+    assert_eq!(shipped_zones().len(), 18);
+
+    let (code, json) = run_shipped(&dns, "192.0.2.20", "json").await;
+    assert_eq!(code, Some(3), "{json}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["verdict"], "unknown");
+    assert_eq!(json["resolver_hides_lists"], true);
+    let summary = json["summary"].as_str().unwrap();
+    for words in [
+        "Checked 18 lists",
+        "failed its RFC 5782 self-test",
+        "this resolver",
+        "DNS_SERVERS",
+        "Why blocklists need your own resolver",
+    ] {
+        assert!(summary.contains(words), "{words}: {summary}");
+    }
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(results.len(), 18);
+    // Nothing is counted clean, the lists without a test point included.
+    assert!(results.iter().all(|r| r["status"] == "error"), "{json}");
+    for zone in SELF_TESTED {
+        let result = results.iter().find(|r| r["zone"] == zone).unwrap();
+        assert_eq!(result["self_test"], "failed", "{zone}");
+    }
+    let untested = results
+        .iter()
+        .find(|r| r["zone"] == "bl.spamcop.net")
+        .unwrap();
+    assert_eq!(untested["self_test"], "none");
+    assert!(untested["meaning"]
+        .as_str()
+        .unwrap()
+        .contains("proves nothing"));
+
+    let (code, text) = run_shipped(&dns, "192.0.2.20", "text").await;
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.starts_with("BLACKLIST UNKNOWN: Checked 18 lists"),
+        "{text}"
+    );
+    assert!(
+        text.contains("None of 18 blocklists could be checked: the resolver hides them"),
+        "{text}"
+    );
+    let (code, discord) = run_shipped(&dns, "192.0.2.20", "discord").await;
+    assert_eq!(code, Some(3), "{discord}");
+    let payload: serde_json::Value = serde_json::from_str(&discord).unwrap();
+    let title = payload["embeds"][0]["title"].as_str().unwrap();
+    assert!(
+        title.contains("None of 18 blocklists could be checked"),
+        "{title}"
+    );
+    for output in [&json.to_string(), &text, &discord] {
+        assert!(!output.to_lowercase().contains("not listed"), "{output}");
+    }
+}
+
+/// A resolver that hides only some lists: two self-tested lists answer NXDOMAIN
+/// even for their test point, three lists refuse it; the other three self-tested
+/// lists pass, so the resolver is trusted and the result says what it knows.
+#[tokio::test]
+async fn a_resolver_that_hides_some_lists_says_how_many_answered() {
+    let hidden = ["zen.spamhaus.org", "b.barracudacentral.org"];
+    let refused = [
+        "dnsbl-1.uceprotect.net",
+        "dnsbl-2.uceprotect.net",
+        "dnsbl-3.uceprotect.net",
+    ];
+    let mut builder = TestDns::builder();
+    for zone in shipped_zones() {
+        let mut served = Zone::new(&zone);
+        if SELF_TESTED.contains(&zone.as_str()) && !hidden.contains(&zone.as_str()) {
+            served = served.a(&format!("2.0.0.127.{zone}"), "127.0.0.2");
+        }
+        builder = builder.zone(served);
+        if refused.contains(&zone.as_str()) {
+            builder = builder.fault(&zone, Fault::Refused);
+        }
+    }
+    let dns = builder.start().await;
+
+    let (code, json) = run_shipped(&dns, "192.0.2.1", "json").await;
+    assert_eq!(code, Some(1), "{json}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["verdict"], "warning");
+    assert_eq!(json["resolver_hides_lists"], false);
+    assert_eq!(
+        json["summary"],
+        "Checked 18 lists: not listed on the 13 lists that answered; 5 could not be checked"
+    );
+    let results = json["results"].as_array().unwrap();
+    let status = |zone: &str| {
+        let result = results.iter().find(|r| r["zone"] == zone).unwrap();
+        (result["status"].clone(), result["self_test"].clone())
+    };
+    assert_eq!(
+        status("zen.spamhaus.org"),
+        ("error".into(), "failed".into())
+    );
+    assert_eq!(status("all.s5h.net"), ("clean".into(), "passed".into()));
+    assert_eq!(status("bl.spamcop.net"), ("clean".into(), "none".into()));
+
+    let (code, text) = run_shipped(&dns, "192.0.2.1", "text").await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("Not listed on the 13 blocklists that answered; 5 could not be checked"),
+        "{text}"
+    );
+    assert!(!text.contains("any of 18"), "{text}");
+    let (_, discord) = run_shipped(&dns, "192.0.2.1", "discord").await;
+    let payload: serde_json::Value = serde_json::from_str(&discord).unwrap();
+    let title = payload["embeds"][0]["title"].as_str().unwrap();
+    assert!(
+        title.ends_with("Not listed on the 13 blocklists that answered; 5 could not be checked"),
+        "{title}"
     );
 }

@@ -213,13 +213,16 @@ async fn an_smtp_server_on_993_is_named_from_its_220() {
     assert_eq!(status(&imap, StepName::Tls), StepStatus::Ok);
     let greeting = step(&imap, StepName::Greeting);
     assert!(
-        greeting.detail.starts_with(
-            "This is an SMTP server (it greeted with \"220 test.smtp.invalid ESMTP ready\"), not an IMAP server"
-        ),
+        greeting.detail.starts_with(&format!(
+            "An SMTP server answers on port {} (it greeted with \"220 test.smtp.invalid ESMTP ready\"), not an IMAP server",
+            smtps.port()
+        )),
         "{}",
         greeting.detail
     );
-    assert!(greeting.detail.contains("993 (SSL/TLS) or 143 (STARTTLS)"));
+    assert!(greeting
+        .detail
+        .contains("Use port 993 with SSL/TLS (or 143 with STARTTLS) for IMAP"));
     assert!(smtps.commands().is_empty(), "{:?}", smtps.commands());
 
     // A plain SMTP server (as on 587) on the SSL/TLS port.
@@ -232,7 +235,7 @@ async fn an_smtp_server_on_993_is_named_from_its_220() {
     let tls = step(&imap, StepName::Tls);
     assert!(tls.detail.contains("speaks plain text"), "{}", tls.detail);
     assert!(
-        tls.detail.contains("This is an SMTP server"),
+        tls.detail.contains("An SMTP server answers on port"),
         "{}",
         tls.detail
     );
@@ -272,7 +275,9 @@ async fn a_web_server_on_143_is_named() {
     assert_eq!(report.verdict, Verdict::Critical);
     let greeting = step(&imap, StepName::Greeting);
     assert!(
-        greeting.detail.starts_with("This is a web (HTTP) server"),
+        greeting
+            .detail
+            .starts_with("A web (HTTP) server answers on port"),
         "{}",
         greeting.detail
     );
@@ -609,4 +614,40 @@ async fn the_command_line_gives_the_verdict_as_exit_code() {
     let (code, _, stderr) = run_check("imap", &["127.0.0.1"], &[]).await;
     assert_eq!(code, 3);
     assert!(stderr.contains("only public mail servers"), "{stderr}");
+}
+
+/// A server whose CAPABILITY answer is 64 KB of unique words (8 lines of 8,000
+/// bytes, about 12,000 words): read in one pass, at most `MAX_ITEMS` kept, and the
+/// step says the list was cut; what a mail app needs (IMAP4rev1, AUTH=PLAIN) is
+/// still read.
+#[tokio::test]
+async fn a_64_kb_capability_answer_is_cut_to_the_cap_and_says_so() {
+    use crate::support::mailbox_check::hostile_capability_lines;
+    use echoterra_bot::checks::net::mailbox::MAX_ITEMS;
+
+    let pki = TestPki::new();
+    let mut script = Script::implicit(Protocol::Imap, pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.capability_extra = hostile_capability_lines("* CAPABILITY", 8, 8000);
+    let sent: usize = script.capability_extra.iter().map(|l| l.len() + 2).sum();
+    assert!((60_000..64 * 1024).contains(&sent), "{sent}");
+    let server = TestMailbox::start(script).await;
+    let (report, imap) = run(&pki, &server, true).await;
+    assert_eq!(
+        imap.capabilities.len(),
+        MAX_ITEMS,
+        "{:?}",
+        imap.capabilities
+    );
+    assert!(imap.capabilities.iter().any(|c| c == "IMAP4rev1"));
+    assert_eq!(imap.auth_mechanisms, ["PLAIN"]);
+    let capability = step(&imap, StepName::Capability);
+    assert_eq!(capability.status(), StepStatus::Ok, "{}", capability.detail);
+    assert!(
+        capability
+            .detail
+            .contains("more capabilities left out: the list was cut at 100 items"),
+        "{}",
+        capability.detail
+    );
+    assert_eq!(report.verdict, Verdict::Ok, "{}", report.summary);
 }

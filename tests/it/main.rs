@@ -16,6 +16,7 @@ mod golden;
 mod imap;
 mod mx;
 mod pop3;
+mod port_mixups;
 mod resolver;
 mod serve;
 mod smtp;

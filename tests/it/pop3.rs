@@ -148,14 +148,14 @@ async fn an_imap_server_where_pop3_was_expected_is_named() {
     let (report, pop3) = check_port::<Pop3>(&pki, imap.port(), true).await;
     assert_eq!(report.verdict, Verdict::Critical);
     let greeting = step(&pop3, StepName::Greeting);
-    assert!(
-        greeting
-            .detail
-            .starts_with("This is an IMAP server (it greeted with \"* OK test.imap.invalid"),
-        "{}",
-        greeting.detail
+    let answers = format!(
+        "An IMAP server answers on port {} (it greeted with \"* OK test.imap.invalid",
+        imap.port()
     );
-    assert!(greeting.detail.contains("995 (SSL/TLS) or 110 (STARTTLS)"));
+    assert!(greeting.detail.starts_with(&answers), "{}", greeting.detail);
+    assert!(greeting
+        .detail
+        .contains("Use port 995 with SSL/TLS (or 110 with STARTTLS) for POP3"));
 }
 
 #[tokio::test]
@@ -311,9 +311,10 @@ async fn an_ssh_banner_and_an_unknown_greeting_are_told_apart() {
     let (report, _) = run(&pki, &ssh, false).await;
     assert_eq!(report.verdict, Verdict::Critical);
     assert!(
-        report.summary.starts_with(
-            "This is an SSH server (it greeted with \"SSH-2.0-OpenSSH_9.6\"), not a POP3 server"
-        ),
+        report.summary.starts_with(&format!(
+            "An SSH server answers on port {} (it greeted with \"SSH-2.0-OpenSSH_9.6\"), not a POP3 server",
+            ssh.port()
+        )),
         "{}",
         report.summary
     );
@@ -327,5 +328,31 @@ async fn an_ssh_banner_and_an_unknown_greeting_are_told_apart() {
     assert_eq!(
         report.summary,
         "Unexpected greeting \"hello there\" (a POP3 server greets with \"+OK\")."
+    );
+}
+
+/// A server whose CAPA answer is 64 KB of `SASL` lines of unique mechanism names
+/// (8 lines of 8,000 bytes): at most `MAX_MECHANISMS` kept, no line longer than
+/// `MAX_ITEM_LEN` kept as an item, and the step says what was left out.
+#[tokio::test]
+async fn a_64_kb_capa_answer_is_cut_to_the_caps_and_says_so() {
+    use crate::support::mailbox_check::hostile_capability_lines;
+    use echoterra_bot::checks::net::mailbox::{MAX_ITEM_LEN, MAX_MECHANISMS};
+
+    let pki = TestPki::new();
+    let mut script = Script::implicit(Protocol::Pop3, pki.leaf(&["127.0.0.1"], Validity::Current));
+    script.capability_extra = hostile_capability_lines("SASL", 8, 8000);
+    let server = TestMailbox::start(script).await;
+    let (_, pop3) = run(&pki, &server, true).await;
+    assert_eq!(pop3.auth_mechanisms.len(), MAX_MECHANISMS);
+    assert_eq!(pop3.auth_mechanisms[0], "PLAIN");
+    assert!(pop3.capabilities.iter().all(|c| c.len() <= MAX_ITEM_LEN));
+    assert!(pop3.capabilities.iter().any(|c| c == "USER"));
+    let capa = step(&pop3, StepName::Capa);
+    assert!(
+        capa.detail.contains("8 more capabilities left out")
+            && capa.detail.contains("SASL mechanism names left out"),
+        "{}",
+        capa.detail
     );
 }

@@ -20,7 +20,7 @@ use tokio::time::{timeout, timeout_at, Instant};
 use super::classify::{self, Status};
 use super::query::{Keys, QueryName};
 use super::report::ZoneResult;
-use super::self_test::{self, Point, TestPoints};
+use super::self_test::{self, Point, SelfTest, TestPoints};
 use crate::catalog::Zone;
 use crate::checks::net::resolver::{DnsAnswer, DnsFailure, DnsResolver};
 use crate::checks::Progress;
@@ -119,6 +119,10 @@ async fn query_one(
     // Only the point that can disprove the answer is waited for (it started with
     // the real query, so within the same timeout); a failed point changes nothing.
     let points = job.test_points.as_ref();
+    let mut self_test = match points {
+        Some(_) => SelfTest::Inconclusive,
+        None => SelfTest::None,
+    };
     if let Some((point, points)) = Point::for_status(outcome.status).zip(points) {
         let mut lookup = match point {
             Point::MustBeListed => must_be_listed,
@@ -128,6 +132,7 @@ async fn query_one(
         if let Some(Some(answer)) = lookup.as_mut().take_output() {
             let before = outcome.status;
             outcome = self_test::judge(job.zone, outcome, point, points.address(point), &answer);
+            self_test = SelfTest::settle(before, outcome.status, Some(&answer));
             if outcome.status != before {
                 tracing::debug!(
                     zone = %job.name.shown_zone(),
@@ -154,7 +159,7 @@ async fn query_one(
         elapsed_ms = elapsed.as_millis() as u64,
         "blocklist answered"
     );
-    result(job, outcome, reason, elapsed)
+    result(job, outcome, reason, elapsed, self_test)
 }
 
 /// `A` and `TXT` for one name, sent together.
@@ -194,6 +199,7 @@ fn result(
     outcome: classify::Outcome,
     reason: Option<String>,
     elapsed: Duration,
+    self_test: SelfTest,
 ) -> ZoneResult {
     ZoneResult {
         address: job.address,
@@ -213,6 +219,7 @@ fn result(
         delist_url: job.zone.delist_url.clone(),
         lookup_url: job.zone.lookup_url_for(job.address),
         elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        self_test,
     }
 }
 
@@ -227,7 +234,11 @@ fn past_deadline(job: &Job<'_>, deadline: Duration) -> ZoneResult {
         )),
         policy_only: false,
     };
-    result(job, outcome, None, deadline)
+    let self_test = match job.test_points {
+        Some(_) => SelfTest::Inconclusive,
+        None => SelfTest::None,
+    };
+    result(job, outcome, None, deadline, self_test)
 }
 
 /// Running totals for the progress line.

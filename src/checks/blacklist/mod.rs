@@ -29,9 +29,10 @@ use std::time::Duration;
 
 pub use classify::Status;
 pub use report::{
-    AddressPtr, BlacklistReport, ErrorGroup, SkippedAddress, ZoneResult, POLICY_NOTE,
+    AddressPtr, BlacklistReport, ErrorGroup, SkippedAddress, ZoneResult, HIDDEN_NOTE, POLICY_NOTE,
 };
 pub use request::{BlacklistRequest, Target, TargetError};
+pub use self_test::SelfTest;
 
 use self::fanout::{bounded, Job, Limits};
 use self::query::{Keys, QueryName};
@@ -68,6 +69,7 @@ pub async fn run(
         via_spamrats_key: keyed(ZoneKey::Spamrats),
         ipv4_only_lists: vec![],
         problem: None,
+        resolver_hides_lists: false,
         results: vec![],
         ptr: vec![],
     };

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde::Serialize;
 
 use super::classify::Status;
+use super::self_test::SelfTest;
 use crate::catalog::Tier;
 
 /// The `/blacklist` part of a report.
@@ -30,6 +31,10 @@ pub struct BlacklistReport {
     pub ipv4_only_lists: Vec<String>,
     /// Why nothing could be checked, when that happened before any list was asked.
     pub problem: Option<String>,
+    /// Every list with a test point failed its self-test (none passed): the
+    /// resolver is refused by the lists or rewrites their answers, so no list's
+    /// answer is trusted and the verdict is unknown.
+    pub resolver_hides_lists: bool,
     /// One entry per (address, zone): listed ones first, then clean, then errors.
     pub results: Vec<ZoneResult>,
     /// The reverse DNS (PTR) names of each address checked.
@@ -97,7 +102,12 @@ pub struct ZoneResult {
     pub lookup_url: Option<String>,
     /// How long the list took to answer.
     pub elapsed_ms: u64,
+    /// How the list's RFC 5782 self-test ended for this address.
+    pub self_test: SelfTest,
 }
+
+/// Why a clean answer is not counted when the resolver hides the lists.
+pub const HIDDEN_NOTE: &str = "not trusted: every list with a test point failed its self-test on this resolver, so a clean answer from this list proves nothing either";
 
 /// What staff are told about a policy listing.
 pub const POLICY_NOTE: &str = "policy list: normal for a home or dynamic IP, not a spam listing";
@@ -125,9 +135,28 @@ impl BlacklistReport {
             .len()
     }
 
+    /// Whether the resolver hides the lists: at least one list with a test point
+    /// failed its self-test and none passed (a test point that timed out proves
+    /// nothing either way).
+    fn lists_hidden(&self) -> bool {
+        let failed = |test: SelfTest| self.results.iter().any(|r| r.self_test == test);
+        failed(SelfTest::Failed) && !failed(SelfTest::Passed)
+    }
+
     /// Fills in the counts from the results and puts the results in reading order:
-    /// listed (major, then informational, then policy), clean, errors.
+    /// listed (major, then informational, then policy), clean, errors. When the
+    /// resolver hides the lists, no clean answer is believed: lists without a test
+    /// point answer "clean" through such a resolver too.
     pub fn tally(&mut self) {
+        self.resolver_hides_lists = self.lists_hidden();
+        if self.resolver_hides_lists {
+            for result in &mut self.results {
+                if result.status == Status::Clean {
+                    result.status = Status::Error;
+                    result.meaning = Some(HIDDEN_NOTE.to_string());
+                }
+            }
+        }
         self.results.sort_by_key(|result| {
             let rank = match result.status {
                 Status::Listed if result.is_serious() => 0,
@@ -201,6 +230,7 @@ mod tests {
             delist_url: "https://example.com/".to_string(),
             lookup_url: None,
             elapsed_ms: 1,
+            self_test: SelfTest::None,
         }
     }
 
@@ -215,6 +245,7 @@ mod tests {
             via_spamrats_key: false,
             ipv4_only_lists: vec![],
             problem: None,
+            resolver_hides_lists: false,
             results,
             ptr: vec![],
         };
@@ -238,7 +269,10 @@ mod tests {
             report.summary(),
             "Checked 4 lists: listed on 2, 1 could not be checked"
         );
-        assert_eq!(report.headline(), "Listed on 2 of 4 blocklists");
+        assert_eq!(
+            report.headline(),
+            "Listed on 2 of 4 blocklists; 1 could not be checked"
+        );
         let order: Vec<&str> = report.results.iter().map(|r| r.zone.as_str()).collect();
         assert_eq!(order, ["b", "c", "a", "d"]);
     }
@@ -273,5 +307,69 @@ mod tests {
         assert_eq!(nothing.verdict(), Verdict::Unknown);
         assert_eq!(nothing.summary(), "Checked 1 list: none could be checked");
         assert_eq!(report(vec![]).verdict(), Verdict::Unknown);
+    }
+
+    fn tested(zone: &str, status: Status, self_test: SelfTest) -> ZoneResult {
+        ZoneResult {
+            self_test,
+            ..result(zone, Major, status, false)
+        }
+    }
+
+    #[test]
+    fn a_partial_result_says_how_many_lists_answered() {
+        let partial = report(vec![
+            result("a", Major, Clean, false),
+            result("b", Major, Clean, false),
+            result("c", Major, Error, false),
+        ]);
+        assert_eq!(partial.verdict(), Verdict::Warning);
+        assert_eq!(
+            partial.summary(),
+            "Checked 3 lists: not listed on the 2 lists that answered; 1 could not be checked"
+        );
+        assert_eq!(
+            partial.headline(),
+            "Not listed on the 2 blocklists that answered; 1 could not be checked"
+        );
+        let listed = report(vec![
+            result("a", Major, Listed, false),
+            result("c", Major, Error, false),
+        ]);
+        assert_eq!(
+            listed.headline(),
+            "Listed on 1 of 2 blocklists; 1 could not be checked"
+        );
+    }
+
+    #[test]
+    fn every_self_test_failing_is_unknown_and_nothing_reads_as_clean() {
+        let hidden = report(vec![
+            tested("a", Error, SelfTest::Failed),
+            tested("b", Error, SelfTest::Failed),
+            tested("t", Error, SelfTest::Inconclusive),
+            result("c", Major, Clean, false),
+        ]);
+        assert!(hidden.resolver_hides_lists);
+        assert_eq!(hidden.verdict(), Verdict::Unknown);
+        // The list without a test point is not counted as clean on such a resolver.
+        assert_eq!((hidden.errors, hidden.listed), (4, 0));
+        let c = hidden.results.iter().find(|r| r.zone == "c").unwrap();
+        assert_eq!(c.status, Error);
+        assert_eq!(c.meaning.as_deref(), Some(HIDDEN_NOTE));
+        let summary = hidden.summary();
+        assert!(summary.contains("own resolver") && summary.contains("self-test"));
+        for words in [summary, hidden.headline()] {
+            assert!(!words.to_lowercase().contains("not listed"), "{words}");
+        }
+        // One list passing its self-test is enough to trust the resolver.
+        let trusted = report(vec![
+            tested("a", Error, SelfTest::Failed),
+            tested("b", Clean, SelfTest::Passed),
+            result("c", Major, Clean, false),
+        ]);
+        assert!(!trusted.resolver_hides_lists);
+        assert_eq!(trusted.verdict(), Verdict::Warning);
+        assert_eq!(trusted.listed + trusted.errors, 1);
     }
 }

@@ -17,6 +17,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use serde::Serialize;
+
 use super::classify::{self, Outcome, Status};
 use super::query::{Keys, QueryName};
 use crate::catalog::{Zone, RFC5782_IPV6_UNLISTED};
@@ -40,6 +42,33 @@ impl Point {
             Status::Clean => Some(Point::MustBeListed),
             Status::Listed => Some(Point::MustNotBeListed),
             Status::Error => None,
+        }
+    }
+}
+
+/// How a result's self-test ended, as the report tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SelfTest {
+    /// The zone has no test point for the address's family: nothing was asked.
+    None,
+    /// The test point answered as a working list answers.
+    Passed,
+    /// The test point disproved the answer: the result is an error.
+    Failed,
+    /// The test point (or the real query) failed or timed out: it proves nothing.
+    Inconclusive,
+}
+
+impl SelfTest {
+    /// How the self-test of a result ended: `before` is the real status, `after`
+    /// the status once judged, `answer` the test point's answer (`None` when it was
+    /// not waited for: the real query failed).
+    pub fn settle(before: Status, after: Status, answer: Option<&DnsAnswer<Ipv4Addr>>) -> SelfTest {
+        match answer {
+            _ if before != after => SelfTest::Failed,
+            None | Some(DnsAnswer::Failed(_)) => SelfTest::Inconclusive,
+            Some(_) => SelfTest::Passed,
         }
     }
 }
@@ -110,7 +139,7 @@ pub fn judge(
             failed(
                 vec![],
                 format!(
-                    "self-test failed: {} did not list its own test address {test_address} (it answered {answered}), so its \"not listed\" cannot be trusted: the list is probably blocking this resolver, or the resolver rewrites its answers; configure your own resolver (DNS_SERVERS; see docs/production.md, \"Why blocklists need your own resolver\")",
+                    "self-test failed: {} did not list its own test address {test_address} (it answered {answered}), so its clean answer cannot be trusted: the list is probably blocking this resolver, or the resolver rewrites its answers; configure your own resolver (DNS_SERVERS; see docs/production.md, \"Why blocklists need your own resolver\")",
                     zone.name
                 ),
             )

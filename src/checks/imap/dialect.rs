@@ -47,7 +47,10 @@ impl Dialect for Imap {
 
     fn capabilities(answer: &[String], tag: &str) -> Result<Capabilities, String> {
         Imap::completed(answer, tag)?;
+        // One pass over every word: the flags from all of them, the items and
+        // mechanisms kept within their bounds (see `Capabilities`).
         let mut capabilities = Capabilities::default();
+        let mut login_disabled = false;
         for line in answer {
             let mut words = line.split_whitespace();
             if words.next() != Some("*")
@@ -58,23 +61,19 @@ impl Dialect for Imap {
                 continue;
             }
             for word in words {
-                if !capabilities.items.iter().any(|item| item == word) {
-                    capabilities.items.push(word.to_string());
+                if word.eq_ignore_ascii_case("STARTTLS") {
+                    capabilities.starttls = true;
+                } else if word.eq_ignore_ascii_case("LOGINDISABLED") {
+                    login_disabled = true;
+                } else if let Some((name, mechanism)) = word.split_once('=') {
+                    if name.eq_ignore_ascii_case("AUTH") {
+                        capabilities.add_mechanisms([mechanism]);
+                    }
                 }
+                capabilities.add_item(word);
             }
         }
-        capabilities.starttls = capabilities.has("STARTTLS");
-        capabilities.password_command = !capabilities.has("LOGINDISABLED");
-        let mechanisms: Vec<String> = capabilities
-            .items
-            .iter()
-            .filter_map(|item| {
-                let (name, mechanism) = item.split_once('=')?;
-                name.eq_ignore_ascii_case("AUTH")
-                    .then(|| mechanism.to_string())
-            })
-            .collect();
-        capabilities.add_mechanisms(mechanisms.iter().map(String::as_str));
+        capabilities.password_command = !login_disabled;
         Ok(capabilities)
     }
 
@@ -103,7 +102,9 @@ impl Dialect for Imap {
     }
 
     fn capability_problem(capabilities: &Capabilities) -> Option<String> {
-        (!capabilities.has("IMAP4rev1") && !capabilities.has("IMAP4rev2")).then(|| {
+        // A list cut short may have left the revision out: nothing is claimed then.
+        let missing = !capabilities.has("IMAP4rev1") && !capabilities.has("IMAP4rev2");
+        (missing && capabilities.items_left_out == 0).then(|| {
             "The server announces neither IMAP4rev1 nor IMAP4rev2: mail apps may not work with it.".to_string()
         })
     }

@@ -51,28 +51,25 @@ impl Dialect for Pop3 {
 
     fn capabilities(answer: &[String], tag: &str) -> Result<Capabilities, String> {
         Pop3::completed(answer, tag)?;
-        let mut capabilities = Capabilities {
-            items: answer
-                .iter()
-                .skip(1)
-                .filter(|line| line.as_str() != ".")
-                .map(|line| line.trim().to_string())
-                .filter(|line| !line.is_empty())
-                .collect(),
-            ..Capabilities::default()
-        };
-        capabilities.starttls = capabilities.has("STLS");
-        capabilities.password_command = capabilities.has("USER");
-        let mechanisms: Vec<String> = capabilities
-            .items
-            .iter()
-            .filter_map(|item| {
-                let (name, mechanisms) = item.split_once(' ')?;
-                name.eq_ignore_ascii_case("SASL")
-                    .then(|| mechanisms.to_string())
-            })
-            .collect();
-        capabilities.add_mechanisms(mechanisms.iter().flat_map(|m| m.split_whitespace()));
+        // One pass over every line: the flags from all of them, the items and
+        // mechanisms kept within their bounds (see `Capabilities`).
+        let mut capabilities = Capabilities::default();
+        for line in answer.iter().skip(1).filter(|line| line.as_str() != ".") {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let mut words = line.split_whitespace();
+            let first = words.next().unwrap_or_default();
+            if first.eq_ignore_ascii_case("STLS") {
+                capabilities.starttls = true;
+            } else if first.eq_ignore_ascii_case("USER") {
+                capabilities.password_command = true;
+            } else if first.eq_ignore_ascii_case("SASL") {
+                capabilities.add_mechanisms(words);
+            }
+            capabilities.add_item(line);
+        }
         Ok(capabilities)
     }
 

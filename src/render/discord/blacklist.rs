@@ -391,6 +391,7 @@ mod tests {
                 )
             }),
             elapsed_ms: 5,
+            self_test: crate::checks::blacklist::SelfTest::None,
         }
     }
 
@@ -410,6 +411,7 @@ mod tests {
             delist_url: format!("https://list{i}.example/delist"),
             lookup_url: Some(format!("https://list{i}.example/ip/{address}")),
             elapsed_ms: 5,
+            self_test: crate::checks::blacklist::SelfTest::None,
         }
     }
 
@@ -424,6 +426,7 @@ mod tests {
             via_spamrats_key: false,
             ipv4_only_lists: vec![],
             problem: None,
+            resolver_hides_lists: false,
             ptr: vec![],
             results: (0..count).map(|i| listing(i, "203.0.113.7")).collect(),
         };
@@ -506,6 +509,7 @@ mod tests {
                     via_spamrats_key: true,
                     ipv4_only_lists: (0..zones).map(|i| format!("List {i}")).collect(),
                     problem: None,
+                    resolver_hides_lists: false,
                     results,
                     ptr: vec![],
                 };

@@ -145,3 +145,39 @@ pub fn mailbox_toml(host: &str, port: u16, implicit: bool) -> String {
         "host = \"{host}\"\nslow_greeting_ms = 5000\nexpiry_warning_days = 14\n[imap]\n{ports}[pop3]\n{ports}[timeouts]\nresolve_ms = 3000\nconnect_ms = 3000\ngreeting_ms = 3000\ncommand_ms = 3000\ntls_ms = 3000\ntotal_ms = 15000\n"
     )
 }
+
+/// A hostile capability list: `lines` lines of unique words (`X0`, `X1`, …, in
+/// base 36), each line `prefix` and words up to `line_len` bytes; with `lines` = 8,
+/// `line_len` = 8000 it is just under the 64 KB a dialogue reads of one answer.
+pub fn hostile_capability_lines(prefix: &str, lines: usize, line_len: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut n: u64 = 0;
+    for _ in 0..lines {
+        let mut line = prefix.to_string();
+        loop {
+            let word = format!("X{}", base36(n));
+            if line.len() + 1 + word.len() > line_len {
+                break;
+            }
+            line.push(' ');
+            line.push_str(&word);
+            n += 1;
+        }
+        out.push(line);
+    }
+    out
+}
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut digits = Vec::new();
+    loop {
+        digits.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap()
+}

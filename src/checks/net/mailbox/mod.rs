@@ -35,7 +35,7 @@ mod session;
 mod step;
 mod verdict;
 
-pub use capabilities::Capabilities;
+pub use capabilities::{Capabilities, MAX_ITEMS, MAX_ITEM_LEN, MAX_MECHANISMS, MAX_MECHANISM_LEN};
 pub use dialect::{Command, Dialect, Framing, Greeting, ServerKind};
 pub use report::MailboxReport;
 pub use request::MailboxRequest;

@@ -4,7 +4,7 @@
 //! private targets are allowed.
 
 use super::dialect::Dialect;
-use crate::catalog::MailboxCatalog;
+use crate::catalog::{Catalog, MailboxCatalog};
 use crate::checks::net::probe::target::{self, PortRules};
 use crate::checks::net::probe::{InputError, Security, ServerHost, TestNames};
 
@@ -69,9 +69,12 @@ impl<D: Dialect> MailboxRequest<D> {
         self.host.is_named(&catalog.host)
     }
 
-    /// TLS from the first byte on the catalogue's implicit-TLS ports, STARTTLS elsewhere.
-    pub fn security(&self, catalog: &MailboxCatalog) -> Security {
-        if D::ports(catalog).implicit_tls_ports.contains(&self.port) {
+    /// TLS from the first byte on a port any protocol's catalogue lists as
+    /// implicit TLS (993 and 995, and SMTP's 465: another protocol's server there
+    /// waits for TLS, so it is named at once instead of after the greeting
+    /// timeout), STARTTLS elsewhere.
+    pub fn security(&self, catalog: &Catalog) -> Security {
+        if catalog.implicit_tls_port(self.port) {
             Security::Implicit
         } else {
             Security::Starttls
@@ -99,10 +102,32 @@ mod tests {
         let request = parse::<Imap>(None, None).unwrap();
         assert_eq!(request.target(), "mail.echoterra.net:993");
         assert!(request.is_provider_host(&catalog.mailbox));
-        assert_eq!(request.security(&catalog.mailbox), Security::Implicit);
+        assert_eq!(request.security(&catalog), Security::Implicit);
         let starttls = parse::<Imap>(Some("imap.example.com:143"), None).unwrap();
-        assert_eq!(starttls.security(&catalog.mailbox), Security::Starttls);
+        assert_eq!(starttls.security(&catalog), Security::Starttls);
         assert!(!starttls.is_provider_host(&catalog.mailbox));
+    }
+
+    #[test]
+    fn another_protocols_tls_port_starts_with_tls() {
+        // Any port is allowed in lab mode: SMTP's 465 and POP3's 995 for IMAP,
+        // SMTP's 465 and IMAP's 993 for POP3 all wait for TLS from the first byte.
+        let catalog = Catalog::embedded().unwrap();
+        let lab = |port: u16| {
+            MailboxRequest::<Imap>::from_input(
+                Some("imap.example.com"),
+                Some(i64::from(port)),
+                &catalog.mailbox,
+                true,
+            )
+            .unwrap()
+        };
+        for port in [465, 993, 995] {
+            assert_eq!(lab(port).security(&catalog), Security::Implicit, "{port}");
+        }
+        for port in [25, 110, 143, 587, 2525] {
+            assert_eq!(lab(port).security(&catalog), Security::Starttls, "{port}");
+        }
     }
 
     #[test]
@@ -132,10 +157,10 @@ mod tests {
         let catalog = Catalog::embedded().unwrap();
         let request = parse::<Pop3>(None, None).unwrap();
         assert_eq!(request.target(), "mail.echoterra.net:995");
-        assert_eq!(request.security(&catalog.mailbox), Security::Implicit);
+        assert_eq!(request.security(&catalog), Security::Implicit);
         let stls = parse::<Pop3>(Some("[2a00:1450:4001:80b::200e]:110"), None).unwrap();
         assert_eq!(stls.target(), "[2a00:1450:4001:80b::200e]:110");
-        assert_eq!(stls.security(&catalog.mailbox), Security::Starttls);
+        assert_eq!(stls.security(&catalog), Security::Starttls);
     }
 
     #[test]

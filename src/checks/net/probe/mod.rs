@@ -15,6 +15,8 @@
 //!   ([`Probe::silent_greeting`]), in each protocol's words ([`GreetingWords`]).
 //! - `dialogue`: commands and their answers, bounded and timed ([`Dialogue`]);
 //!   each protocol says only how its answer ends ([`Answer`]).
+//! - `kind`: what kind of server a first line gives away ([`ServerKind`]), for
+//!   naming another protocol's server on the port tested.
 //! - `lines`: the lines under a dialogue, bounded in length.
 //! - `report`: what every server test reports alike ([`ProbeReport`]), embedded
 //!   first in each protocol's report.
@@ -22,6 +24,7 @@
 mod connect;
 mod dialogue;
 mod input;
+mod kind;
 mod lines;
 mod log;
 mod report;
@@ -38,6 +41,7 @@ use tokio::time::Instant;
 pub use connect::Reached;
 pub use dialogue::{Answer, Dialogue, ReadError, Wire};
 pub use input::{InputError, TestNames};
+pub use kind::{text_line, ServerKind};
 pub use log::{Clock, Log};
 pub use report::ProbeReport;
 pub use silence::GreetingWords;

@@ -28,9 +28,9 @@ pub(super) enum SecondTry {
     /// No connection could be made (or no time was left).
     NotTried,
     /// The port speaks TLS from the first byte: the session (and its certificate,
-    /// recorded as the certificate step). Boxed: far larger than the bytes of a
-    /// failure.
-    Tls(Box<TlsReport>),
+    /// recorded as the certificate step), and the TLS connection, to read what
+    /// greets over it. Boxed: far larger than the bytes of a failure.
+    Tls(Box<TlsReport>, Box<dyn Io>),
     /// TLS failed too: the first bytes the server sent instead.
     Failed(Vec<u8>),
 }
@@ -161,11 +161,12 @@ impl Probe<'_> {
                 let certificate = outcome
                     .certificate
                     .map(|check| self.certificate(log, &check, since));
-                SecondTry::Tls(Box::new(TlsReport {
+                let session = TlsReport {
                     version: Some(established.version),
                     cipher: Some(established.cipher),
                     certificate,
-                }))
+                };
+                SecondTry::Tls(Box::new(session), established.io)
             }
             Err(failure) => {
                 log.note(format!(

@@ -56,7 +56,9 @@ pub(super) async fn run(
     progress: &Progress,
 ) -> SmtpReport {
     let catalog = &services.catalog.smtp;
-    let security = if catalog.implicit_tls_ports.contains(&request.port) {
+    // TLS from the first byte on any protocol's SSL/TLS port (465, and the
+    // mailbox's 993 and 995: another protocol's server there waits for TLS).
+    let security = if services.catalog.implicit_tls_port(request.port) {
         Security::Implicit
     } else {
         Security::Starttls

@@ -69,10 +69,17 @@ impl Test<'_> {
                 tls = found;
                 (detail, Halt::Drop)
             }
-            Err(err) => (
-                format!("No usable greeting on port {port}: {}.", err.describe(limit, &WIRE)),
-                Halt::Drop,
-            ),
+            Err(err) => {
+                // Another protocol's greeting (IMAP's `* OK`, POP3's `+OK`) is named.
+                let foreign = match &err {
+                    ReadError::Malformed(line) => self.foreign_greeting(line),
+                    _ => None,
+                };
+                let detail = foreign.unwrap_or_else(|| {
+                    format!("No usable greeting on port {port}: {}.", err.describe(limit, &WIRE))
+                });
+                (detail, Halt::Drop)
+            }
         };
         log.record(StepName::Greeting, Verdict::Critical, since, detail);
         Err((halt, tls))

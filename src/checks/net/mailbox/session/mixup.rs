@@ -1,7 +1,8 @@
 //! What answered instead of the expected server, named for what it is: a port set up
 //! for the other kind of TLS (a plain-text greeting on 993, a TLS server on 143), or
 //! another kind of server altogether (an SMTP server's `220`, a web server's
-//! `HTTP/1.1`), recognised by its first line.
+//! `HTTP/1.1`), recognised by its first line, whether it came in plain text or over
+//! TLS (from the first byte, or on the second try of a silent port).
 
 use super::plain::quoted;
 use super::Test;
@@ -9,6 +10,7 @@ use crate::checks::net::mailbox::dialect::{text_line, Dialect, Greeting, ServerK
 use crate::checks::net::probe::GreetingWords;
 use crate::checks::net::tls::TlsFailure;
 use crate::values::Verdict;
+use crate::wording::capitalise;
 
 impl<D: Dialect> Test<'_, D> {
     /// What a greeting that is not this protocol's is told it is.
@@ -26,17 +28,18 @@ impl<D: Dialect> Test<'_, D> {
         }
     }
 
-    /// "This is an SMTP server (…), not an IMAP server", with where the protocol
-    /// usually is.
+    /// "An SMTP server answers on port 465 (…), not an IMAP server", with where
+    /// the protocol usually is.
     fn foreign_server(&self, kind: ServerKind, evidence: &str) -> String {
         format!(
-            "This is {} ({evidence}), not {}: mail apps set to {} here will fail. Check the host name and port: {} is usually on port {} (SSL/TLS) or {} (STARTTLS).",
-            kind.describe(),
+            "{} answers on port {} ({evidence}), not {}: mail apps set to {} here will fail. Use port {} with SSL/TLS (or {} with STARTTLS) for {}, and check the host name.",
+            capitalise(kind.describe()),
+            self.request.port,
             D::KIND.describe(),
             D::NAME,
-            D::NAME,
             D::TLS_PORT,
-            D::STARTTLS_PORT
+            D::STARTTLS_PORT,
+            D::NAME
         )
     }
 
@@ -76,6 +79,14 @@ impl<D: Dialect> Test<'_, D> {
 /// The greeting never came on a STARTTLS port: a port that speaks TLS from the
 /// first byte, or another kind of server waiting for its client to speak.
 impl<D: Dialect> GreetingWords for Test<'_, D> {
+    fn kind(&self) -> ServerKind {
+        D::KIND
+    }
+
+    fn another_server(&self, kind: ServerKind, evidence: &str) -> String {
+        self.foreign_server(kind, evidence)
+    }
+
     fn no_greeting(&self, waited: &str) -> String {
         format!(
             "The server accepted the connection but did not greet us within {waited} (overloaded, deliberately delaying, or not {}).",

@@ -47,7 +47,7 @@ pub(super) async fn run<D: Dialect>(
     progress: &Progress,
 ) -> MailboxReport<D> {
     let catalog = &services.catalog.mailbox;
-    let security = request.security(catalog);
+    let security = request.security(&services.catalog);
     let started = Instant::now();
     let test = Test {
         catalog,
