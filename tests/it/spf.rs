@@ -10,7 +10,7 @@ use std::time::Duration;
 use dns_server::{reverse_name, Fault, TestDns, Zone};
 use echoterra_bot::checks::net::resolver::DnsResolver;
 use echoterra_bot::checks::spf::{
-    check_host, lint, Evaluation, Severity, SpfQuery, SpfResult, TraceOutcome,
+    check_host, lint, Evaluation, Lookups, Severity, SpfQuery, SpfResult, TraceOutcome,
 };
 use hickory_server::proto::rr::RecordType;
 
@@ -179,7 +179,7 @@ async fn evaluate(resolver: &DnsResolver, ip: &str, domain: &str, sender: &str) 
         sender: sender.to_string(),
         helo: Some("mx.client.example".to_string()),
     };
-    check_host(resolver, &query).await
+    check_host(&Lookups::new(resolver), &query).await
 }
 
 #[tokio::test]
@@ -533,7 +533,7 @@ async fn lint_reports_plus_all_ptr_missing_targets_and_too_many_lookups() {
         .start()
         .await;
     let resolver = resolver(&dns);
-    let report = lint(&resolver, "Lint.Example.COM.").await;
+    let report = lint(&Lookups::new(&resolver), "Lint.Example.COM.").await;
     let domains: Vec<&str> = report
         .records
         .iter()
@@ -594,33 +594,33 @@ async fn lint_reports_two_records_syntax_errors_macros_and_loops() {
         .start()
         .await;
     let resolver = resolver(&dns);
-    let two = lint(&resolver, "two.example.net").await;
+    let two = lint(&Lookups::new(&resolver), "two.example.net").await;
     assert!(two
         .findings
         .iter()
         .any(|f| f.severity == Severity::Critical && f.text.contains("2 SPF records")));
-    let syntax = lint(&resolver, "syntax.example.net").await;
+    let syntax = lint(&Lookups::new(&resolver), "syntax.example.net").await;
     assert!(syntax
         .findings
         .iter()
         .any(|f| f.severity == Severity::Critical && f.text.contains("ip4:192.0.2.1/33")));
-    let macros = lint(&resolver, "macro.example.net").await;
+    let macros = lint(&Lookups::new(&resolver), "macro.example.net").await;
     assert!(macros
         .findings
         .iter()
         .any(|f| f.severity == Severity::Info && f.text.contains("macros")));
-    let looped = lint(&resolver, "loop.example.net").await;
+    let looped = lint(&Lookups::new(&resolver), "loop.example.net").await;
     assert!(looped
         .findings
         .iter()
         .any(|f| f.severity == Severity::Critical && f.text.contains("loops back")));
-    let none = lint(&resolver, "nothing.example.net").await;
+    let none = lint(&Lookups::new(&resolver), "nothing.example.net").await;
     assert!(none.records.is_empty());
     assert!(none
         .findings
         .iter()
         .any(|f| f.severity == Severity::Warning && f.text.contains("no SPF record")));
-    let fine = lint(&resolver, "mx.example.net").await;
+    let fine = lint(&Lookups::new(&resolver), "mx.example.net").await;
     assert!(
         fine.findings
             .iter()
@@ -661,7 +661,7 @@ async fn lint_fetches_each_level_of_the_tree_concurrently() {
         .start()
         .await;
     let resolver = resolver(&dns);
-    let report = lint(&resolver, "tree.example").await;
+    let report = lint(&Lookups::new(&resolver), "tree.example").await;
     assert_eq!(report.records.len(), 15);
     let txt_queries = dns
         .queries()
