@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use dns_server::{reverse_name, Fault, TestDns, Zone};
 use echoterra_bot::checks::net::resolver::DnsResolver;
+use echoterra_bot::checks::spf::lookups::TXT_COST;
 use echoterra_bot::checks::spf::{
     check_host, lint, Evaluation, Lookups, Severity, SpfQuery, SpfResult, TraceOutcome,
 };
@@ -841,4 +842,66 @@ async fn check_spf_runs_as_a_check_with_verdict_json_and_exit_code() {
     .unwrap();
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not an IP address"));
+}
+
+/// The prefetch is a query, not a term: it is charged to the run's budget of queries
+/// ([`Lookups`]) and never to RFC 7208's 10 DNS-querying terms (§4.6.4), whose meaning
+/// stays exact.
+#[tokio::test]
+async fn the_prefetch_counts_against_the_budget_and_not_toward_the_ten_terms() {
+    let mut zone = Zone::new("wide.example");
+    let kids: Vec<String> = (1..=5).map(|n| format!("k{n}.wide.example")).collect();
+    let terms: Vec<String> = kids.iter().map(|kid| format!("include:{kid}")).collect();
+    zone = zone.txt("wide.example", &format!("v=spf1 {} -all", terms.join(" ")));
+    for kid in &kids {
+        zone = zone.txt(kid, "v=spf1 ip4:192.0.2.1 -all");
+    }
+    let dns = TestDns::builder()
+        .zone(zone)
+        .zone(example_zone())
+        .start()
+        .await;
+    let resolver = resolver(&dns);
+    let query = |domain: &str| SpfQuery {
+        ip: "198.51.100.1".parse().unwrap(),
+        domain: domain.to_string(),
+        sender: format!("jane@{domain}"),
+        helo: None,
+    };
+
+    // The root's record and its five includes, prefetched together: six TXT questions
+    // charged (two queries each, UDP then TCP at worst), five terms counted (the
+    // includes themselves, read from the cache).
+    let lookups = Lookups::with_budget(&resolver, 6 * TXT_COST);
+    let evaluation = check_host(&lookups, &query("wide.example")).await;
+    assert_eq!(evaluation.result, SpfResult::Fail, "{}", evaluation.reason);
+    assert_eq!(evaluation.dns_lookups, 5);
+    assert_eq!(lookups.sent(), 6 * TXT_COST);
+    assert!(!lookups.cut_off());
+
+    // One query less: the last prefetch is refused, and the include that needs it
+    // makes the evaluation temperror for the bot's budget, not a permerror.
+    let lookups = Lookups::with_budget(&resolver, 6 * TXT_COST - 1);
+    let evaluation = check_host(&lookups, &query("wide.example")).await;
+    assert_eq!(evaluation.result, SpfResult::Temperror);
+    let budget = format!("budget of {}", 6 * TXT_COST - 1);
+    assert!(
+        evaluation.reason.contains(&budget) && evaluation.reason.contains("not RFC 7208's"),
+        "{}",
+        evaluation.reason
+    );
+    assert_eq!(evaluation.dns_lookups, 5);
+    assert!(lookups.cut_off());
+
+    // Ten includes, all prefetched: eleven TXT questions, and still ten terms, the most the
+    // RFC allows, so the record evaluates (its ip4 matches after them).
+    let lookups = Lookups::new(&resolver);
+    let ten = SpfQuery {
+        ip: "198.51.100.7".parse().unwrap(),
+        ..query("ten.example.com")
+    };
+    let evaluation = check_host(&lookups, &ten).await;
+    assert_eq!(evaluation.result, SpfResult::Pass, "{}", evaluation.reason);
+    assert_eq!(evaluation.dns_lookups, 10);
+    assert_eq!(lookups.sent(), 11 * TXT_COST);
 }

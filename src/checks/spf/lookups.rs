@@ -8,7 +8,10 @@
 //! - **One budget**: at most [`MAX_LOOKUPS`] queries sent per run, whatever asks them
 //!   (the linter, an evaluation, the evaluator's prefetch). A question past it is not
 //!   sent: it gets [`DnsFailure::OverBudget`], and the run is marked cut off
-//!   ([`Lookups::cut_off`]) so that the report can say so.
+//!   ([`Lookups::cut_off`]) so that the report can say so. A `TXT` question is charged
+//!   [`TXT_COST`]: an answer too large for a UDP datagram (SPF records often are) is
+//!   asked again over TCP, so the budget bounds what nameservers receive, not only
+//!   what the bot asks.
 //! - **Asked once**: answers are kept by name and type for the run, and a question
 //!   already in flight is waited for rather than asked again, so the eight evaluations
 //!   and the linter of `/domain` share every record they have in common.
@@ -22,12 +25,12 @@
 //! Why these numbers: a tree a receiver can evaluate has at most 11 records (the
 //! domain's and 10 includes or redirects) and 10 DNS-querying terms, each an `a`
 //! (A or AAAA), an `mx` (MX, then a few hosts' addresses) or an `exists` (A). The
-//! linter reads such a tree with about 11 TXT and 20 address or MX queries, and the
+//! linter reads such a tree for 22 (11 TXT) plus 20 (the names, A and AAAA), and the
 //! evaluations for our eight addresses (IPv4 and IPv6) mostly find the same names in
-//! the cache: about 40 queries for the largest sound tree with a few MX hosts. 80
-//! leaves twice that, and keeps a whole `/domain` (about 20 queries for its other
-//! parts) under 100. Eight in flight is enough to read one level of a sound tree in
-//! one round trip.
+//! the cache: about 50 for the largest sound tree with a few MX hosts. 80 leaves room
+//! for more, and keeps a whole `/domain` (about 20 queries for its other parts) under
+//! 100 queries whatever the tree. Eight in flight is enough to read one level of a
+//! sound tree in one round trip.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -44,6 +47,9 @@ pub const MAX_LOOKUPS: usize = 80;
 
 /// Queries of one run in flight at once.
 pub const MAX_IN_FLIGHT: usize = 8;
+
+/// What a `TXT` question costs: its worst case, a truncated UDP answer, then TCP.
+pub const TXT_COST: usize = 2;
 
 /// Answers of one type, by name; a cell is filled once, by the first to ask.
 type Cache<T> = Mutex<HashMap<String, Arc<OnceCell<DnsAnswer<T>>>>>;
@@ -107,34 +113,41 @@ impl Lookups {
 
     /// The `TXT` records of a name, as [`DnsResolver::txt`].
     pub async fn txt(&self, name: &str) -> DnsAnswer<String> {
-        self.ask(&self.txt, name, || self.resolver.txt(name)).await
+        self.ask(&self.txt, name, TXT_COST, || self.resolver.txt(name))
+            .await
     }
 
     /// The `A` records of a name, as [`DnsResolver::ipv4`].
     pub async fn ipv4(&self, name: &str) -> DnsAnswer<Ipv4Addr> {
-        self.ask(&self.ipv4, name, || self.resolver.ipv4(name))
+        self.ask(&self.ipv4, name, 1, || self.resolver.ipv4(name))
             .await
     }
 
     /// The `AAAA` records of a name, as [`DnsResolver::ipv6`].
     pub async fn ipv6(&self, name: &str) -> DnsAnswer<Ipv6Addr> {
-        self.ask(&self.ipv6, name, || self.resolver.ipv6(name))
+        self.ask(&self.ipv6, name, 1, || self.resolver.ipv6(name))
             .await
     }
 
     /// The `MX` records of a name, as [`DnsResolver::mx`].
     pub async fn mx(&self, name: &str) -> DnsAnswer<MxData> {
-        self.ask(&self.mx, name, || self.resolver.mx(name)).await
+        self.ask(&self.mx, name, 1, || self.resolver.mx(name)).await
     }
 
     /// The `PTR` names of an address, as [`DnsResolver::ptr`].
     pub async fn ptr(&self, ip: IpAddr) -> DnsAnswer<String> {
-        self.ask(&self.ptr, &ip.to_string(), || self.resolver.ptr(ip))
+        self.ask(&self.ptr, &ip.to_string(), 1, || self.resolver.ptr(ip))
             .await
     }
 
-    /// The answer from the run's cache, or from one query charged to the budget.
-    async fn ask<T, F, Q>(&self, cache: &Cache<T>, name: &str, query: Q) -> DnsAnswer<T>
+    /// The answer from the run's cache, or from one question charged `cost` queries.
+    async fn ask<T, F, Q>(
+        &self,
+        cache: &Cache<T>,
+        name: &str,
+        cost: usize,
+        query: Q,
+    ) -> DnsAnswer<T>
     where
         T: Clone,
         F: Future<Output = DnsAnswer<T>>,
@@ -149,7 +162,7 @@ impl Lookups {
             cache.entry(key).or_default().clone()
         };
         cell.get_or_init(|| async {
-            if !self.charge() {
+            if !self.charge(cost) {
                 self.cut_off.store(true, Ordering::SeqCst);
                 return DnsAnswer::Failed(DnsFailure::OverBudget(self.cap));
             }
@@ -161,11 +174,11 @@ impl Lookups {
         .clone()
     }
 
-    /// Takes one query from the budget; false when it is spent.
-    fn charge(&self) -> bool {
+    /// Takes `cost` queries from the budget; false when fewer are left.
+    fn charge(&self, cost: usize) -> bool {
         self.sent
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |sent| {
-                (sent < self.cap).then_some(sent + 1)
+                (sent + cost <= self.cap).then_some(sent + cost)
             })
             .is_ok()
     }
@@ -199,27 +212,28 @@ mod tests {
             lookups.txt("SPF.Example.com.")
         );
         assert_eq!(first, second);
-        assert_eq!(lookups.sent(), 1);
+        assert_eq!(lookups.sent(), TXT_COST);
         let _ = lookups.ipv4("spf.example.com").await;
-        assert_eq!(lookups.sent(), 2);
+        assert_eq!(lookups.sent(), TXT_COST + 1);
         assert!(!lookups.cut_off());
     }
 
     #[tokio::test]
     async fn past_the_budget_nothing_is_sent_and_the_run_is_cut_off() {
         let (resolver, _server) = silent_resolver().await;
-        let lookups = Lookups::with_budget(&resolver, 2);
+        let lookups = Lookups::with_budget(&resolver, 4);
         let _ = lookups.txt("a.example.com").await;
         let _ = lookups.mx("b.example.com").await;
         assert!(!lookups.cut_off());
-        let third = lookups.ipv6("c.example.com").await;
-        assert_eq!(third, DnsAnswer::Failed(DnsFailure::OverBudget(2)));
-        assert_eq!(lookups.sent(), 2);
+        // One query is left, and a TXT question may cost two: not sent.
+        let refused = Some(&DnsFailure::OverBudget(4));
+        assert_eq!(lookups.txt("c.example.com").await.failure(), refused);
         assert!(lookups.cut_off());
+        // The last one goes to a smaller question.
+        assert_ne!(lookups.ipv6("d.example.com").await.failure(), refused);
+        assert_eq!(lookups.ipv6("e.example.com").await.failure(), refused);
+        assert_eq!(lookups.sent(), 4);
         // What was asked before stays answered from the cache.
-        assert_ne!(
-            lookups.txt("a.example.com").await,
-            DnsAnswer::Failed(DnsFailure::OverBudget(2))
-        );
+        assert_ne!(lookups.txt("a.example.com").await.failure(), refused);
     }
 }
