@@ -189,27 +189,27 @@ pub async fn lint(lookups: &Lookups, domain: &str) -> Lint {
 
 /// Asks every distinct question of a level at once (the run's lookups bound how many
 /// are in flight).
-async fn ask_all(resolver: &Lookups, level: &[Probe]) -> HashMap<(Kind, String), Answer> {
+async fn ask_all(lookups: &Lookups, level: &[Probe]) -> HashMap<(Kind, String), Answer> {
     let mut keys: Vec<(Kind, String)> = level.iter().map(Probe::key).collect();
     keys.sort_by(|a, b| a.1.cmp(&b.1).then((a.0 as u8).cmp(&(b.0 as u8))));
     keys.dedup();
-    let answers = join_all(keys.iter().map(|(kind, name)| ask(resolver, *kind, name))).await;
+    let answers = join_all(keys.iter().map(|(kind, name)| ask(lookups, *kind, name))).await;
     keys.into_iter().zip(answers).collect()
 }
 
-async fn ask(resolver: &Lookups, kind: Kind, name: &str) -> Answer {
+async fn ask(lookups: &Lookups, kind: Kind, name: &str) -> Answer {
     match kind {
-        Kind::Txt => Answer::Txt(resolver.txt(name).await),
-        Kind::Mx => Answer::Mx(resolver.mx(name).await),
+        Kind::Txt => Answer::Txt(lookups.txt(name).await),
+        Kind::Mx => Answer::Mx(lookups.mx(name).await),
         Kind::A => {
-            let v4 = resolver.ipv4(name).await;
+            let v4 = lookups.ipv4(name).await;
             Answer::Addresses {
                 void: matches!(v4, DnsAnswer::NoData | DnsAnswer::NxDomain),
                 failure: v4.failure().map(ToString::to_string),
             }
         }
         Kind::Addresses => {
-            let (v4, v6) = futures::join!(resolver.ipv4(name), resolver.ipv6(name));
+            let (v4, v6) = futures::join!(lookups.ipv4(name), lookups.ipv6(name));
             let void = |records: Option<usize>, failed: bool| records.is_none() && !failed;
             let v4_void = void(v4.records().map(<[_]>::len), v4.failure().is_some());
             let v6_void = void(v6.records().map(<[_]>::len), v6.failure().is_some());
