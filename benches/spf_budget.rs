@@ -40,6 +40,7 @@ fn run(dns: &TestDns, domain: &str) -> Run {
     let out = tempfile::tempfile().expect("a temporary file");
     let before = dns.queries().len();
     let started = Instant::now();
+    #[allow(clippy::zombie_processes)] // waited for by `wait4`, below
     let child = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
         .args(["check", "domain", domain, "--format", "json"])
         .env_clear()
@@ -49,6 +50,8 @@ fn run(dns: &TestDns, domain: &str) -> Run {
         .stderr(Stdio::null())
         .spawn()
         .expect("the binary starts");
+    // std's `Child` cannot report one child's resource usage: it is waited for here,
+    // by its id, with wait4.
     let (status, usage) = wait4(child.id());
     let wall = started.elapsed();
     let queries = dns.queries();
