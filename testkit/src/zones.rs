@@ -77,3 +77,55 @@ pub fn customer_in(origin: &str, domain: &str, skip: &[&str]) -> Zone {
     }
     zone
 }
+
+/// A hostile SPF tree (issue 22): the record of `domain` includes `records - 1` others,
+/// and each of the `records` records holds `terms` `a:` terms, every one naming a
+/// different host under `victim`, a zone with none of them. A linter that looked up
+/// every term would send `records × terms × 2` queries to the victim's nameservers.
+/// Returns the tree's zone (the zone of `domain`) and the victim's (empty) zone.
+pub fn spf_amplifier(domain: &str, victim: &str, records: usize, terms: usize) -> (Zone, Zone) {
+    let mut zone = Zone::new(domain);
+    let mut host = 0usize;
+    for index in 0..records {
+        let owner = match index {
+            0 => domain.to_string(),
+            n => format!("r{n}.{domain}"),
+        };
+        let mut record = String::from("v=spf1");
+        if index == 0 {
+            for n in 1..records {
+                record.push_str(&format!(" include:r{n}.{domain}"));
+            }
+        }
+        for _ in 0..terms {
+            // Base 36 keeps the names short: a record of 3,000 terms stays well under
+            // the 64 KB a DNS message may hold.
+            record.push_str(&format!(" a:{}.{victim}", base36(host)));
+            host += 1;
+        }
+        record.push_str(" -all");
+        // A TXT record is made of character-strings of at most 255 bytes.
+        let parts: Vec<String> = record
+            .as_bytes()
+            .chunks(250)
+            .map(|chunk| String::from_utf8(chunk.to_vec()).unwrap())
+            .collect();
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        zone = zone.txt_strings(&owner, &parts);
+    }
+    (zone, Zone::new(victim))
+}
+
+fn base36(mut n: usize) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut text = Vec::new();
+    loop {
+        text.push(DIGITS[n % 36]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    text.reverse();
+    String::from_utf8(text).unwrap()
+}

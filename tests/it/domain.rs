@@ -7,7 +7,9 @@
 
 use crate::support::dns_server::{TestDns, Zone};
 use crate::support::render::render_all;
-use crate::support::zones::{customer, customer_in, key_record, provider_zone, KEY_ET1, KEY_ET2};
+use crate::support::zones::{
+    customer, customer_in, key_record, provider_zone, spf_amplifier, KEY_ET1, KEY_ET2,
+};
 
 use echoterra_bot::checks::domain::{DomainReport, DomainRequest, Part, PartName};
 use echoterra_bot::checks::{self, Details, Progress, Report, Request, Services};
@@ -489,4 +491,70 @@ async fn the_binary_prints_the_report_and_exits_with_the_verdict() {
     let output = run(&["check", "domain", "https://nodmarc.example/"]).await;
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("web address"));
+}
+
+/// Issue 22: a domain's SPF tree of 40 records of 3,000 `a:` terms, every term naming a
+/// host under a victim's zone, once made one `check domain` send 240,118 queries (and
+/// print 23 MB of JSON). Through the real binary against a server that counts what it
+/// receives: the whole check (every part, not only SPF) sends at most 100 queries, at
+/// most 26 of them to the victim's zone, prints under 64 KB, and says that the SPF tree
+/// was cut off.
+#[tokio::test]
+async fn a_hostile_spf_tree_costs_at_most_100_queries_and_says_it_was_cut_off() {
+    let (tree, victim) = spf_amplifier("amp.example", "victim.example", 40, 3_000);
+    let dns = TestDns::builder()
+        .zone(tree)
+        .zone(victim)
+        .zone(provider_zone())
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["check", "domain", "amp.example", "--format", "json"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("DNS_SERVERS", dns.addr().to_string())
+        .output()
+        .await
+        .unwrap();
+    let queries = dns.queries();
+    let to_victim = queries
+        .iter()
+        .filter(|query| query.name.ends_with("victim.example"))
+        .count();
+    assert!(
+        queries.len() <= 100,
+        "{} queries: {queries:#?}",
+        queries.len()
+    );
+    // The linter's 10 names (A and AAAA), and the 3 void lookups an evaluation makes
+    // before RFC 7208's permerror (A for our IPv4 addresses, AAAA for IPv6).
+    assert!(to_victim <= 26, "{to_victim} queries to the victim's zone");
+    assert!(
+        output.stdout.len() < 64 * 1024,
+        "{} bytes of JSON",
+        output.stdout.len()
+    );
+    // Too many lookups is critical whatever was cut off.
+    assert_eq!(output.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let spf = &json["parts"][1];
+    assert_eq!(spf["part"], "spf");
+    assert_eq!(spf["verdict"], "critical");
+    let texts: Vec<&str> = spf["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|text| text.contains("SPF tree of amp.example was cut off")),
+        "{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|text| text.contains("DNS-querying terms")),
+        "{texts:#?}"
+    );
 }

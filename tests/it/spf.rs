@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use dns_server::{reverse_name, Fault, TestDns, Zone};
 use echoterra_bot::checks::net::resolver::DnsResolver;
+use echoterra_bot::checks::spf::lookups::TXT_COST;
 use echoterra_bot::checks::spf::{
-    check_host, lint, Evaluation, Severity, SpfQuery, SpfResult, TraceOutcome,
+    check_host, lint, Evaluation, Lookups, Severity, SpfQuery, SpfResult, TraceOutcome,
 };
 use hickory_server::proto::rr::RecordType;
 
@@ -179,7 +180,7 @@ async fn evaluate(resolver: &DnsResolver, ip: &str, domain: &str, sender: &str) 
         sender: sender.to_string(),
         helo: Some("mx.client.example".to_string()),
     };
-    check_host(resolver, &query).await
+    check_host(&Lookups::new(resolver), &query).await
 }
 
 #[tokio::test]
@@ -533,7 +534,7 @@ async fn lint_reports_plus_all_ptr_missing_targets_and_too_many_lookups() {
         .start()
         .await;
     let resolver = resolver(&dns);
-    let report = lint(&resolver, "Lint.Example.COM.").await;
+    let report = lint(&Lookups::new(&resolver), "Lint.Example.COM.").await;
     let domains: Vec<&str> = report
         .records
         .iter()
@@ -594,33 +595,33 @@ async fn lint_reports_two_records_syntax_errors_macros_and_loops() {
         .start()
         .await;
     let resolver = resolver(&dns);
-    let two = lint(&resolver, "two.example.net").await;
+    let two = lint(&Lookups::new(&resolver), "two.example.net").await;
     assert!(two
         .findings
         .iter()
         .any(|f| f.severity == Severity::Critical && f.text.contains("2 SPF records")));
-    let syntax = lint(&resolver, "syntax.example.net").await;
+    let syntax = lint(&Lookups::new(&resolver), "syntax.example.net").await;
     assert!(syntax
         .findings
         .iter()
         .any(|f| f.severity == Severity::Critical && f.text.contains("ip4:192.0.2.1/33")));
-    let macros = lint(&resolver, "macro.example.net").await;
+    let macros = lint(&Lookups::new(&resolver), "macro.example.net").await;
     assert!(macros
         .findings
         .iter()
         .any(|f| f.severity == Severity::Info && f.text.contains("macros")));
-    let looped = lint(&resolver, "loop.example.net").await;
+    let looped = lint(&Lookups::new(&resolver), "loop.example.net").await;
     assert!(looped
         .findings
         .iter()
         .any(|f| f.severity == Severity::Critical && f.text.contains("loops back")));
-    let none = lint(&resolver, "nothing.example.net").await;
+    let none = lint(&Lookups::new(&resolver), "nothing.example.net").await;
     assert!(none.records.is_empty());
     assert!(none
         .findings
         .iter()
         .any(|f| f.severity == Severity::Warning && f.text.contains("no SPF record")));
-    let fine = lint(&resolver, "mx.example.net").await;
+    let fine = lint(&Lookups::new(&resolver), "mx.example.net").await;
     assert!(
         fine.findings
             .iter()
@@ -661,7 +662,7 @@ async fn lint_fetches_each_level_of_the_tree_concurrently() {
         .start()
         .await;
     let resolver = resolver(&dns);
-    let report = lint(&resolver, "tree.example").await;
+    let report = lint(&Lookups::new(&resolver), "tree.example").await;
     assert_eq!(report.records.len(), 15);
     let txt_queries = dns
         .queries()
@@ -841,4 +842,66 @@ async fn check_spf_runs_as_a_check_with_verdict_json_and_exit_code() {
     .unwrap();
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not an IP address"));
+}
+
+/// The prefetch is a query, not a term: it is charged to the run's budget of queries
+/// ([`Lookups`]) and never to RFC 7208's 10 DNS-querying terms (§4.6.4), whose meaning
+/// stays exact.
+#[tokio::test]
+async fn the_prefetch_counts_against_the_budget_and_not_toward_the_ten_terms() {
+    let mut zone = Zone::new("wide.example");
+    let kids: Vec<String> = (1..=5).map(|n| format!("k{n}.wide.example")).collect();
+    let terms: Vec<String> = kids.iter().map(|kid| format!("include:{kid}")).collect();
+    zone = zone.txt("wide.example", &format!("v=spf1 {} -all", terms.join(" ")));
+    for kid in &kids {
+        zone = zone.txt(kid, "v=spf1 ip4:192.0.2.1 -all");
+    }
+    let dns = TestDns::builder()
+        .zone(zone)
+        .zone(example_zone())
+        .start()
+        .await;
+    let resolver = resolver(&dns);
+    let query = |domain: &str| SpfQuery {
+        ip: "198.51.100.1".parse().unwrap(),
+        domain: domain.to_string(),
+        sender: format!("jane@{domain}"),
+        helo: None,
+    };
+
+    // The root's record and its five includes, prefetched together: six TXT questions
+    // charged (two queries each, UDP then TCP at worst), five terms counted (the
+    // includes themselves, read from the cache).
+    let lookups = Lookups::with_budget(&resolver, 6 * TXT_COST);
+    let evaluation = check_host(&lookups, &query("wide.example")).await;
+    assert_eq!(evaluation.result, SpfResult::Fail, "{}", evaluation.reason);
+    assert_eq!(evaluation.dns_lookups, 5);
+    assert_eq!(lookups.sent(), 6 * TXT_COST);
+    assert!(!lookups.cut_off());
+
+    // One query less: the last prefetch is refused, and the include that needs it
+    // makes the evaluation temperror for the bot's budget, not a permerror.
+    let lookups = Lookups::with_budget(&resolver, 6 * TXT_COST - 1);
+    let evaluation = check_host(&lookups, &query("wide.example")).await;
+    assert_eq!(evaluation.result, SpfResult::Temperror);
+    let budget = format!("budget of {}", 6 * TXT_COST - 1);
+    assert!(
+        evaluation.reason.contains(&budget) && evaluation.reason.contains("not RFC 7208's"),
+        "{}",
+        evaluation.reason
+    );
+    assert_eq!(evaluation.dns_lookups, 5);
+    assert!(lookups.cut_off());
+
+    // Ten includes, all prefetched: eleven TXT questions, and still ten terms, the most the
+    // RFC allows, so the record evaluates (its ip4 matches after them).
+    let lookups = Lookups::new(&resolver);
+    let ten = SpfQuery {
+        ip: "198.51.100.7".parse().unwrap(),
+        ..query("ten.example.com")
+    };
+    let evaluation = check_host(&lookups, &ten).await;
+    assert_eq!(evaluation.result, SpfResult::Pass, "{}", evaluation.reason);
+    assert_eq!(evaluation.dns_lookups, 10);
+    assert_eq!(lookups.sent(), 11 * TXT_COST);
 }

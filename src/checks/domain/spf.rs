@@ -7,6 +7,11 @@
 //! for the customer. The whole tree is linted as well (lookup limits, `+all`, `ptr`,
 //! includes without a record, syntax). Both run at once with the provider's record:
 //! the part costs two DNS round trips for a record that includes the provider.
+//!
+//! The linter, the read of our record and every evaluation share one run's
+//! [`Lookups`]: one budget of queries for the whole part, each name asked once. What
+//! the budget or the linter's bounds left out is said in a finding (the tree was cut
+//! off), and the part shows at most [`MAX_PUBLISHED`] of the domain's records.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -14,9 +19,11 @@ use std::net::IpAddr;
 use futures::future::join_all;
 
 use super::report::{DnsRecord, Finding, Part, PartName};
-use crate::checks::net::resolver::{DnsAnswer, DnsResolver};
+use crate::checks::net::resolver::DnsAnswer;
 use crate::checks::spf::record::{self, Mechanism};
-use crate::checks::spf::{self, Evaluation, Severity, SpfQuery, SpfResult, MAX_TEXT};
+use crate::checks::spf::{
+    self, Evaluation, Lookups, Severity, SpfQuery, SpfResult, MAX_RECORD_TEXT, MAX_TEXT,
+};
 use crate::checks::Services;
 use crate::values::{DomainName, Verdict};
 use crate::wording::printable_within;
@@ -25,14 +32,19 @@ use crate::wording::printable_within;
 /// its record lists): enough to see a partial authorisation, bounded work.
 const MAX_PROVIDER_ADDRESSES: usize = 8;
 
+/// At most this many of the domain's own SPF records are shown ("published: …"): one
+/// is right, two are a mistake worth showing, dozens are no more help than a few.
+const MAX_PUBLISHED: usize = 4;
+
 pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
-    let resolver = &services.resolver;
+    let lookups = Lookups::new(&services.resolver);
+    let lookups = &lookups;
     let facts = &services.catalog.domain.spf;
     let include = facts.include.trim_end_matches('.').to_ascii_lowercase();
     let name = domain.as_str();
     let (lint, ours) = futures::join!(
-        spf::lint(resolver, name),
-        provider_addresses(resolver, &include)
+        spf::lint(lookups, name),
+        provider_addresses(lookups, &include)
     );
     let mut findings: Vec<Finding> = lint
         .findings
@@ -64,10 +76,16 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
         .filter(|(owner, _)| owner == name)
         .map(|(_, text)| text.as_str())
         .collect();
-    for (_, text) in lint.records.iter().filter(|(owner, _)| owner == name) {
+    for text in root.iter().take(MAX_PUBLISHED) {
         findings.push(Finding::info(format!(
             "published: {}",
             printable_within(text, MAX_TEXT)
+        )));
+    }
+    if root.len() > MAX_PUBLISHED {
+        findings.push(Finding::info(format!(
+            "published: {} more SPF records, not shown",
+            root.len() - MAX_PUBLISHED
         )));
     }
     let mut all_pass = false;
@@ -80,7 +98,7 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
                     sender: format!("postmaster@{name}"),
                     helo: None,
                 };
-                async move { (ip, spf::check_host(resolver, &query).await) }
+                async move { (ip, spf::check_host(lookups, &query).await) }
             }))
             .await;
             all_pass = evaluations
@@ -93,10 +111,23 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
             format!("Our outgoing addresses could not be read from the SPF record of {include} ({problem}), so whether {name} authorises them was not evaluated."),
         )),
     }
+    // The lint said what its own reading left out; the evaluations may have spent the
+    // rest of the budget after it.
+    if lookups.cut_off() && !lint.over_budget {
+        findings.push(Finding::new(
+            Verdict::Warning,
+            format!(
+                "The SPF tree of {name} was cut off: this check's budget of {} DNS queries was spent before every evaluation ended; the results above are incomplete.",
+                lookups.budget()
+            ),
+        ));
+    }
     // What the domain publishes is unknown when its lookup failed: nothing to mend.
+    // Nor is a record longer than any the lint keeps whole suggested.
     let publish = (!lint.root_failed)
         .then(|| fixed_record(&root, &include, &facts.recommended, all_pass))
         .flatten()
+        .filter(|value| value.len() <= MAX_RECORD_TEXT)
         .map(|value| vec![DnsRecord::new(name, "TXT", value)])
         .unwrap_or_default();
     let all_well = format!(
@@ -108,8 +139,8 @@ pub(super) async fn check(services: &Services, domain: &DomainName) -> Part {
 
 /// The addresses our own SPF record lists (`ip4:`/`ip6:`, each network's first
 /// address), or why there are none to evaluate.
-async fn provider_addresses(resolver: &DnsResolver, include: &str) -> Result<Vec<IpAddr>, String> {
-    let texts = match resolver.txt(include).await {
+async fn provider_addresses(lookups: &Lookups, include: &str) -> Result<Vec<IpAddr>, String> {
+    let texts = match lookups.txt(include).await {
         DnsAnswer::Records(found) => found.records,
         DnsAnswer::NoData | DnsAnswer::NxDomain => {
             return Err(format!("{include} has no TXT record"))

@@ -371,6 +371,10 @@ pub enum DnsFailure {
     InvalidName(String),
     #[error("the DNS lookup failed: {0}")]
     Other(String),
+    /// Not sent: the check's own budget of this many queries was spent (a bound the
+    /// bot sets on the work one check may cause, not a fault of DNS).
+    #[error("not looked up: this check's budget of {0} DNS queries was spent")]
+    OverBudget(usize),
 }
 
 impl<T> DnsAnswer<T> {

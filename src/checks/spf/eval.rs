@@ -5,8 +5,14 @@
 //! Counting follows the RFC's evaluation order; the only thing done out of order is a
 //! prefetch: when a record is read, the records of its `include:` and `redirect=`
 //! targets that have no macros are fetched at once, concurrently, so that the sequential
-//! evaluation that follows finds them in the resolver's cache. A prefetch is not a
-//! counted lookup.
+//! evaluation that follows finds them in the run's cache. A prefetch is not a term, so
+//! it never counts toward the RFC's limits; it is a query, so it counts against the
+//! run's budget ([`Lookups`]), and it fetches no more targets than the terms the RFC
+//! still allows could reach.
+//!
+//! Every lookup goes through the run's [`Lookups`]. One that the budget refuses makes
+//! the whole evaluation temperror, with a reason saying it was the bot's limit: what a
+//! receiver would conclude is then unknown.
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -15,10 +21,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures::future::{join_all, BoxFuture, FutureExt};
 use tokio::time::Instant;
 
+use super::lookups::Lookups;
 use super::macros::{Context, MacroString, MacroValues, MAX_DOMAIN_LEN};
 use super::record::{self, Directive, DualCidr, Mechanism, Qualifier, Record};
 use super::{Evaluation, SpfQuery, SpfResult, TraceOutcome, TraceStep, MAX_TEXT};
-use crate::checks::net::resolver::{DnsAnswer, DnsFailure, DnsResolver};
+use crate::checks::net::resolver::{DnsAnswer, DnsFailure};
 use crate::wording::printable_within;
 
 /// §4.6.4: at most 10 terms that query DNS over the whole evaluation.
@@ -33,7 +40,7 @@ pub const MAX_NAMES_PER_TERM: usize = 10;
 pub const MAX_ELAPSED: Duration = Duration::from_secs(20);
 
 /// Runs `check_host()` for a query.
-pub async fn check_host(resolver: &DnsResolver, query: &SpfQuery) -> Evaluation {
+pub async fn check_host(lookups: &Lookups, query: &SpfQuery) -> Evaluation {
     let domain = query.domain.trim();
     let domain = domain.strip_suffix('.').unwrap_or(domain).to_string();
     let helo = query
@@ -43,7 +50,7 @@ pub async fn check_host(resolver: &DnsResolver, query: &SpfQuery) -> Evaluation 
         .filter(|helo| !helo.is_empty());
     let (local, sender_domain) = sender_parts(&query.sender, helo.unwrap_or(&domain));
     let mut evaluator = Evaluator {
-        resolver,
+        lookups,
         ip: client_ip(query.ip),
         sender: format!("{local}@{sender_domain}"),
         local,
@@ -57,6 +64,7 @@ pub async fn check_host(resolver: &DnsResolver, query: &SpfQuery) -> Evaluation 
             .unwrap_or_default(),
         deadline: Instant::now() + MAX_ELAPSED,
         timed_out: false,
+        over_budget: false,
         dns_lookups: 0,
         void_lookups: 0,
         trace: Vec::new(),
@@ -69,6 +77,14 @@ pub async fn check_host(resolver: &DnsResolver, query: &SpfQuery) -> Evaluation 
             format!(
                 "the evaluation took longer than {} seconds, the limit for check_host() (RFC 7208 §4.6.4)",
                 MAX_ELAPSED.as_secs()
+            ),
+        );
+    } else if evaluator.over_budget {
+        outcome = Outcome::error(
+            SpfResult::Temperror,
+            format!(
+                "the evaluation needed more DNS queries than this check's budget of {} allows (the bot's own limit, not RFC 7208's), so what a receiver concludes is unknown",
+                lookups.budget()
             ),
         );
     }
@@ -238,7 +254,7 @@ fn sort<T>(answer: DnsAnswer<T>) -> Found<T> {
 }
 
 struct Evaluator<'a> {
-    resolver: &'a DnsResolver,
+    lookups: &'a Lookups,
     ip: IpAddr,
     sender: String,
     local: String,
@@ -247,6 +263,8 @@ struct Evaluator<'a> {
     timestamp: u64,
     deadline: Instant,
     timed_out: bool,
+    /// A lookup was refused by the run's budget: the outcome is incomplete.
+    over_budget: bool,
     dns_lookups: usize,
     void_lookups: usize,
     trace: Vec<TraceStep>,
@@ -296,7 +314,7 @@ impl<'a> Evaluator<'a> {
 
     /// §4.4 and §4.5: the one SPF record of `domain`, or the outcome without one.
     async fn fetch_record(&mut self, domain: &str) -> Result<String, Outcome> {
-        let answer = self.bounded(self.resolver.txt(domain)).await;
+        let answer = self.bounded(self.lookups.txt(domain)).await;
         let texts = match sort(answer) {
             Found::Records(texts) => texts,
             // §4.4: NXDOMAIN → none (§4.3); no TXT at all → no record → none (§4.5).
@@ -335,7 +353,8 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Fetches the records of the literal include and redirect targets concurrently, so
-    /// that the evaluation finds them in the resolver's cache. Not a counted lookup.
+    /// that the evaluation finds them in the run's cache. Not a counted term (§4.6.4
+    /// counts terms evaluated); each fetch is a query charged to the run's budget.
     async fn prefetch(&mut self, record: &Record) {
         let mut targets: Vec<String> = record
             .directives
@@ -357,14 +376,15 @@ impl<'a> Evaluator<'a> {
             .collect();
         targets.sort();
         targets.dedup();
-        // No evaluation can read more than 10 of them (§4.6.4).
-        targets.truncate(MAX_DNS_TERMS);
+        // The evaluation can read no more of them than the terms it has left (§4.6.4):
+        // fetching more would spend the budget on records no receiver reads.
+        targets.truncate(MAX_DNS_TERMS.saturating_sub(self.dns_lookups));
         if targets.len() < 2 {
             // One target is fetched just as soon by the evaluation itself.
             return;
         }
-        let resolver = self.resolver;
-        let fetches = join_all(targets.iter().map(|target| resolver.txt(target)));
+        let lookups = self.lookups;
+        let fetches = join_all(targets.iter().map(|target| lookups.txt(target)));
         if tokio::time::timeout_at(self.deadline, fetches)
             .await
             .is_err()
@@ -603,7 +623,7 @@ impl<'a> Evaluator<'a> {
                 "{target:?} is not a valid domain ({why}); nothing looked up"
             )));
         }
-        let answer = self.bounded(self.resolver.mx(target)).await;
+        let answer = self.bounded(self.lookups.mx(target)).await;
         let exchanges = match sort(answer) {
             Found::Records(records) => records,
             Found::Void(why) => {
@@ -692,7 +712,7 @@ impl<'a> Evaluator<'a> {
                 "{target:?} is not a valid domain ({why}); nothing looked up"
             )));
         }
-        let answer = self.bounded(self.resolver.ipv4(target)).await;
+        let answer = self.bounded(self.lookups.ipv4(target)).await;
         match sort(answer) {
             Found::Records(_) => Ok(Match::Yes(format!("{target} exists"))),
             Found::Void(why) => {
@@ -715,7 +735,7 @@ impl<'a> Evaluator<'a> {
         let result: Result<String, String> = async {
             check_domain(&target)
                 .map_err(|why| format!("{target:?} is not a valid domain ({why})"))?;
-            let answer = self.bounded(self.resolver.txt(&target)).await;
+            let answer = self.bounded(self.lookups.txt(&target)).await;
             let mut texts = match sort(answer) {
                 Found::Records(texts) => texts,
                 Found::Void(why) => return Err(format!("{target}: {why}")),
@@ -787,11 +807,11 @@ impl<'a> Evaluator<'a> {
     async fn addresses(&mut self, name: &str) -> Found<IpAddr> {
         match self.ip {
             IpAddr::V4(_) => {
-                let answer = self.bounded(self.resolver.ipv4(name)).await;
+                let answer = self.bounded(self.lookups.ipv4(name)).await;
                 into_ips(sort(answer), IpAddr::V4)
             }
             IpAddr::V6(_) => {
-                let answer = self.bounded(self.resolver.ipv6(name)).await;
+                let answer = self.bounded(self.lookups.ipv6(name)).await;
                 into_ips(sort(answer), IpAddr::V6)
             }
         }
@@ -830,7 +850,7 @@ impl<'a> Evaluator<'a> {
         if let Some(cached) = &self.ptr_cache {
             return cached.clone();
         }
-        let answer = self.bounded(self.resolver.ptr(self.ip)).await;
+        let answer = self.bounded(self.lookups.ptr(self.ip)).await;
         let (void, names) = match sort(answer) {
             Found::Records(names) => (false, names),
             Found::Void(_) => (true, Vec::new()),
@@ -906,12 +926,18 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A lookup within the overall time limit; past it every lookup fails at once.
+    /// A lookup the run's budget refused marks the evaluation incomplete.
     async fn bounded<T>(&mut self, lookup: impl Future<Output = DnsAnswer<T>>) -> DnsAnswer<T> {
         if self.timed_out {
             return DnsAnswer::Failed(DnsFailure::Timeout);
         }
         match tokio::time::timeout_at(self.deadline, lookup).await {
-            Ok(answer) => answer,
+            Ok(answer) => {
+                if let DnsAnswer::Failed(DnsFailure::OverBudget(_)) = answer {
+                    self.over_budget = true;
+                }
+                answer
+            }
             Err(_) => {
                 self.timed_out = true;
                 DnsAnswer::Failed(DnsFailure::Timeout)

@@ -5,6 +5,14 @@
 //! The tree is read level by level: every record of one level, and every name its
 //! `a`/`mx`/`exists` terms name (to find void lookups), is fetched concurrently, so
 //! a tree costs about one DNS round trip per level.
+//!
+//! What it reads is bounded, since the tree is whatever a domain's owner publishes and
+//! its names may lie in anyone's zone: at most [`MAX_RECORDS`] records, at most
+//! [`MAX_NAMES`] names of `a`/`mx`/`exists` terms looked up (receivers evaluate no
+//! more than 10 DNS-querying terms, so more say nothing new: the count of terms says
+//! "too many lookups" without them), every query within the run's budget
+//! ([`Lookups`]), and at most [`MAX_FINDINGS`] findings. Whatever was left out is
+//! said in one finding: the tree was cut off.
 
 use std::collections::HashMap;
 
@@ -12,10 +20,11 @@ use futures::future::join_all;
 use serde::Serialize;
 
 use super::eval::{check_domain, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS};
+use super::lookups::Lookups;
 use super::macros::truncate_domain;
 use super::record::{self, Mechanism, Qualifier, Record};
 use super::{MAX_RECORD_TEXT, MAX_TEXT};
-use crate::checks::net::resolver::{DnsAnswer, DnsResolver, MxData};
+use crate::checks::net::resolver::{DnsAnswer, MxData};
 use crate::wording::printable_within;
 
 /// How bad a finding is.
@@ -52,10 +61,25 @@ pub struct Lint {
     /// The domain's own TXT records could not be looked up (a DNS failure): what it
     /// publishes is unknown, not missing.
     pub root_failed: bool,
+    /// Part of the tree was left unread (a finding says what and why).
+    pub cut_off: bool,
+    /// The run's budget of queries was spent while the tree was read (the cut-off
+    /// finding says so).
+    pub over_budget: bool,
 }
 
-/// More records than this is no tree a receiver could evaluate (10 lookups at most).
-const MAX_RECORDS: usize = 40;
+/// Records read. One evaluation reads at most 11 (the domain's and 10 includes or
+/// redirects, §4.6.4), so a tree of more already has too many lookups; 20 shows what
+/// lies past the limit without reading a hostile tree whole (a record can be 64 KB,
+/// and costs two queries: UDP, then TCP).
+pub const MAX_RECORDS: usize = 20;
+
+/// Names of `a`, `mx` and `exists` terms looked up: a receiver evaluates at most this
+/// many DNS-querying terms (§4.6.4), so no more of these names can ever be looked up.
+pub const MAX_NAMES: usize = MAX_DNS_TERMS;
+
+/// Findings kept, most severe first; a sound tree has a handful.
+pub const MAX_FINDINGS: usize = 20;
 
 /// A record to read: where, and how it was reached.
 #[derive(Debug, Clone)]
@@ -106,8 +130,8 @@ impl Probe {
     }
 }
 
-/// Lints the tree of `domain`.
-pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
+/// Lints the tree of `domain`, every lookup through the run's `lookups`.
+pub async fn lint(lookups: &Lookups, domain: &str) -> Lint {
     let domain = domain.trim();
     let domain = domain
         .strip_suffix('.')
@@ -121,8 +145,14 @@ pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
             void_lookups: 0,
             findings: Vec::new(),
             root_failed: false,
+            cut_off: false,
+            over_budget: false,
         },
         planned: 1,
+        names: 0,
+        unread: None,
+        unasked: 0,
+        unkept: 0,
     };
     if let Err(why) = check_domain(&domain) {
         linter.find(
@@ -137,7 +167,7 @@ pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
         via: None,
     })];
     while !level.is_empty() {
-        let answers = ask_all(resolver, &level).await;
+        let answers = ask_all(lookups, &level).await;
         let mut next = Vec::new();
         for probe in level {
             let answer = answers[&probe.key()].clone();
@@ -153,32 +183,33 @@ pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
         }
         level = next;
     }
-    linter.totals();
+    linter.totals(lookups);
     linter.lint
 }
 
-/// Asks every distinct question of a level at once.
-async fn ask_all(resolver: &DnsResolver, level: &[Probe]) -> HashMap<(Kind, String), Answer> {
+/// Asks every distinct question of a level at once (the run's lookups bound how many
+/// are in flight).
+async fn ask_all(lookups: &Lookups, level: &[Probe]) -> HashMap<(Kind, String), Answer> {
     let mut keys: Vec<(Kind, String)> = level.iter().map(Probe::key).collect();
     keys.sort_by(|a, b| a.1.cmp(&b.1).then((a.0 as u8).cmp(&(b.0 as u8))));
     keys.dedup();
-    let answers = join_all(keys.iter().map(|(kind, name)| ask(resolver, *kind, name))).await;
+    let answers = join_all(keys.iter().map(|(kind, name)| ask(lookups, *kind, name))).await;
     keys.into_iter().zip(answers).collect()
 }
 
-async fn ask(resolver: &DnsResolver, kind: Kind, name: &str) -> Answer {
+async fn ask(lookups: &Lookups, kind: Kind, name: &str) -> Answer {
     match kind {
-        Kind::Txt => Answer::Txt(resolver.txt(name).await),
-        Kind::Mx => Answer::Mx(resolver.mx(name).await),
+        Kind::Txt => Answer::Txt(lookups.txt(name).await),
+        Kind::Mx => Answer::Mx(lookups.mx(name).await),
         Kind::A => {
-            let v4 = resolver.ipv4(name).await;
+            let v4 = lookups.ipv4(name).await;
             Answer::Addresses {
                 void: matches!(v4, DnsAnswer::NoData | DnsAnswer::NxDomain),
                 failure: v4.failure().map(ToString::to_string),
             }
         }
         Kind::Addresses => {
-            let (v4, v6) = futures::join!(resolver.ipv4(name), resolver.ipv6(name));
+            let (v4, v6) = futures::join!(lookups.ipv4(name), lookups.ipv6(name));
             let void = |records: Option<usize>, failed: bool| records.is_none() && !failed;
             let v4_void = void(v4.records().map(<[_]>::len), v4.failure().is_some());
             let v6_void = void(v6.records().map(<[_]>::len), v6.failure().is_some());
@@ -195,13 +226,50 @@ struct Linter {
     lint: Lint,
     /// Records read or queued, bounded by [`MAX_RECORDS`].
     planned: usize,
+    /// Names of `a`/`mx`/`exists` terms queued, bounded by [`MAX_NAMES`].
+    names: usize,
+    /// The first include or redirect not followed for [`MAX_RECORDS`], and where.
+    unread: Option<(String, String)>,
+    /// Names of `a`/`mx`/`exists` terms not looked up for [`MAX_NAMES`].
+    unasked: usize,
+    /// Findings not kept: past [`MAX_FINDINGS`] of their severity while reading, and
+    /// past [`MAX_FINDINGS`] in all at the end.
+    unkept: usize,
 }
 
 impl Linter {
+    /// Keeps a finding; at most [`MAX_FINDINGS`] of each severity are held while the
+    /// tree is read, enough to keep the most severe at the end.
     fn find(&mut self, severity: Severity, text: String) {
+        let held = self
+            .lint
+            .findings
+            .iter()
+            .filter(|finding| finding.severity == severity)
+            .count();
+        if held >= MAX_FINDINGS {
+            self.unkept += 1;
+            return;
+        }
         self.lint.findings.push(LintFinding {
             severity,
             text: printable_within(&text, MAX_TEXT),
+        });
+    }
+
+    /// Queues the lookup of a name an `a`, `mx` or `exists` term names, unless
+    /// [`MAX_NAMES`] are queued already.
+    fn probe(&mut self, kind: Kind, name: String, term: &str, holder: &str, next: &mut Vec<Probe>) {
+        if self.names >= MAX_NAMES {
+            self.unasked += 1;
+            return;
+        }
+        self.names += 1;
+        next.push(Probe::Void {
+            kind,
+            name,
+            term: term.to_string(),
+            holder: holder.to_string(),
         });
     }
 
@@ -287,6 +355,11 @@ impl Linter {
                         format!("\"{term}\" in {domain} has macros: its target depends on the sender, so it is not followed here"),
                     ),
                 },
+                Mechanism::A { .. } | Mechanism::Mx { .. } | Mechanism::Exists(_)
+                    if self.names >= MAX_NAMES =>
+                {
+                    self.unasked += 1;
+                }
                 Mechanism::A { domain: spec, .. } | Mechanism::Mx { domain: spec, .. } => {
                     let target = match spec {
                         None => Some(domain.to_string()),
@@ -298,13 +371,13 @@ impl Linter {
                         Kind::Addresses
                     };
                     if let Some(target) = target.filter(|t| check_domain(t).is_ok()) {
-                        next.push(Probe::Void { kind, name: target, term: term.to_string(), holder: domain.to_string() });
+                        self.probe(kind, target, term, domain, next);
                     }
                 }
                 Mechanism::Exists(spec) => {
                     if let Some(target) = spec.literal().map(|t| truncate_domain(&t)) {
                         if check_domain(&target).is_ok() {
-                            next.push(Probe::Void { kind: Kind::A, name: target, term: term.to_string(), holder: domain.to_string() });
+                            self.probe(Kind::A, target, term, domain, next);
                         }
                     }
                 }
@@ -366,10 +439,9 @@ impl Linter {
             return;
         }
         if self.planned >= MAX_RECORDS {
-            self.find(
-                Severity::Info,
-                format!("the tree has more than {MAX_RECORDS} records; \"{term}\" in {domain} and the rest were not read"),
-            );
+            // Said once, in the cut-off finding.
+            self.unread
+                .get_or_insert_with(|| (term.to_string(), domain.to_string()));
             return;
         }
         self.planned += 1;
@@ -416,8 +488,9 @@ impl Linter {
         }
     }
 
-    /// Findings on the tree as a whole, then most severe first.
-    fn totals(&mut self) {
+    /// Findings on the tree as a whole, then most severe first, at most
+    /// [`MAX_FINDINGS`], then what was cut off.
+    fn totals(&mut self, lookups: &Lookups) {
         if self.lint.dns_terms > MAX_DNS_TERMS {
             self.find(
                 Severity::Critical,
@@ -431,5 +504,45 @@ impl Linter {
             );
         }
         self.lint.findings.sort_by_key(|finding| finding.severity);
+        if self.lint.findings.len() > MAX_FINDINGS {
+            self.unkept += self.lint.findings.len() - MAX_FINDINGS;
+            self.lint.findings.truncate(MAX_FINDINGS);
+        }
+        self.lint.over_budget = lookups.cut_off();
+        let mut left_out = Vec::new();
+        if let Some((term, holder)) = &self.unread {
+            left_out.push(format!("it has more than {MAX_RECORDS} records, so \"{term}\" in {holder} and the rest were not read"));
+        }
+        if self.unasked > 0 {
+            left_out.push(format!(
+                "{} of its a, mx and exists terms were not looked up (this check looks up {MAX_NAMES}, as many as a receiver may evaluate, RFC 7208 §4.6.4)",
+                self.unasked
+            ));
+        }
+        if self.lint.over_budget {
+            left_out.push(format!(
+                "this check's budget of {} DNS queries was spent",
+                lookups.budget()
+            ));
+        }
+        if self.unkept > 0 {
+            left_out.push(format!("{} more findings are not shown", self.unkept));
+        }
+        if !left_out.is_empty() {
+            self.lint.cut_off = true;
+            // Pushed directly: this one is never dropped for the cap.
+            self.lint.findings.push(LintFinding {
+                severity: Severity::Warning,
+                text: printable_within(
+                    &format!(
+                        "the SPF tree of {} was cut off: {}; the findings cover the part read",
+                        self.root,
+                        left_out.join("; ")
+                    ),
+                    MAX_TEXT,
+                ),
+            });
+            self.lint.findings.sort_by_key(|finding| finding.severity);
+        }
     }
 }

@@ -6,9 +6,11 @@
 //! them. [`lint`] reads a domain's whole tree (includes and redirects) as a receiver
 //! meets it for any sender, and lists what would break or weaken it.
 //!
-//! Every lookup goes through the shared [`DnsResolver`], so answers are cached and every
-//! query is bounded in time. Both fetch the records of one level of the tree at once:
-//! a `/domain` check costs about one DNS round trip per level, not one per record.
+//! Every lookup goes through one run's [`Lookups`] (over the shared resolver, so every
+//! query is bounded in time): a budget of queries for the whole run, each name and type
+//! asked once, a few queries in flight at once. Both fetch the records of one level of
+//! the tree at once: a `/domain` check costs about one DNS round trip per level, not
+//! one per record.
 //!
 //! As a check (`check spf`, `/spf`) it has the house shape: [`SpfRequest::from_input`],
 //! [`run`], the verdict rules (`verdict`) and [`SpfReport`]; `/domain` uses
@@ -19,10 +21,12 @@
 //! - [`record`]: one record's text parsed into terms.
 //! - [`macros`]: macro strings (§7) parsed and expanded.
 //! - [`eval`]: `check_host()` itself (§4, §5, §6).
+//! - [`lookups`]: the DNS lookups of one run, its budget and its cache.
 //! - [`lint`](mod@lint): the tree as a whole.
 
 pub mod eval;
 pub mod lint;
+pub mod lookups;
 pub mod macros;
 pub mod record;
 mod report;
@@ -34,18 +38,20 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::checks::net::resolver::DnsResolver;
 use crate::checks::{Progress, Services};
 
 pub use lint::{Lint, LintFinding, Severity};
+pub use lookups::Lookups;
 pub use report::SpfReport;
 pub use request::{SpfRequest, SpfRequestError};
 
 /// Runs `check spf`: one `check_host()` for the request. Its work is bounded by the
-/// RFC's own limits (10 DNS-querying terms, 2 void lookups, 20 seconds) and by the
-/// resolver's deadline on every lookup; the client address is never contacted.
+/// RFC's own limits (10 DNS-querying terms, 2 void lookups, 20 seconds), by the run's
+/// budget of queries ([`lookups::MAX_LOOKUPS`]) and by the resolver's deadline on
+/// every lookup; the client address is never contacted.
 pub async fn run(services: &Services, request: &SpfRequest, _progress: &Progress) -> SpfReport {
-    let evaluation = check_host(&services.resolver, &request.query()).await;
+    let lookups = Lookups::new(&services.resolver);
+    let evaluation = check_host(&lookups, &request.query()).await;
     SpfReport::new(request, evaluation)
 }
 
@@ -154,14 +160,16 @@ pub enum TraceOutcome {
     Error,
 }
 
-/// Runs `check_host()` (RFC 7208 §4) for one client address and domain.
-pub async fn check_host(resolver: &DnsResolver, query: &SpfQuery) -> Evaluation {
-    eval::check_host(resolver, query).await
+/// Runs `check_host()` (RFC 7208 §4) for one client address and domain, with the
+/// lookups (budget and cache) of the run it is part of.
+pub async fn check_host(lookups: &Lookups, query: &SpfQuery) -> Evaluation {
+    eval::check_host(lookups, query).await
 }
 
-/// Lints the record tree of `domain` as receivers meet it for any sender.
-pub async fn lint(resolver: &DnsResolver, domain: &str) -> Lint {
-    lint::lint(resolver, domain).await
+/// Lints the record tree of `domain` as receivers meet it for any sender, with the
+/// lookups (budget and cache) of the run it is part of.
+pub async fn lint(lookups: &Lookups, domain: &str) -> Lint {
+    lint::lint(lookups, domain).await
 }
 
 /// Longest text from DNS that reaches a reason, explanation or trace.
