@@ -235,10 +235,14 @@ async fn a_store_cut_mid_run_leaves_every_interaction_answered_and_readyz_says_s
         "{metrics}"
     );
     let logs = bot.logs();
-    assert_eq!(
-        logs.matches("the store is unavailable").count(),
-        1,
-        "logged once, not per call:\n{logs}"
+    // Logged when the store goes away, not per call: the calls above are six or more
+    // (three replay checks, the rate limit, two suggestion calls). On a loaded
+    // machine a pooled connection may still answer one call after the cut, so the
+    // store can be seen going away twice; never once per call.
+    let warnings = logs.matches("the store is unavailable").count();
+    assert!(
+        (1..=2).contains(&warnings),
+        "logged {warnings} times:\n{logs}"
     );
     drop(bot);
     schema.drop_now().await;
