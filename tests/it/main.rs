@@ -18,6 +18,7 @@ mod mx;
 mod pop3;
 mod resolver;
 mod serve;
+mod serve_hostile;
 mod smtp;
 mod spf;
 mod startup;
