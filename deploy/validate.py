@@ -97,6 +97,13 @@ DATA_DIR = "/var/lib/echoterra-bot"
 STATE_DIRECTORY = "echoterra-bot"
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 POSTGRES_PORT = 5432
+# What the deployment kit keeps the bot from reaching, second to its own address policy:
+# loopback, the private networks (where the cluster itself lives), CGNAT (100.64/10,
+# Alibaba's metadata address among them), link-local (169.254/16, every cloud's metadata
+# service, and fe80::/10) and IPv6 unique-local addresses (fd00:ec2::254, AWS's).
+NON_PUBLIC = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",
+    "fc00::/7", "fe80::/10", "::1/128")]
 # The runtime image's user (distroless's nonroot), who must own DATA_DIR.
 BOT_UID = "65532"
 # The exit status of a malformed configuration (src/cli/exit.rs): waiting will not fix it.
@@ -417,6 +424,8 @@ def check_network_policies(c: Checker, kustomization_path: Path, objects: list[t
                         for r in egress), npath, "spec.egress",
                     f"no rule lets out TCP port {POSTGRES_PORT}: the pods could not reach the PostgreSQL "
                     "they share (DATABASE_URL)")
+        if "Egress" in types:
+            check_egress(c, npath, dig(policy, "spec", "egress") or [])
         if "Ingress" not in types:
             continue
         rules = dig(policy, "spec", "ingress") or []
@@ -435,6 +444,66 @@ def check_network_policies(c: Checker, kustomization_path: Path, objects: list[t
                     c.check(bool(rule.get("from")), npath, f"spec.ingress[{i}].from",
                             f"lets anyone reach port {port} (/healthz, /readyz, /metrics): name the "
                             "monitoring namespace")
+
+
+def check_egress(c: Checker, path: Path, egress: list[dict]) -> None:
+    """Every way out names its destinations: kube-dns and PostgreSQL by selector, the
+    internet as 0.0.0.0/0 and ::/0 with the private, loopback, CGNAT and link-local
+    ranges excepted, so DNS, HTTPS and the mail ports never reach the cluster, a private
+    network or a metadata service."""
+    def ports(rule: dict) -> set[int]:
+        return {p.get("port") for p in rule.get("ports") or []}
+
+    internet: list[tuple[int, dict]] = []
+    for i, rule in enumerate(egress):
+        field = f"spec.egress[{i}]"
+        peers = rule.get("to") or []
+        if not c.check(bool(peers), path, f"{field}.to",
+                       f"missing: ports {sorted(ports(rule)) or 'all'} would reach every address, the "
+                       "cluster and private networks included; name the destinations"):
+            continue
+        blocks = [peer["ipBlock"] for peer in peers if "ipBlock" in peer]
+        if not blocks:
+            continue
+        if ports(rule) <= {POSTGRES_PORT} and ports(rule):
+            continue  # a managed database's address may well be private
+        internet.append((i, rule))
+        for block in blocks:
+            cidr = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+            excepted = [ipaddress.ip_network(str(e), strict=False) for e in block.get("except") or []]
+            for private in NON_PUBLIC:
+                if private.version != cidr.version or not private.overlaps(cidr):
+                    continue
+                c.check(any(private.subnet_of(e) for e in excepted if e.version == private.version),
+                        path, f"{field}.to.ipBlock {cidr}",
+                        f"does not except {private}: ports {sorted(ports(rule))} would reach it "
+                        "(the cluster, a private network, loopback or a metadata service)")
+    covered = {ipaddress.ip_network(str(peer["ipBlock"].get("cidr")), strict=False)
+               for _, rule in internet for peer in rule.get("to") or [] if "ipBlock" in peer}
+    for everything in ("0.0.0.0/0", "::/0"):
+        c.check(ipaddress.ip_network(everything) in covered, path, "spec.egress",
+                f"no rule lets out to {everything} (public addresses, private ranges excepted): the checks "
+                "could not reach mail servers, nor the resolver nameservers, over "
+                + ("IPv4" if everything == "0.0.0.0/0" else "IPv6"))
+    for port in (53, 443):
+        c.check(any(port in ports(rule) for _, rule in internet), path, "spec.egress",
+                f"no rule lets port {port} out to public addresses "
+                + ("(the resolver sidecar recurses from the root servers)" if port == 53 else "(Discord's API)"))
+
+    def selects(rule: dict, namespace: str, labels: dict[str, str]) -> bool:
+        return any(dig(peer, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name") == namespace
+                   and labels.items() <= (dig(peer, "podSelector", "matchLabels") or {}).items()
+                   for peer in rule.get("to") or [])
+    c.check(any(53 in ports(r) and selects(r, "kube-system", {"k8s-app": "kube-dns"}) for r in egress),
+            path, "spec.egress",
+            "no rule lets port 53 out to kube-dns (namespaceSelector kube-system and podSelector "
+            "k8s-app: kube-dns): the bot could not resolve discord.com through the cluster DNS")
+    database = [(i, r) for i, r in enumerate(egress) if POSTGRES_PORT in ports(r)]
+    for i, rule in database:
+        c.check(all("podSelector" in peer or "ipBlock" in peer for peer in rule.get("to") or []),
+                path, f"spec.egress[{i}].to",
+                f"lets {POSTGRES_PORT} out to whole namespaces: select the database's pods (podSelector), "
+                "or give a managed database's address (ipBlock)")
 
 
 def check_catalogue_generator(c: Checker, kustomization_path: Path, generators: dict) -> str | None:
