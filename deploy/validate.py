@@ -836,6 +836,27 @@ def check_unbound(c: Checker, path: Path) -> None:
                     f"server.access-control {net} {action}", "opens the resolver to the whole internet")
     c.check(any(a[:2] == ["0.0.0.0/0", "refuse"] or a[:2] == ["0.0.0.0/0", "deny"] for a in acl), path,
             "server.access-control", "needs '0.0.0.0/0 refuse' so only the networks allowed after it may ask")
+    # Second to the bot's own address policy: no answer pointing into a private network
+    # (DNS rebinding), no query sent to a private or loopback nameserver.
+    private = {ipaddress.ip_network(v, strict=False) for v in options.get("private-address", [])}
+    for network in NON_PUBLIC:
+        if network.is_loopback:
+            continue
+        c.check(any(network.subnet_of(p) for p in private if p.version == network.version), path,
+                "server.private-address", f"does not cover {network}: an answer pointing there would be "
+                "passed on (DNS rebinding into the cluster, a private network or a metadata service)")
+    for network in private:
+        c.check(not network.overlaps(ipaddress.ip_network("127.0.0.0/8")) if network.version == 4 else True,
+                path, f"server.private-address {network}",
+                "covers 127.0.0.0/8, where DNS blocklists answer \"listed\" (127.0.0.x): /blacklist would "
+                "see every address as not listed")
+    unqueried = {ipaddress.ip_network(v, strict=False) for v in options.get("do-not-query-address", [])}
+    if not any(v.strip() == "no" for v in options.get("do-not-query-localhost", [])):
+        unqueried |= {ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")}
+    for network in NON_PUBLIC:
+        c.check(any(network.subnet_of(u) for u in unqueried if u.version == network.version), path,
+                "server.do-not-query-address", f"does not cover {network}: a delegation could send "
+                "queries (with customers' names) to a nameserver there")
     if shutil.which("unbound-checkconf"):
         run = subprocess.run(["unbound-checkconf", str(path)], capture_output=True, text=True, timeout=30)
         c.check(run.returncode == 0, path, "unbound-checkconf", (run.stdout + run.stderr).strip())
