@@ -20,7 +20,9 @@ detail:
   envFrom), DATABASE_URL among them and required (the replicas share one PostgreSQL; the
   example Secret shows a postgres:// URL with sslmode=verify-full), the resolver, a
   Service that carries the interactions port and not `ops`, a NetworkPolicy that lets
-  both ports in, `ops` only from named peers, and PostgreSQL's port 5432 out, and a
+  both ports in, `ops` only from named peers, and out only to named destinations
+  (kube-dns and PostgreSQL on 5432 by selector, the internet as 0.0.0.0/0 and ::/0 with
+  loopback, private, CGNAT and link-local ranges excepted), and a
   PodDisruptionBudget and an Ingress that fit the Deployment.
 - Compose (deploy/compose.yaml): restart policies, health checks (the bot's asks
   OPS_LISTEN), an env_file for the settings, OPS_LISTEN apart from HTTP_LISTEN and
@@ -32,11 +34,14 @@ detail:
   its data on a named volume, a pg_isready health check, no published port, only on
   internal networks, one of them shared with the bot.
 - Unbound (deploy/*/unbound.conf): recursive (no forwarding), closed to everyone but
-  the bot, no query logging; `unbound-checkconf` too when it is installed.
+  the bot, no query logging, private answers dropped (private-address, never 127/8,
+  where blocklists answer) and private nameservers never asked (do-not-query-address);
+  `unbound-checkconf` too when it is installed.
 - systemd (deploy/systemd/echoterra-bot.service): the hardening directives, OPS_LISTEN on
   loopback apart from HTTP_LISTEN, the token as a credential (LoadCredential=),
   RestartPreventExitStatus=78, StateDirectory=echoterra-bot (mode 0700) with DATA_DIR
-  naming it, parsed here; `systemd-analyze verify` too when it is installed.
+  naming it, IPAddressDeny= covering link-local and the metadata addresses but never
+  loopback, parsed here; `systemd-analyze verify` too when it is installed.
 - Dockerfiles (Dockerfile, deploy/unbound/Dockerfile): a numeric non-root USER,
   HEALTHCHECK (the bot's: `echoterra-bot health`, which asks OPS_LISTEN), EXPOSE (the
   bot's: both listeners, set by ENV on 0.0.0.0), OCI labels, --locked builds, COPY
@@ -109,6 +114,17 @@ BOT_UID = "65532"
 # The exit status of a malformed configuration (src/cli/exit.rs): waiting will not fix it.
 EX_CONFIG = 78
 DEFAULT_SHUTDOWN_GRACE = 20
+# What the systemd unit denies (IPAddressDeny=): link-local (169.254/16, where clouds serve
+# instance metadata, and fe80::/10) and the metadata addresses outside it.
+METADATA = [ipaddress.ip_network(n) for n in (
+    "169.254.0.0/16", "fe80::/10", "100.100.100.200/32", "fd00:ec2::254/128")]
+# The keywords systemd.resource-control(5) accepts for IPAddressDeny=, as prefixes.
+UNIT_ADDRESS_WORDS = {
+    "any": {ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")},
+    "localhost": {ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")},
+    "link-local": {ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/64")},
+    "multicast": {ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("ff00::/8")},
+}
 OCI_LABELS = ("title", "description", "version", "licenses")
 
 
@@ -1171,6 +1187,25 @@ def check_systemd(c: Checker) -> None:
             "must be empty (no capabilities)")
     c.check(bool(last("RestrictAddressFamilies")), UNIT, "[Service] RestrictAddressFamilies", "missing")
     c.check(bool(service.get("SystemCallFilter")), UNIT, "[Service] SystemCallFilter", "missing")
+    # Link-local and metadata addresses denied, loopback not (a local Unbound, PostgreSQL).
+    denied: set[ipaddress.IPv4Network | ipaddress.IPv6Network] = set()
+    for word in " ".join(service.get("IPAddressDeny", [])).split():
+        if word in UNIT_ADDRESS_WORDS:
+            denied |= UNIT_ADDRESS_WORDS[word]
+        else:
+            try:
+                denied.add(ipaddress.ip_network(word, strict=False))
+            except ValueError:
+                c.fail(UNIT, f"[Service] IPAddressDeny={word}", "is neither an address, a prefix nor a "
+                       f"keyword systemd knows ({', '.join(sorted(UNIT_ADDRESS_WORDS))})")
+    for network in METADATA:
+        c.check(any(network.subnet_of(d) for d in denied if d.version == network.version), UNIT,
+                "[Service] IPAddressDeny", f"does not cover {network}: the bot could reach a cloud's "
+                "metadata service (instance credentials) or a link-local address")
+    for loopback in (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")):
+        c.check(not any(loopback.subnet_of(d) for d in denied if d.version == loopback.version), UNIT,
+                "[Service] IPAddressDeny", f"covers {loopback}: a local Unbound (DNS_SERVERS) or PostgreSQL "
+                "would be cut off, and so would the reverse proxy in front of HTTP_LISTEN")
     exec_start = (last("ExecStart") or "").split()
     c.check(exec_start[:1] == [BINARY] and exec_start[1:2] in (["run"], ["serve"]), UNIT, "[Service] ExecStart",
             f"must be '{BINARY} run' (or serve)")
