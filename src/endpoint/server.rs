@@ -55,8 +55,9 @@ pub const MAX_HEAD: usize = 64 * 1024;
 pub const MAX_CONNECTIONS: usize = 64;
 
 /// Connections being refused at once (each answered 503 and closed within
-/// [`SHED_LINGER`]); past this, a connection is closed without an answer.
-const MAX_SHEDDING: usize = 256;
+/// [`SHED_LINGER`], a few KiB each); past this, a connection is closed without an
+/// answer. A burst of 400 clients still gets its 503s.
+const MAX_SHEDDING: usize = 1024;
 
 /// How long a refused connection is kept open to let the client read its 503
 /// (closing a socket with unread input resets it, and the answer with it).
