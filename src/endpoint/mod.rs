@@ -51,12 +51,14 @@ use crate::store::{self, OpenError, StoreSettings};
 /// embed text, 10 embeds, 25 components with ids of 100 and labels of 80 characters
 /// (`../shared/reference/discord.md`, and the `RichEmbed` and message schemas of
 /// `discord-openapi`). Written as JSON, with every character a six-byte `\uXXXX`
-/// escape at worst, that text is under 48 KiB; the components, the embeds' URLs
-/// (2,048 each, a few per embed), the member, the user and the guild add a few more
-/// KiB. A slash command's `resolved` data (a channel, for `/watch channel`) and an
-/// autocomplete are smaller still. 256 KiB is four times the worst case: room for
-/// fields Discord adds, not for a client that wants to make the bot hold memory
-/// (1 MiB before).
+/// escape at worst, that text is under 48 KiB; 25 buttons (ids of 100, labels of
+/// 80, link URLs of 512 characters, the bot's own ASCII: about 17 KiB) and the
+/// member, the user and the guild (a few KiB) add about 20 KiB, and the bot's
+/// embeds carry no image or link URLs. So a button press stays under 70 KiB. A
+/// slash command's `resolved` data (a channel, for `/watch channel`) and an
+/// autocomplete are smaller still. 256 KiB is over three times that worst case:
+/// room for fields Discord adds, not for a client that wants to make the bot hold
+/// memory (1 MiB before).
 pub const MAX_BODY: usize = 256 * 1024;
 
 /// How long the body may take once the head has arrived. Discord (or the proxy in
