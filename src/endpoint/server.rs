@@ -63,6 +63,10 @@ const MAX_SHEDDING: usize = 1024;
 /// (closing a socket with unread input resets it, and the answer with it).
 const SHED_LINGER: Duration = Duration::from_secs(1);
 
+/// Served connections closing politely at once ([`linger`]); past it a served
+/// socket is closed at once. Each holds a socket for at most [`SHED_LINGER`].
+const MAX_LINGERING: usize = 1024;
+
 /// The most a connection may live, whatever it is doing: the head and the body
 /// (5 s each), the first response (2.8 s) and writing the answer, with room to
 /// spare. A client that stops reading its answer is cut here.
@@ -89,6 +93,10 @@ pub async fn serve(
     let (stopping, _) = watch::channel(false);
     let mut connections = JoinSet::new();
     let shedding = Arc::new(Semaphore::new(MAX_SHEDDING));
+    // A served connection leaves the count of connections as soon as its answer is
+    // sent; its lingering close runs apart, bounded, so a burst of short requests
+    // never fills MAX_CONNECTIONS with sockets that are only being closed.
+    let lingering = Arc::new(Semaphore::new(MAX_LINGERING));
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -133,9 +141,18 @@ pub async fn serve(
         );
         let stopping = stopping.subscribe();
         let metrics = metrics.clone();
+        let lingering = lingering.clone();
         connections.spawn(async move {
             match tokio::time::timeout(CONNECTION_DEADLINE, run(connection, stopping)).await {
-                Ok(Ok(stream)) => linger(stream).await,
+                Ok(Ok(stream)) => {
+                    // Past the bound the socket is simply closed.
+                    if let Ok(permit) = lingering.try_acquire_owned() {
+                        tokio::spawn(async move {
+                            linger(stream).await;
+                            drop(permit);
+                        });
+                    }
+                }
                 Ok(Err(err)) if err.is_timeout() => {
                     metrics.request_rejected("header_timeout");
                     tracing::debug!("connection closed: no whole request head in time");
