@@ -135,6 +135,8 @@ async fn main() {
             hex::encode(key.verifying_key().to_bytes()),
         )
         .env("HTTP_LISTEN", "127.0.0.1:0")
+        // Its own free port too: the default 9180 may be taken on a shared machine.
+        .env("OPS_LISTEN", "127.0.0.1:0")
         .env("DISCORD_API_BASE", "http://127.0.0.1:9")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
@@ -146,6 +148,8 @@ async fn main() {
             std::fs::read_to_string(&log)
                 .ok()?
                 .lines()
+                // The interactions listener, not the operators' (logged first).
+                .filter(|line| line.contains("serving Discord interactions"))
                 .find_map(|line| {
                     line.split("address=")
                         .nth(1)?

@@ -20,7 +20,9 @@ detail:
   envFrom), DATABASE_URL among them and required (the replicas share one PostgreSQL; the
   example Secret shows a postgres:// URL with sslmode=verify-full), the resolver, a
   Service that carries the interactions port and not `ops`, a NetworkPolicy that lets
-  both ports in, `ops` only from named peers, and PostgreSQL's port 5432 out, and a
+  both ports in, `ops` only from named peers, and out only to named destinations
+  (kube-dns and PostgreSQL on 5432 by selector, the internet as 0.0.0.0/0 and ::/0 with
+  loopback, private, CGNAT and link-local ranges excepted), and a
   PodDisruptionBudget and an Ingress that fit the Deployment.
 - Compose (deploy/compose.yaml): restart policies, health checks (the bot's asks
   OPS_LISTEN), an env_file for the settings, OPS_LISTEN apart from HTTP_LISTEN and
@@ -32,11 +34,14 @@ detail:
   its data on a named volume, a pg_isready health check, no published port, only on
   internal networks, one of them shared with the bot.
 - Unbound (deploy/*/unbound.conf): recursive (no forwarding), closed to everyone but
-  the bot, no query logging; `unbound-checkconf` too when it is installed.
+  the bot, no query logging, private answers dropped (private-address, never 127/8,
+  where blocklists answer) and private nameservers never asked (do-not-query-address);
+  `unbound-checkconf` too when it is installed.
 - systemd (deploy/systemd/echoterra-bot.service): the hardening directives, OPS_LISTEN on
   loopback apart from HTTP_LISTEN, the token as a credential (LoadCredential=),
   RestartPreventExitStatus=78, StateDirectory=echoterra-bot (mode 0700) with DATA_DIR
-  naming it, parsed here; `systemd-analyze verify` too when it is installed.
+  naming it, IPAddressDeny= covering link-local and the metadata addresses but never
+  loopback, parsed here; `systemd-analyze verify` too when it is installed.
 - Dockerfiles (Dockerfile, deploy/unbound/Dockerfile): a numeric non-root USER,
   HEALTHCHECK (the bot's: `echoterra-bot health`, which asks OPS_LISTEN), EXPOSE (the
   bot's: both listeners, set by ENV on 0.0.0.0), OCI labels, --locked builds, COPY
@@ -97,11 +102,29 @@ DATA_DIR = "/var/lib/echoterra-bot"
 STATE_DIRECTORY = "echoterra-bot"
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 POSTGRES_PORT = 5432
+# What the deployment kit keeps the bot from reaching, second to its own address policy:
+# loopback, the private networks (where the cluster itself lives), CGNAT (100.64/10,
+# Alibaba's metadata address among them), link-local (169.254/16, every cloud's metadata
+# service, and fe80::/10) and IPv6 unique-local addresses (fd00:ec2::254, AWS's).
+NON_PUBLIC = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",
+    "fc00::/7", "fe80::/10", "::1/128")]
 # The runtime image's user (distroless's nonroot), who must own DATA_DIR.
 BOT_UID = "65532"
 # The exit status of a malformed configuration (src/cli/exit.rs): waiting will not fix it.
 EX_CONFIG = 78
 DEFAULT_SHUTDOWN_GRACE = 20
+# What the systemd unit denies (IPAddressDeny=): link-local (169.254/16, where clouds serve
+# instance metadata, and fe80::/10) and the metadata addresses outside it.
+METADATA = [ipaddress.ip_network(n) for n in (
+    "169.254.0.0/16", "fe80::/10", "100.100.100.200/32", "fd00:ec2::254/128")]
+# The keywords systemd.resource-control(5) accepts for IPAddressDeny=, as prefixes.
+UNIT_ADDRESS_WORDS = {
+    "any": {ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")},
+    "localhost": {ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")},
+    "link-local": {ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/64")},
+    "multicast": {ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("ff00::/8")},
+}
 OCI_LABELS = ("title", "description", "version", "licenses")
 
 
@@ -417,6 +440,8 @@ def check_network_policies(c: Checker, kustomization_path: Path, objects: list[t
                         for r in egress), npath, "spec.egress",
                     f"no rule lets out TCP port {POSTGRES_PORT}: the pods could not reach the PostgreSQL "
                     "they share (DATABASE_URL)")
+        if "Egress" in types:
+            check_egress(c, npath, dig(policy, "spec", "egress") or [])
         if "Ingress" not in types:
             continue
         rules = dig(policy, "spec", "ingress") or []
@@ -435,6 +460,66 @@ def check_network_policies(c: Checker, kustomization_path: Path, objects: list[t
                     c.check(bool(rule.get("from")), npath, f"spec.ingress[{i}].from",
                             f"lets anyone reach port {port} (/healthz, /readyz, /metrics): name the "
                             "monitoring namespace")
+
+
+def check_egress(c: Checker, path: Path, egress: list[dict]) -> None:
+    """Every way out names its destinations: kube-dns and PostgreSQL by selector, the
+    internet as 0.0.0.0/0 and ::/0 with the private, loopback, CGNAT and link-local
+    ranges excepted, so DNS, HTTPS and the mail ports never reach the cluster, a private
+    network or a metadata service."""
+    def ports(rule: dict) -> set[int]:
+        return {p.get("port") for p in rule.get("ports") or []}
+
+    internet: list[tuple[int, dict]] = []
+    for i, rule in enumerate(egress):
+        field = f"spec.egress[{i}]"
+        peers = rule.get("to") or []
+        if not c.check(bool(peers), path, f"{field}.to",
+                       f"missing: ports {sorted(ports(rule)) or 'all'} would reach every address, the "
+                       "cluster and private networks included; name the destinations"):
+            continue
+        blocks = [peer["ipBlock"] for peer in peers if "ipBlock" in peer]
+        if not blocks:
+            continue
+        if ports(rule) <= {POSTGRES_PORT} and ports(rule):
+            continue  # a managed database's address may well be private
+        internet.append((i, rule))
+        for block in blocks:
+            cidr = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+            excepted = [ipaddress.ip_network(str(e), strict=False) for e in block.get("except") or []]
+            for private in NON_PUBLIC:
+                if private.version != cidr.version or not private.overlaps(cidr):
+                    continue
+                c.check(any(private.subnet_of(e) for e in excepted if e.version == private.version),
+                        path, f"{field}.to.ipBlock {cidr}",
+                        f"does not except {private}: ports {sorted(ports(rule))} would reach it "
+                        "(the cluster, a private network, loopback or a metadata service)")
+    covered = {ipaddress.ip_network(str(peer["ipBlock"].get("cidr")), strict=False)
+               for _, rule in internet for peer in rule.get("to") or [] if "ipBlock" in peer}
+    for everything in ("0.0.0.0/0", "::/0"):
+        c.check(ipaddress.ip_network(everything) in covered, path, "spec.egress",
+                f"no rule lets out to {everything} (public addresses, private ranges excepted): the checks "
+                "could not reach mail servers, nor the resolver nameservers, over "
+                + ("IPv4" if everything == "0.0.0.0/0" else "IPv6"))
+    for port in (53, 443):
+        c.check(any(port in ports(rule) for _, rule in internet), path, "spec.egress",
+                f"no rule lets port {port} out to public addresses "
+                + ("(the resolver sidecar recurses from the root servers)" if port == 53 else "(Discord's API)"))
+
+    def selects(rule: dict, namespace: str, labels: dict[str, str]) -> bool:
+        return any(dig(peer, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name") == namespace
+                   and labels.items() <= (dig(peer, "podSelector", "matchLabels") or {}).items()
+                   for peer in rule.get("to") or [])
+    c.check(any(53 in ports(r) and selects(r, "kube-system", {"k8s-app": "kube-dns"}) for r in egress),
+            path, "spec.egress",
+            "no rule lets port 53 out to kube-dns (namespaceSelector kube-system and podSelector "
+            "k8s-app: kube-dns): the bot could not resolve discord.com through the cluster DNS")
+    database = [(i, r) for i, r in enumerate(egress) if POSTGRES_PORT in ports(r)]
+    for i, rule in database:
+        c.check(all("podSelector" in peer or "ipBlock" in peer for peer in rule.get("to") or []),
+                path, f"spec.egress[{i}].to",
+                f"lets {POSTGRES_PORT} out to whole namespaces: select the database's pods (podSelector), "
+                "or give a managed database's address (ipBlock)")
 
 
 def check_catalogue_generator(c: Checker, kustomization_path: Path, generators: dict) -> str | None:
@@ -767,6 +852,27 @@ def check_unbound(c: Checker, path: Path) -> None:
                     f"server.access-control {net} {action}", "opens the resolver to the whole internet")
     c.check(any(a[:2] == ["0.0.0.0/0", "refuse"] or a[:2] == ["0.0.0.0/0", "deny"] for a in acl), path,
             "server.access-control", "needs '0.0.0.0/0 refuse' so only the networks allowed after it may ask")
+    # Second to the bot's own address policy: no answer pointing into a private network
+    # (DNS rebinding), no query sent to a private or loopback nameserver.
+    private = {ipaddress.ip_network(v, strict=False) for v in options.get("private-address", [])}
+    for network in NON_PUBLIC:
+        if network.is_loopback:
+            continue
+        c.check(any(network.subnet_of(p) for p in private if p.version == network.version), path,
+                "server.private-address", f"does not cover {network}: an answer pointing there would be "
+                "passed on (DNS rebinding into the cluster, a private network or a metadata service)")
+    for network in private:
+        c.check(not network.overlaps(ipaddress.ip_network("127.0.0.0/8")) if network.version == 4 else True,
+                path, f"server.private-address {network}",
+                "covers 127.0.0.0/8, where DNS blocklists answer \"listed\" (127.0.0.x): /blacklist would "
+                "see every address as not listed")
+    unqueried = {ipaddress.ip_network(v, strict=False) for v in options.get("do-not-query-address", [])}
+    if not any(v.strip() == "no" for v in options.get("do-not-query-localhost", [])):
+        unqueried |= {ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")}
+    for network in NON_PUBLIC:
+        c.check(any(network.subnet_of(u) for u in unqueried if u.version == network.version), path,
+                "server.do-not-query-address", f"does not cover {network}: a delegation could send "
+                "queries (with customers' names) to a nameserver there")
     if shutil.which("unbound-checkconf"):
         run = subprocess.run(["unbound-checkconf", str(path)], capture_output=True, text=True, timeout=30)
         c.check(run.returncode == 0, path, "unbound-checkconf", (run.stdout + run.stderr).strip())
@@ -1081,6 +1187,25 @@ def check_systemd(c: Checker) -> None:
             "must be empty (no capabilities)")
     c.check(bool(last("RestrictAddressFamilies")), UNIT, "[Service] RestrictAddressFamilies", "missing")
     c.check(bool(service.get("SystemCallFilter")), UNIT, "[Service] SystemCallFilter", "missing")
+    # Link-local and metadata addresses denied, loopback not (a local Unbound, PostgreSQL).
+    denied: set[ipaddress.IPv4Network | ipaddress.IPv6Network] = set()
+    for word in " ".join(service.get("IPAddressDeny", [])).split():
+        if word in UNIT_ADDRESS_WORDS:
+            denied |= UNIT_ADDRESS_WORDS[word]
+        else:
+            try:
+                denied.add(ipaddress.ip_network(word, strict=False))
+            except ValueError:
+                c.fail(UNIT, f"[Service] IPAddressDeny={word}", "is neither an address, a prefix nor a "
+                       f"keyword systemd knows ({', '.join(sorted(UNIT_ADDRESS_WORDS))})")
+    for network in METADATA:
+        c.check(any(network.subnet_of(d) for d in denied if d.version == network.version), UNIT,
+                "[Service] IPAddressDeny", f"does not cover {network}: the bot could reach a cloud's "
+                "metadata service (instance credentials) or a link-local address")
+    for loopback in (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")):
+        c.check(not any(loopback.subnet_of(d) for d in denied if d.version == loopback.version), UNIT,
+                "[Service] IPAddressDeny", f"covers {loopback}: a local Unbound (DNS_SERVERS) or PostgreSQL "
+                "would be cut off, and so would the reverse proxy in front of HTTP_LISTEN")
     exec_start = (last("ExecStart") or "").split()
     c.check(exec_start[:1] == [BINARY] and exec_start[1:2] in (["run"], ["serve"]), UNIT, "[Service] ExecStart",
             f"must be '{BINARY} run' (or serve)")

@@ -73,7 +73,7 @@ impl Failure for ServeError {
     fn status(&self) -> u8 {
         match self {
             ServeError::Config(_) | ServeError::Startup(_) => CONFIG,
-            ServeError::Listen(_) | ServeError::Server(_) => TEMPORARY,
+            ServeError::Listen(_) => TEMPORARY,
             ServeError::Store(err) => err.status(),
         }
     }

@@ -5,29 +5,33 @@
 //!
 //! No session, no gateway: any replica can answer any interaction, so `serve` scales
 //! out behind an ordinary load balancer. Each request is verified (`signature`)
-//! before anything else is read, bodies over 1 MiB are refused without being read
-//! whole, and everything after that is the same code as the gateway bot: the same
-//! handlers, gates and dispatcher (`crate::discord`). `/healthz`, `/readyz` and
+//! before anything else is read, bodies over [`MAX_BODY`] are refused without being
+//! read (at once when `Content-Length` says so) and a body must arrive within
+//! [`BODY_TIMEOUT`]; everything after that is the same code as the gateway bot: the
+//! same handlers, gates and dispatcher (`crate::discord`). `/healthz`, `/readyz` and
 //! `/metrics` are served on their own listener, `OPS_LISTEN`, never on this public
 //! one.
 //!
+//! - `server`: the accept loop: the header timeout, one request per connection, the
+//!   cap on connections with 503 past it, and a drain bounded by the grace period.
 //! - `signature`: Ed25519 over timestamp and body, and the replay window; within it,
 //!   an interaction id is taken once across replicas (the store's replay guard), a
 //!   second sight answered 409.
 
+pub mod server;
 pub mod signature;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use ed25519_dalek::VerifyingKey;
+use futures::StreamExt;
 use serde::Deserialize;
 use serenity::all::Interaction;
 use tokio::sync::oneshot;
@@ -39,8 +43,28 @@ use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
 use crate::render::discord::error_message;
 use crate::store::{self, OpenError, StoreSettings};
 
-/// The largest request body read; Discord's interactions are a few kilobytes.
-pub const MAX_BODY: usize = 1024 * 1024;
+/// The largest request body read.
+///
+/// The largest interaction Discord sends the bot is a button press: it carries the
+/// whole message pressed (`message`), and the bot's buttons sit only on the bot's
+/// own messages, which Discord caps at 2,000 characters of content and 6,000 of
+/// embed text, 10 embeds, 25 components with ids of 100 and labels of 80 characters
+/// (`../shared/reference/discord.md`, and the `RichEmbed` and message schemas of
+/// `discord-openapi`). Written as JSON, with every character a six-byte `\uXXXX`
+/// escape at worst, that text is under 48 KiB; 25 buttons (ids of 100, labels of
+/// 80, link URLs of 512 characters, the bot's own ASCII: about 17 KiB) and the
+/// member, the user and the guild (a few KiB) add about 20 KiB, and the bot's
+/// embeds carry no image or link URLs. So a button press stays under 70 KiB. A
+/// slash command's `resolved` data (a channel, for `/watch channel`) and an
+/// autocomplete are smaller still. 256 KiB is over three times that worst case:
+/// room for fields Discord adds, not for a client that wants to make the bot hold
+/// memory (1 MiB before).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// How long the body may take once the head has arrived. Discord (or the proxy in
+/// front of the bot) sends it in one go; with the head's own timeout
+/// (`server::HEADER_TIMEOUT`) a request is read within 10 s or refused.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long a request waits for its first response: Discord gives up at 3 s.
 const FIRST_RESPONSE_WAIT: Duration = Duration::from_millis(2800);
@@ -56,8 +80,6 @@ pub enum ServeError {
     Listen(#[from] ListenError),
     #[error(transparent)]
     Store(#[from] OpenError),
-    #[error("the HTTP server failed: {0}")]
-    Server(#[from] std::io::Error),
 }
 
 /// What the interactions route needs.
@@ -119,7 +141,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let app = router(Endpoint {
         bot: bot.clone(),
         key,
-        metrics,
+        metrics: metrics.clone(),
     });
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -135,10 +157,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             readiness.set_not_ready("shutting down");
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stopping)
-        .await?;
-    discord::shutdown(&bot, grace).await;
+    let draining = server::serve(listener, app, metrics, stopping).await;
+    // The connections drain while the running checks are given the same grace:
+    // neither waits for the other, and no client can hold the stop past it.
+    tokio::join!(draining.finish(grace), discord::shutdown(&bot, grace));
     ops_server.abort();
     pruning.abort();
     // Writes in flight finish; then every connection closes.
@@ -148,11 +170,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
 }
 
 /// `/interactions`, and nothing else: the operators' endpoints have their own
-/// listener.
+/// listener. The body is read by [`read_body`], within its own bounds.
 fn router(endpoint: Endpoint) -> Router {
     Router::new()
         .route("/interactions", post(interactions))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(endpoint)
 }
 
@@ -168,16 +189,14 @@ struct Kind {
 async fn interactions(
     State(endpoint): State<Endpoint>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    let body = match body {
+    let body = match read_body(&headers, body).await {
         Ok(body) => body,
-        Err(rejection) => {
-            let status = rejection.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                endpoint.metrics.request_rejected("too_large");
-            }
-            return (status, rejection.body_text()).into_response();
+        Err(refusal) => {
+            endpoint.metrics.request_rejected(refusal.reason());
+            tracing::warn!(reason = %refusal, "interaction request refused");
+            return (refusal.status(), format!("{refusal}\n")).into_response();
         }
     };
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
@@ -255,4 +274,62 @@ fn reply(body: CallbackBody) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// Why a body was not read.
+#[derive(Debug, thiserror::Error)]
+enum BodyRefusal {
+    #[error("the body is over the limit of {} KiB", MAX_BODY / 1024)]
+    TooLarge,
+    #[error("the body did not arrive within {} s", BODY_TIMEOUT.as_secs())]
+    Timeout,
+    #[error("the body could not be read: {0}")]
+    Broken(axum::Error),
+}
+
+impl BodyRefusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            BodyRefusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyRefusal::Timeout => StatusCode::REQUEST_TIMEOUT,
+            BodyRefusal::Broken(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The `reason` label of the rejected-requests metric.
+    fn reason(&self) -> &'static str {
+        match self {
+            BodyRefusal::TooLarge => "too_large",
+            BodyRefusal::Timeout => "body_timeout",
+            BodyRefusal::Broken(_) => "malformed",
+        }
+    }
+}
+
+/// Reads a request body of at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`]. A
+/// `Content-Length` over the limit is refused before a byte of the body is read; a
+/// body without one (chunked) is cut as soon as it passes the limit.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, BodyRefusal> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY as u64) {
+        return Err(BodyRefusal::TooLarge);
+    }
+    let read = async {
+        let mut chunks = body.into_data_stream();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(BodyRefusal::Broken)?;
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(BodyRefusal::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(bytes))
+    };
+    tokio::time::timeout(BODY_TIMEOUT, read)
+        .await
+        .unwrap_or(Err(BodyRefusal::Timeout))
 }

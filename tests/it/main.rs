@@ -19,6 +19,7 @@ mod pop3;
 mod port_mixups;
 mod resolver;
 mod serve;
+mod serve_hostile;
 mod smtp;
 mod spf;
 mod startup;

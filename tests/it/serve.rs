@@ -59,7 +59,7 @@ async fn only_signed_fresh_requests_are_taken_and_ping_is_answered() {
             .0,
         401
     );
-    // Over 1 MiB: refused without being read whole.
+    // Over the limit (256 KiB): refused without being read whole.
     let huge = vec![b' '; 2 * 1024 * 1024];
     assert_eq!(
         FakeDiscord::post_signed(&url, &huge, true, None).await.0,
