@@ -1,24 +1,33 @@
 //! `echoterra-bot serve` under load: signed `/settings` interactions POSTed to the
 //! real release binary on 127.0.0.1, at a few concurrency levels; throughput and
-//! latency percentiles.
+//! latency percentiles, for each store in one run: the default SQLite file, then
+//! PostgreSQL when `TEST_DATABASE_URL` names a server (a database of its own, dropped
+//! at the end), and first, when `BASELINE_BIN` names one, a binary from before the
+//! store, for the ratio.
 //!
 //! The requests are built and signed before the clock starts (each a distinct
-//! interaction, as Discord sends them), so the load generator spends its time
-//! sending, not signing. It runs on the same two cores as the bot: the figures are a
-//! floor for what the bot alone can do.
+//! interaction, as Discord sends them, so the replay guard writes one row each), so
+//! the load generator spends its time sending, not signing. Each request has a
+//! connection of its own, for every binary alike: `serve` answers one request per
+//! connection. The load generator runs on the same two cores as the bot: the figures
+//! are a floor for what the bot alone can do.
 //!
-//! Run: `cargo bench --bench serve_throughput`.
+//! Run: `BASELINE_BIN=/path/to/old/echoterra-bot TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench serve_throughput`
+//! (both optional).
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod support;
+
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::json;
 
 const CONCURRENCY: [usize; 3] = [1, 10, 50];
-/// Requests per concurrency level (after a warm-up of 500).
+/// Requests per concurrency level, after [`WARMUP`].
 const REQUESTS: usize = 20_000;
+const WARMUP: usize = 500;
 
 /// One signed request: body, signature, timestamp.
 type Signed = (Vec<u8>, String, String);
@@ -69,8 +78,10 @@ async fn load(
     requests: Arc<Vec<Signed>>,
     concurrency: usize,
 ) -> (Duration, Vec<Duration>) {
+    // A connection per request, for every binary alike: `serve` answers one
+    // request per connection (issue 22), so reuse would only favour the baseline.
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -120,15 +131,20 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1e3
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let key = SigningKey::from_bytes(&[42; 32]);
-    let dir = std::env::temp_dir().join(format!("serve-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A running `echoterra-bot serve` and where it takes interactions.
+struct Bot {
+    child: std::process::Child,
+    url: String,
+    log: std::path::PathBuf,
+}
+
+/// Starts `binary` in `dir` with the bench's key and `extra` settings.
+fn start(binary: &str, dir: &std::path::Path, key: &SigningKey, extra: &[(&str, &str)]) -> Bot {
+    std::fs::create_dir_all(dir).unwrap();
     let log = dir.join("bot.log");
-    let mut bot = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+    let child = Command::new(binary)
         .arg("serve")
-        .current_dir(&dir)
+        .current_dir(dir)
         .env_clear()
         .env(
             "DISCORD_PUBLIC_KEY",
@@ -138,11 +154,12 @@ async fn main() {
         // Its own free port too: the default 9180 may be taken on a shared machine.
         .env("OPS_LISTEN", "127.0.0.1:0")
         .env("DISCORD_API_BASE", "http://127.0.0.1:9")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let address = (0..100)
+    let address = (0..300)
         .find_map(|_| {
             std::thread::sleep(Duration::from_millis(100));
             std::fs::read_to_string(&log)
@@ -158,34 +175,71 @@ async fn main() {
                         .map(|a| a.trim_matches('"').to_string())
                 })
         })
-        .expect("the bot says where it listens");
-    let url = format!("http://{address}/interactions");
-    let total = 500 + REQUESTS * CONCURRENCY.len();
-    let all = requests(&key, total);
-    let warmup = Arc::new(all[..500].to_vec());
-    load(&url, warmup, 10).await;
-    println!("| concurrency | requests | throughput (interactions/s) | p50 (ms) | p99 (ms) |");
-    println!("|---:|---:|---:|---:|---:|");
+        .unwrap_or_else(|| panic!("{binary} says where it listens (see {})", log.display()));
+    Bot {
+        child,
+        url: format!("http://{address}/interactions"),
+        log,
+    }
+}
+
+/// One configuration's rounds: a warm-up, then each concurrency level, each
+/// request a fresh interaction; prints a table row per level.
+async fn rounds(name: &str, bot: &mut Bot, all: &[Signed]) {
+    let warmup = Arc::new(all[..WARMUP].to_vec());
+    load(&bot.url, warmup, 10).await;
     for (round, concurrency) in CONCURRENCY.into_iter().enumerate() {
-        let start = 500 + round * REQUESTS;
+        let start = WARMUP + round * REQUESTS;
         let batch = Arc::new(all[start..start + REQUESTS].to_vec());
-        let (took, mut latencies) = load(&url, batch, concurrency).await;
+        let (took, mut latencies) = load(&bot.url, batch, concurrency).await;
         latencies.sort();
         println!(
-            "| {concurrency} | {REQUESTS} | {:.0} | {:.2} | {:.2} |",
+            "| {name} | {concurrency} | {REQUESTS} | {:.0} | {:.2} | {:.2} |",
             REQUESTS as f64 / took.as_secs_f64(),
             percentile(&latencies, 0.50),
             percentile(&latencies, 0.99)
         );
     }
-    let _ = bot.kill();
-    let _ = bot.wait();
+    let _ = bot.child.kill();
+    let _ = bot.child.wait();
     // Every request was a real /settings answer, logged as such.
-    let logs = std::fs::read_to_string(&log).unwrap_or_default();
+    let logs = std::fs::read_to_string(&bot.log).unwrap_or_default();
     let answered = logs
         .lines()
         .filter(|line| line.contains("interaction answered") && line.contains("/settings"))
         .count();
-    println!("\n{answered} of {total} interactions logged as answered (/settings, a full embed reply each)");
+    let total = WARMUP + REQUESTS * CONCURRENCY.len();
+    assert_eq!(
+        answered, total,
+        "{name}: every interaction logged as answered"
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let dir = std::env::temp_dir().join(format!("serve-bench-{}", std::process::id()));
+    let total = WARMUP + REQUESTS * CONCURRENCY.len();
+    let all = requests(&key, total);
+    let this = env!("CARGO_BIN_EXE_echoterra-bot");
+    println!(
+        "| store | concurrency | requests | throughput (interactions/s) | p50 (ms) | p99 (ms) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    if let Ok(baseline) = std::env::var("BASELINE_BIN") {
+        let mut bot = start(&baseline, &dir.join("baseline"), &key, &[]);
+        rounds("none (BASELINE_BIN)", &mut bot, &all).await;
+    }
+    // No DATABASE_URL: the default SQLite file in ./data of the bot's folder.
+    let mut bot = start(this, &dir.join("sqlite"), &key, &[]);
+    rounds("SQLite", &mut bot, &all).await;
+    if let Some(url) = support::postgres_url() {
+        let name = format!("bench_serve_{}", std::process::id());
+        let own = support::fresh_database(&url, &name).await;
+        let mut bot = start(this, &dir.join("postgres"), &key, &[("DATABASE_URL", &own)]);
+        rounds("PostgreSQL", &mut bot, &all).await;
+        support::drop_database(&url, &name).await;
+    }
+    println!("\n{total} interactions per store, each logged as answered (/settings, a full embed reply each)");
     let _ = std::fs::remove_dir_all(&dir);
 }

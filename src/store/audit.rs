@@ -30,13 +30,7 @@ impl Store {
     /// Writes one entry (once: the interaction id is the key).
     pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.call("audit", async {
-            let mut tx = self.pool().begin().await?;
-            if self.is_postgres() {
-                // The one write whose loss would matter waits for the disk.
-                sqlx::query("SET LOCAL synchronous_commit = on")
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            // The durable pool: on PostgreSQL this commit waits for the disk.
             sqlx::query(
                 "INSERT INTO audit_log (interaction_id, at_ms, user_id, user_name, guild_id, command, target, verdict) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (interaction_id) DO NOTHING",
@@ -49,9 +43,9 @@ impl Store {
             .bind(&entry.command)
             .bind(&entry.target)
             .bind(&entry.verdict)
-            .execute(&mut *tx)
+            .execute(self.durable())
             .await?;
-            tx.commit().await
+            Ok(())
         })
         .await
     }

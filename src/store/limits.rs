@@ -59,13 +59,15 @@ impl Store {
     ) -> Result<Result<(), Duration>, sqlx::Error> {
         let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
         let limit = limit.max(1) as usize;
+        // One connection for the read and the write: one acquire, not two.
+        let mut conn = self.pool().acquire().await?;
         for _ in 0..ATTEMPTS {
             let row = sqlx::query(
                 "SELECT starts, version FROM rate_limits WHERE scope = $1 AND user_id = $2",
             )
             .bind(scope.name())
             .bind(id(user))
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *conn)
             .await?;
             let (mut starts, version) = match &row {
                 Some(row) => (
@@ -93,7 +95,7 @@ impl Store {
                     .bind(scope.name())
                     .bind(id(user))
                     .bind(version)
-                    .execute(self.pool())
+                    .execute(&mut *conn)
                     .await?,
                     None => {
                         sqlx::query(
@@ -104,7 +106,7 @@ impl Store {
                         .bind(id(user))
                         .bind(&text)
                         .bind(now)
-                        .execute(self.pool())
+                        .execute(&mut *conn)
                         .await?
                     }
                 };

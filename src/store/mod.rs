@@ -75,16 +75,24 @@ pub struct Store {
 
 struct Inner {
     pool: AnyPool,
+    /// The audit log's: on PostgreSQL, connections whose commits wait for the disk
+    /// (the main pool's do not); on SQLite, the same pool.
+    durable: AnyPool,
+    replay: replay::Batcher,
     database: Database,
     settings: StoreSettings,
     health: Health,
 }
 
 impl Store {
-    fn new(pool: AnyPool, database: Database, settings: StoreSettings) -> Store {
+    /// A store over `pool` (and `durable` for the audit log); starts the replay
+    /// guard's writer, so it must run within the runtime.
+    fn new(pool: AnyPool, durable: AnyPool, database: Database, settings: StoreSettings) -> Store {
         Store {
             inner: Arc::new(Inner {
+                replay: replay::Batcher::start(pool.clone()),
                 pool,
+                durable,
                 database,
                 settings,
                 health: Health::default(),
@@ -106,12 +114,12 @@ impl Store {
         &self.inner.health
     }
 
-    fn is_postgres(&self) -> bool {
-        matches!(self.inner.database, Database::Postgres(_))
-    }
-
     fn pool(&self) -> &AnyPool {
         &self.inner.pool
+    }
+
+    fn durable(&self) -> &AnyPool {
+        &self.inner.durable
     }
 
     /// Runs one store call within the deadline, and notes in [`Health`] whether it
@@ -137,6 +145,7 @@ impl Store {
     /// Closes the pool: running statements finish, then every connection closes.
     pub async fn close(&self) {
         self.inner.pool.close().await;
+        self.inner.durable.close().await;
     }
 }
 

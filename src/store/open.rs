@@ -92,8 +92,11 @@ pub async fn open_with_retry(
 
 async fn connect(database: &Database, settings: StoreSettings) -> Result<Store, OpenError> {
     sqlx::any::install_default_drivers();
-    let pool = match database {
-        Database::Sqlite(path) => sqlite(path).await?,
+    let (pool, durable) = match database {
+        Database::Sqlite(path) => {
+            let pool = sqlite(path).await?;
+            (pool.clone(), pool)
+        }
         Database::Postgres(url) => {
             let unreachable = |cause: String| OpenError::Unreachable {
                 database: database.to_string(),
@@ -120,8 +123,8 @@ async fn connect(database: &Database, settings: StoreSettings) -> Result<Store, 
             }
             // Rate-limit windows, replay ids and suggestions are lost harmlessly in
             // a server crash: their commits do not wait for the disk. The audit log's
-            // do (`audit::record_audit` turns it back on for its own transaction).
-            AnyPoolOptions::new()
+            // do: it has a small pool of its own at the server's default.
+            let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(CONNECT_TIMEOUT)
                 .after_connect(|conn, _| {
@@ -130,10 +133,15 @@ async fn connect(database: &Database, settings: StoreSettings) -> Result<Store, 
                         Ok(())
                     })
                 })
-                .connect_lazy_with(options)
+                .connect_lazy_with(options.clone());
+            let durable = AnyPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(CONNECT_TIMEOUT)
+                .connect_lazy_with(options);
+            (pool, durable)
         }
     };
-    Ok(Store::new(pool, database.clone(), settings))
+    Ok(Store::new(pool, durable, database.clone(), settings))
 }
 
 /// A pool over one SQLite file, created with its folder (0700) when missing. WAL
