@@ -124,9 +124,7 @@ async fn connect(database: &Database, settings: StoreSettings) -> Result<Store, 
             // Rate-limit windows, replay ids and suggestions are lost harmlessly in
             // a server crash: their commits do not wait for the disk. The audit log's
             // do: it has a small pool of its own at the server's default.
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(CONNECT_TIMEOUT)
+            let pool = postgres_pool(16)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute("SET synchronous_commit = off").await?;
@@ -134,14 +132,34 @@ async fn connect(database: &Database, settings: StoreSettings) -> Result<Store, 
                     })
                 })
                 .connect_lazy_with(options.clone());
-            let durable = AnyPoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(CONNECT_TIMEOUT)
-                .connect_lazy_with(options);
+            let durable = postgres_pool(4).connect_lazy_with(options);
             (pool, durable)
         }
     };
     Ok(Store::new(pool, durable, database.clone(), settings))
+}
+
+/// A connection idle longer than this is tested (a round trip) before it is used.
+const TEST_WHEN_IDLE: Duration = Duration::from_secs(1);
+
+/// Options of a PostgreSQL pool of `size` connections. sqlx tests every connection
+/// with a round trip before lending it; that round trip is a third of what a store
+/// call costs on loopback. Here only a connection idle for [`TEST_WHEN_IDLE`] is
+/// tested: one in steady use has just answered, while one that sat through a
+/// database restart or a network cut is found dead and replaced, not lent.
+fn postgres_pool(size: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= TEST_WHEN_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 /// A pool over one SQLite file, created with its folder (0700) when missing. WAL
