@@ -415,8 +415,7 @@ impl RequestHandler for FaultyCatalog {
                     transport: request.protocol(),
                 });
                 let silent = self.silences.iter().any(|silence| {
-                    silence.owner == *asked
-                        && !silence.answered.contains(&info.query.query_type())
+                    silence.owner == *asked && !silence.answered.contains(&info.query.query_type())
                 });
                 let fault = self
                     .faults

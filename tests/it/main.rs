@@ -22,6 +22,7 @@ mod serve;
 mod serve_hostile;
 mod smtp;
 mod spf;
+mod spf_conformance;
 mod startup;
 mod store;
 mod trust;
