@@ -23,6 +23,7 @@ mod serve_hostile;
 mod smtp;
 mod spf;
 mod spf_conformance;
+mod spf_inputs;
 mod startup;
 mod store;
 mod trust;

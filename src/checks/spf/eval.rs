@@ -138,8 +138,9 @@ fn client_ip(ip: IpAddr) -> IpAddr {
 /// characters, zero-length label not at the end, etc.) or is not a multi-label domain
 /// name". `Err` says why. A label may hold any visible ASCII character or a space:
 /// DNS carries any octet (RFC 2181 §11), and macros build names such as
-/// `macro%percent  space.example.com` (§7.1). An address literal (`[192.0.2.1]`, a
-/// HELO name a client may send) is no domain (§2.3).
+/// `macro%percent  space.example.com` (§7.1). An address, bare or as a literal
+/// (`192.0.2.1`, `[192.0.2.1]`, HELO names clients send), is no domain (§2.3): no
+/// top label is all digits (§7.1 `toplabel`).
 pub fn check_domain(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("it is empty".to_string());
@@ -172,6 +173,10 @@ pub fn check_domain(name: &str) -> Result<(), String> {
     }
     if !name.contains('.') {
         return Err("it is a single label, not a fully qualified domain".to_string());
+    }
+    let top = name.rsplit('.').next().unwrap_or_default();
+    if top.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err("it is an IP address, not a domain name".to_string());
     }
     Ok(())
 }
@@ -1063,6 +1068,8 @@ mod tests {
             ".example.com",
             "tab\t.example",
             "[192.0.2.1]",
+            "192.168.218.40",
+            "foo.123",
             "bücher.example",
             &format!("{}.example", "a".repeat(64)),
             &format!("{}example", "abcdefghi.".repeat(26)),
