@@ -1,8 +1,8 @@
 //! How the bot writes numbers and sentences for people, in one place so every check
 //! and every output says them the same way: durations (`800 ms`, `1.5 s`), counts
 //! (`1 list`, `18 lists`), sizes (`36.7 MB`), certificate lifetimes (`40 days
-//! left`), a clause turned into a sentence, text cut to a length, and text from the
-//! network made safe to show.
+//! left`), a clause turned into a sentence, text cut to a length, text from the
+//! network made safe to show, and the hidden characters input is refused for.
 
 use std::time::Duration;
 
@@ -107,6 +107,23 @@ pub fn printable_within(text: &str, max: usize) -> String {
     out
 }
 
+/// The first character of `text` that would not show as itself: a control character
+/// (a tab too) or an invisible one ([`printable`] escapes them). Input that holds one
+/// is refused with [`describe_hidden`]'s words rather than shown escaped.
+pub fn first_hidden(text: &str) -> Option<char> {
+    text.chars().find(|&c| c.is_control() || needs_escape(c))
+}
+
+/// A character [`first_hidden`] found, for a sentence: "the control character U+000D".
+pub fn describe_hidden(c: char) -> String {
+    let kind = if c.is_control() {
+        "control"
+    } else {
+        "invisible"
+    };
+    format!("the {kind} character U+{:04X}", u32::from(c))
+}
+
 fn push_printable(out: &mut String, c: char) {
     if needs_escape(c) {
         out.push_str(&escape(c));
@@ -133,6 +150,19 @@ fn needs_escape(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_characters_are_found_and_named() {
+        assert_eq!(first_hidden("mx.example.com jumpin' %%"), None);
+        assert_eq!(first_hidden("bücher"), None);
+        assert_eq!(first_hidden("a\tb\rc"), Some('\t'));
+        assert_eq!(first_hidden("ja\u{200b}ne"), Some('\u{200b}'));
+        assert_eq!(describe_hidden('\r'), "the control character U+000D");
+        assert_eq!(
+            describe_hidden('\u{202e}'),
+            "the invisible character U+202E"
+        );
+    }
 
     #[test]
     fn durations_read_naturally() {

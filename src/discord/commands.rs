@@ -220,7 +220,7 @@ fn spf(catalog: &Catalog) -> CreateCommand {
                 "The sender's domain or address, e.g. example.com or jane@example.com",
             )
             .required(true)
-            .max_length(320),
+            .max_length(crate::checks::spf::MAX_SENDER_LEN as u16),
         )
         .add_option(
             CreateCommandOption::new(
@@ -235,9 +235,10 @@ fn spf(catalog: &Catalog) -> CreateCommand {
             CreateCommandOption::new(
                 CommandOptionType::String,
                 "helo",
-                "The name the server gives in HELO/EHLO (optional)",
+                "The name the server gives in HELO/EHLO, as it gave it (optional)",
             )
-            .max_length(300),
+            // `SpfRequest::from_input`'s bound: a domain's 255 (RFC 5321).
+            .max_length(crate::checks::spf::MAX_HELO_LEN as u16),
         )
         .add_option(private_option())
 }

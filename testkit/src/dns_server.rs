@@ -14,7 +14,10 @@
 //! let services = dns.services(); // the embedded catalogue, DNS_SERVERS = this server
 //! ```
 //!
-//! A name outside every zone is answered REFUSED (as a real authoritative server does).
+//! A name outside every zone is answered REFUSED (as a real authoritative server does);
+//! a zone of the root (`Zone::new(".")`) holds every name. Owner names may hold any
+//! byte but the dot (`foo:bar/baz.example.com`, as SPF's test suite has them), and a
+//! name can be made silent for some record types only ([`TestDnsBuilder::silent_except`]).
 //! The server stops when the `TestDns` is dropped.
 
 use std::net::{IpAddr, SocketAddr};
@@ -28,7 +31,7 @@ use echoterra_bot::checks::Services;
 use echoterra_bot::config::Config;
 use hickory_server::authority::{Catalog as DnsCatalog, MessageResponseBuilder, ZoneType};
 use hickory_server::proto::op::{Header, ResponseCode};
-use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT};
+use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, NULL, PTR, SOA, SRV, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryAuthority;
@@ -37,6 +40,9 @@ use tokio::net::{TcpListener, UdpSocket};
 
 /// Whether a query came over UDP or TCP (hickory's name for it is `Protocol`).
 pub use hickory_server::proto::xfer::Protocol as Transport;
+
+/// The record type code of the retired `SPF` record (RFC 4408 §3.1.1).
+pub const SPF_TYPE: u16 = 99;
 
 /// TTL of every record a test adds.
 pub const TEST_TTL: u32 = 300;
@@ -71,8 +77,13 @@ pub struct Zone {
     records: Vec<Record>,
 }
 
+/// A name from its text. A host name goes through hickory's parser (IDNA included);
+/// anything else DNS can carry (a label of any bytes but the dot, as RFC 2181 §11
+/// allows: `foo:bar/baz.example.com`, `a b.example.com`) is taken label by label.
 fn name(text: &str) -> Name {
-    let mut name = Name::from_str(text).unwrap_or_else(|err| panic!("{text:?}: {err}"));
+    let mut name = Name::from_str(text)
+        .or_else(|_| Name::from_labels(text.trim_end_matches('.').split('.').map(str::as_bytes)))
+        .unwrap_or_else(|err| panic!("{text:?}: {err}"));
     name.set_fqdn(true);
     name
 }
@@ -106,7 +117,11 @@ impl Zone {
             "{owner} is not inside the zone {}",
             self.origin
         );
-        self.records.push(Record::from_rdata(owner, TEST_TTL, data));
+        let record = Record::from_rdata(owner, TEST_TTL, data);
+        // An RRset holds a record once (RFC 2181 §5): a second copy adds nothing.
+        if !self.records.contains(&record) {
+            self.records.push(record);
+        }
         self
     }
 
@@ -139,6 +154,26 @@ impl Zone {
     pub fn txt_strings(self, owner: &str, strings: &[&str]) -> Zone {
         let strings = strings.iter().map(|part| part.to_string()).collect();
         self.record(owner, RData::TXT(TXT::new(strings)))
+    }
+
+    /// An `SPF` record (type 99, RFC 4408 §3.1.1), which RFC 7208 §3.1 retired: an
+    /// evaluator must never ask for it, so it is there to be ignored.
+    pub fn spf_type(self, owner: &str, strings: &[&str]) -> Zone {
+        let mut wire = Vec::new();
+        for part in strings {
+            let bytes = part.as_bytes();
+            let length = u8::try_from(bytes.len()).expect("a string of at most 255 bytes");
+            wire.push(length);
+            wire.extend_from_slice(bytes);
+        }
+        let code = RecordType::Unknown(SPF_TYPE);
+        // A record of no strings is empty data, which `NULL::with` refuses.
+        let rdata = if wire.is_empty() {
+            NULL::new()
+        } else {
+            NULL::with(wire)
+        };
+        self.record(owner, RData::Unknown { code, rdata })
     }
 
     /// A `PTR` record: `owner` (a reverse name, see [`reverse_name`]) points to `target`.
@@ -196,6 +231,14 @@ pub fn reverse_name(ip: &str) -> String {
 pub struct TestDnsBuilder {
     zones: Vec<Zone>,
     faults: Vec<(LowerName, Fault)>,
+    silences: Vec<Silence>,
+}
+
+/// Queries for exactly one name that are never answered, but for some record types.
+#[derive(Debug, Clone)]
+struct Silence {
+    owner: LowerName,
+    answered: Vec<RecordType>,
 }
 
 impl TestDnsBuilder {
@@ -211,6 +254,17 @@ impl TestDnsBuilder {
         self
     }
 
+    /// Queries for exactly `owner` (not the names below it) are read and never
+    /// answered, unless they ask for one of the `answered` types, which are answered
+    /// from the zones as usual: a nameserver that times out for some types only.
+    pub fn silent_except(mut self, owner: &str, answered: &[RecordType]) -> Self {
+        self.silences.push(Silence {
+            owner: LowerName::new(&name(owner)),
+            answered: answered.to_vec(),
+        });
+        self
+    }
+
     /// Binds 127.0.0.1 (UDP and TCP, same port) and starts serving.
     pub async fn start(self) -> TestDns {
         let mut catalog = DnsCatalog::new();
@@ -223,6 +277,7 @@ impl TestDnsBuilder {
         let handler = FaultyCatalog {
             catalog,
             faults: self.faults,
+            silences: self.silences,
             queries: queries.clone(),
             in_flight: in_flight.clone(),
         };
@@ -337,6 +392,7 @@ impl TestDns {
 struct FaultyCatalog {
     catalog: DnsCatalog,
     faults: Vec<(LowerName, Fault)>,
+    silences: Vec<Silence>,
     queries: Arc<Mutex<Vec<LoggedQuery>>>,
     in_flight: Arc<InFlight>,
 }
@@ -358,10 +414,15 @@ impl RequestHandler for FaultyCatalog {
                     record_type: info.query.query_type(),
                     transport: request.protocol(),
                 });
-                self.faults
+                let silent = self.silences.iter().any(|silence| {
+                    silence.owner == *asked && !silence.answered.contains(&info.query.query_type())
+                });
+                let fault = self
+                    .faults
                     .iter()
                     .find(|(owner, _)| owner.zone_of(asked))
-                    .map(|&(_, fault)| fault)
+                    .map(|&(_, fault)| fault);
+                fault.or(silent.then_some(Fault::NoAnswer))
             }
             Err(_) => None,
         };

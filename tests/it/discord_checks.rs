@@ -312,6 +312,45 @@ async fn spf_is_for_staff_and_refused_to_others() {
     let responses = fake.wait_responses(&token, 1).await;
     assert_eq!(responses[0].body()["data"]["flags"], 64);
     assert!(embed_text(responses[0].body()).contains("is not an IP address"));
+
+    // What a receiver gets from a broken client is a question with an answer ...
+    let token = fake.send_command(
+        "spf",
+        json!([
+            {"name": "domain", "type": 3, "value": "<>"},
+            {"name": "ip", "type": 3, "value": "203.0.113.80"},
+            {"name": "helo", "type": 3, "value": "JUMPIN' JUPITER"}
+        ]),
+        STAFF,
+    );
+    let text = embed_text(
+        edit_with(&fake, &token, "SPF:")
+            .await
+            .last()
+            .unwrap()
+            .body(),
+    );
+    assert!(
+        text.contains("JUMPIN' JUPITER\\\" is not a domain name") && text.contains("SPF none"),
+        "{text}"
+    );
+    // ... but a control character is refused, with the command line's sentence.
+    let token = fake.send_command(
+        "spf",
+        json!([
+            {"name": "domain", "type": 3, "value": "customer.test"},
+            {"name": "ip", "type": 3, "value": "203.0.113.80"},
+            {"name": "helo", "type": 3, "value": "mx\r\nQUIT"}
+        ]),
+        STAFF,
+    );
+    let responses = fake.wait_responses(&token, 1).await;
+    assert_eq!(responses[0].body()["data"]["flags"], 64);
+    let refused = embed_text(responses[0].body());
+    assert!(
+        refused.contains("The HELO name contains the control character U+000D"),
+        "{refused}"
+    );
 }
 
 /// Waits for a deferred interaction's edit whose embed says `marker` (the report's

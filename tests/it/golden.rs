@@ -179,6 +179,9 @@ async fn golden_spf() {
         "mx.test",
     ];
     cases.case("spf-softfail", "spf", &softfail).await;
+    // What a receiver gets from a broken client: a HELO name that is no domain.
+    let helo = ["<>", "--ip", "198.51.100.1", "--helo", "OEMCOMPUTER"];
+    cases.case("spf-helo-not-a-domain", "spf", &helo).await;
 }
 
 #[tokio::test]

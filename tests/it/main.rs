@@ -22,6 +22,8 @@ mod serve;
 mod serve_hostile;
 mod smtp;
 mod spf;
+mod spf_conformance;
+mod spf_inputs;
 mod startup;
 mod store;
 mod trust;

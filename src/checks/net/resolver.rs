@@ -272,9 +272,29 @@ fn absolute_name(name: &str) -> Option<Name> {
     if name.is_empty() {
         return None;
     }
-    let mut parsed = Name::from_ascii(name).ok()?;
+    // A host name goes through hickory's parser. A backslash is a byte of the name,
+    // never an escape (no name here comes from a zone file).
+    let host = (!name.contains('\\'))
+        .then(|| Name::from_ascii(name).ok())
+        .flatten();
+    let mut parsed = host.or_else(|| label_by_label(name))?;
     parsed.set_fqdn(true);
     Some(parsed)
+}
+
+/// Any other name DNS can carry, label by label: a label may hold any octet (RFC 2181
+/// §11), and SPF builds names such as `foo:bar/baz.example.com` or `a b.example.com`
+/// from its records and macros (RFC 7208 §7.1), which hickory's parser refuses. Text
+/// with a control or non-ASCII character, or an empty label, is no name.
+fn label_by_label(name: &str) -> Option<Name> {
+    if !name.is_ascii() || name.bytes().any(|byte| byte.is_ascii_control()) {
+        return None;
+    }
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.split('.').any(str::is_empty) {
+        return None;
+    }
+    Name::from_labels(name.split('.').map(str::as_bytes)).ok()
 }
 
 /// The reverse-mapping name of an address (RFC 1035 §3.5, RFC 3596 §2.5), without the
@@ -297,8 +317,25 @@ pub fn reverse_name(ip: IpAddr) -> String {
 }
 
 /// A host name as people read it: lower case, no trailing dot; the root stays `.`.
+/// Labels of visible ASCII and spaces are written as they are, so that a name such as
+/// `foo:bar/baz.example.com` can be looked up again ([`label_by_label`]); a name with
+/// any other byte keeps hickory's escaped form, safe to show.
 fn host_text(name: &Name) -> String {
-    let text = name.to_ascii().to_ascii_lowercase();
+    let plain = |label: &[u8]| {
+        label
+            .iter()
+            .all(|&byte| byte.is_ascii_graphic() || byte == b' ')
+    };
+    let text = if !name.is_root() && name.iter().all(plain) {
+        let labels: Vec<String> = name
+            .iter()
+            .map(|label| String::from_utf8_lossy(label).into_owned())
+            .collect();
+        labels.join(".")
+    } else {
+        name.to_ascii()
+    };
+    let text = text.to_ascii_lowercase();
     match text.strip_suffix('.') {
         Some(stripped) if !stripped.is_empty() => stripped.to_string(),
         _ => text,
@@ -425,6 +462,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn any_name_dns_can_carry_is_queried_label_by_label() {
+        let name = absolute_name("foo:bar/baz.example.com").unwrap();
+        assert_eq!(name.num_labels(), 3);
+        assert!(name.is_fqdn());
+        let name = absolute_name("macro%percent  space.example.com.").unwrap();
+        assert_eq!(name.iter().next(), Some(&b"macro%percent  space"[..]));
+        assert_eq!(absolute_name("a\\.b.example").unwrap().num_labels(), 3);
+        for bad in [
+            "a..b.example",
+            "b\u{fc}cher.example",
+            "tab\t.example",
+            &"a".repeat(64),
+        ] {
+            assert!(absolute_name(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn names_are_always_queried_absolute() {
         let name = absolute_name("Example.COM").unwrap();
         assert!(name.is_fqdn());
@@ -450,6 +505,14 @@ mod tests {
         let name = Name::from_ascii("Mail.Example.NET.").unwrap();
         assert_eq!(host_text(&name), "mail.example.net");
         assert_eq!(host_text(&Name::root()), ".");
+        let odd = Name::from_labels([&b"Foo:Bar/baz"[..], b"example", b"com"]).unwrap();
+        assert_eq!(host_text(&odd), "foo:bar/baz.example.com");
+        let control = Name::from_labels([&b"a\x1bb"[..], b"example"]).unwrap();
+        assert!(
+            !host_text(&control).contains('\x1b'),
+            "{}",
+            host_text(&control)
+        );
     }
 
     #[tokio::test]

@@ -136,7 +136,11 @@ fn client_ip(ip: IpAddr) -> IpAddr {
 
 /// Whether `name` can be looked up: §4.3 "malformed (e.g., label longer than 63
 /// characters, zero-length label not at the end, etc.) or is not a multi-label domain
-/// name". `Err` says why.
+/// name". `Err` says why. A label may hold any visible ASCII character or a space:
+/// DNS carries any octet (RFC 2181 §11), and macros build names such as
+/// `macro%percent  space.example.com` (§7.1). An address, bare or as a literal
+/// (`192.0.2.1`, `[192.0.2.1]`, HELO names clients send), is no domain (§2.3): no
+/// top label is all digits (§7.1 `toplabel`).
 pub fn check_domain(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("it is empty".to_string());
@@ -147,7 +151,10 @@ pub fn check_domain(name: &str) -> Result<(), String> {
             name.len()
         ));
     }
-    if let Some(bad) = name.chars().find(|c| !c.is_ascii_graphic()) {
+    if name.starts_with('[') && name.ends_with(']') {
+        return Err("it is an address literal, not a domain name".to_string());
+    }
+    if let Some(bad) = name.chars().find(|c| !c.is_ascii_graphic() && *c != ' ') {
         return Err(format!(
             "it contains the character U+{:04X}",
             u32::from(bad)
@@ -166,6 +173,10 @@ pub fn check_domain(name: &str) -> Result<(), String> {
     }
     if !name.contains('.') {
         return Err("it is a single label, not a fully qualified domain".to_string());
+    }
+    let top = name.rsplit('.').next().unwrap_or_default();
+    if top.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err("it is an IP address, not a domain name".to_string());
     }
     Ok(())
 }
@@ -1048,12 +1059,18 @@ mod tests {
     fn initial_processing_refuses_malformed_domains() {
         assert!(check_domain("example.com").is_ok());
         assert!(check_domain("_spf.example.com").is_ok());
+        assert!(check_domain("foo:bar/baz.example.com").is_ok());
+        assert!(check_domain("macro%percent  space%20url-space.example.com").is_ok());
         for bad in [
             "",
             "localhost",
             "a..example",
             ".example.com",
-            "sp ace.example",
+            "tab\t.example",
+            "[192.0.2.1]",
+            "192.168.218.40",
+            "foo.123",
+            "bücher.example",
             &format!("{}.example", "a".repeat(64)),
             &format!("{}example", "abcdefghi.".repeat(26)),
         ] {

@@ -359,7 +359,11 @@ impl Macro {
     }
 }
 
-/// `%{i}`: IPv4 dotted; IPv6 as 32 dot-separated nibbles (§7.3).
+/// `%{i}`: IPv4 dotted; IPv6 as 32 dot-separated nibbles (§7.3), in upper case. The
+/// RFC fixes no case, and DNS names ignore it (RFC 4343), so only an explanation shows
+/// it: §7.4's example writes lower case, the RFC 7208 test suite (openspf.org, its
+/// `v-macro-ip6` test) and pyspf write upper case, and the suite is what receivers are
+/// measured against.
 fn dotted_ip(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
@@ -369,7 +373,7 @@ fn dotted_ip(ip: IpAddr) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                let _ = write!(out, "{:x}.{:x}", byte >> 4, byte & 0x0f);
+                let _ = write!(out, "{:X}.{:X}", byte >> 4, byte & 0x0f);
             }
             out
         }
@@ -478,10 +482,11 @@ mod tests {
         for (macro_text, expected) in cases {
             assert_eq!(expand(macro_text, v4), expected, "{macro_text}");
         }
+        // The same name as §7.4 writes it; the nibbles are upper case (see `dotted_ip`).
         let v6 = "2001:db8::cb01";
         assert_eq!(
             expand("%{ir}.%{v}._spf.%{d2}", v6),
-            "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com"
+            "1.0.B.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6._spf.example.com"
         );
     }
 

@@ -16,7 +16,8 @@
 //! [`run`], the verdict rules (`verdict`) and [`SpfReport`]; `/domain` uses
 //! [`check_host`] and [`lint`] directly.
 //!
-//! - `request`: what the user typed, as sender, client address and HELO name.
+//! - `request`: what the user typed, as sender, client address and HELO name: what a
+//!   receiver gets, bounded, without control characters.
 //! - `report`, `verdict`: the report and what a receiver concludes from it.
 //! - [`record`]: one record's text parsed into terms.
 //! - [`macros`]: macro strings (§7) parsed and expanded.
@@ -43,7 +44,7 @@ use crate::checks::{Progress, Services};
 pub use lint::{Lint, LintFinding, Severity};
 pub use lookups::Lookups;
 pub use report::SpfReport;
-pub use request::{SpfRequest, SpfRequestError};
+pub use request::{Field, SpfRequest, SpfRequestError, MAX_HELO_LEN, MAX_SENDER_LEN};
 
 /// Runs `check spf`: one `check_host()` for the request. Its work is bounded by the
 /// RFC's own limits (10 DNS-querying terms, 2 void lookups, 20 seconds), by the run's

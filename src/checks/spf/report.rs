@@ -11,12 +11,14 @@ use super::{Evaluation, SpfRequest, SpfResult, TraceStep};
 /// The `check spf` report.
 #[derive(Debug, Clone, Serialize)]
 pub struct SpfReport {
-    /// The domain whose policy was checked, in ASCII.
+    /// The domain whose policy was checked: ASCII when it is a valid domain name,
+    /// else as the mail server received it.
     pub domain: String,
     /// The MAIL FROM address; empty for the null sender.
     pub sender: String,
     /// The client address the mail comes from.
     pub ip: IpAddr,
+    /// The HELO/EHLO name, normalised when it is a valid domain name, else as received.
     pub helo: Option<String>,
     pub result: SpfResult,
     /// The domain's `exp=` text, expanded: only for `fail` (RFC 7208 §6.2).
@@ -35,10 +37,10 @@ impl SpfReport {
     /// The report of one evaluation of `request`.
     pub fn new(request: &SpfRequest, evaluation: Evaluation) -> SpfReport {
         SpfReport {
-            domain: request.domain.as_str().to_string(),
+            domain: request.domain.clone(),
             sender: request.sender_text(),
             ip: request.ip,
-            helo: request.helo.as_ref().map(|helo| helo.as_str().to_string()),
+            helo: request.helo.clone(),
             result: evaluation.result,
             explanation: evaluation.explanation,
             reason: evaluation.reason,

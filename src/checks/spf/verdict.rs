@@ -6,6 +6,7 @@
 //! permerror are critical (receivers may reject, §8.4, §8.7); temperror is unknown (a
 //! DNS failure: receivers defer and retry, §8.6).
 
+use super::eval::check_domain;
 use super::{SpfReport, SpfResult};
 use crate::checks::{CheckReport, Conclusion};
 use crate::values::Verdict;
@@ -30,6 +31,11 @@ impl CheckReport for SpfReport {
             SpfResult::Neutral => (
                 Verdict::Warning,
                 format!("{domain} says nothing about {ip}: SPF neutral, which receivers treat like no SPF at all"),
+            ),
+            // A HELO name or sender domain as a broken client sent it (§2.3, §4.3).
+            SpfResult::None if check_domain(domain).is_err() => (
+                Verdict::Warning,
+                format!("{domain:?} is not a domain name, so it has no SPF policy: SPF none, so receivers cannot tell who may send as it"),
             ),
             SpfResult::None => (
                 Verdict::Warning,
@@ -97,6 +103,27 @@ mod tests {
             assert!(conclusion.summary.contains(result.as_str()), "{result}");
             assert!(conclusion.summary.ends_with('.'), "{}", conclusion.summary);
         }
+    }
+
+    #[test]
+    fn a_name_that_is_no_domain_is_said_to_be_none() {
+        let none = SpfReport {
+            domain: "OEMCOMPUTER".into(),
+            reason: "it is a single label".into(),
+            ..report(SpfResult::None)
+        };
+        let summary = none.conclusion().summary;
+        assert!(
+            summary.starts_with(
+                "\"OEMCOMPUTER\" is not a domain name, so it has no SPF policy: SPF none"
+            ),
+            "{summary}"
+        );
+        let summary = report(SpfResult::None).conclusion().summary;
+        assert!(
+            summary.starts_with("example.com publishes no SPF policy"),
+            "{summary}"
+        );
     }
 
     #[test]

@@ -119,9 +119,11 @@ pub fn escape(text: &str) -> String {
 const BAR: usize = 20;
 
 /// The title of a running check's live message: its activity with the check's
-/// icon, "🔎 Checking 203.0.113.7 on blocklists…".
+/// icon, "🔎 Checking 203.0.113.7 on blocklists…". The activity names what the user
+/// typed (an SPF sender's domain may be any text a mail server received), so its
+/// markdown is escaped.
 pub fn progress_title(check: Check, activity: &str) -> String {
-    format!("{} {activity}…", check.info().icon)
+    format!("{} {}…", check.info().icon, escape(activity))
 }
 
 /// The live message of a check still running: its title, the progress line

@@ -15,4 +15,5 @@ pub mod mailbox_check;
 pub mod messages;
 pub mod render;
 pub mod smtp_check;
+pub mod spf_suite;
 pub mod store;
