@@ -12,6 +12,7 @@
 //! - [`store`]: what the bot remembers and replicas share (limits, suggestions, the
 //!   replay guard, the staff audit log): SQLite or PostgreSQL; never used by checks;
 //! - [`render`]: reports to Discord messages, text and JSON (and Discord's limits);
+//! - [`watch`]: what is watched and how often (the scheduler and alerts come next);
 //! - [`checks`]: the checks, knowing nothing of Discord;
 //! - [`catalog`]: the operator's data in `commands/*.toml`;
 //! - [`config`]: the environment, read once;
@@ -28,4 +29,5 @@ pub mod ops;
 pub mod render;
 pub mod store;
 pub mod values;
+pub mod watch;
 pub mod wording;

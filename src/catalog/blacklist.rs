@@ -89,6 +89,11 @@ pub struct Zone {
     /// beside a documented code (SpamRATS: any other answer may be a refusal).
     #[serde(default)]
     pub strict_codes: bool,
+    /// The queries a day the operator documents as free (Spamhaus: 300,000 on its
+    /// public mirrors), for weighing what blocklist watches cost; `None` where the
+    /// operator documents no figure ("not documented"), never a guess.
+    #[serde(default)]
+    pub free_queries_per_day: Option<u64>,
     /// Documented answers meaning "listed".
     #[serde(default)]
     pub codes: Vec<ReturnCode>,
@@ -294,6 +299,12 @@ fn validate_zone(zone: &Zone) -> Result<(), String> {
             "{} is both a listing code and an error code",
             code.code
         ));
+    }
+    if zone.free_queries_per_day == Some(0) {
+        return Err(
+            "free_queries_per_day must be at least 1: leave it out where the operator documents no free limit"
+                .to_string(),
+        );
     }
     if zone.strict_codes && zone.codes.is_empty() {
         return Err("strict_codes needs the documented listing codes under codes".to_string());
@@ -767,6 +778,39 @@ mod tests {
         let zone = zone_with(&format!("loopback_is_error = false\n{listing}")).unwrap();
         assert!(!zone.loopback_is_error);
         assert_eq!(zone.codes[0].code, code("127.0.0.1"));
+    }
+
+    /// A free limit is shipped only where the operator documents a figure, and the
+    /// zone's comment says where it comes from.
+    #[test]
+    fn free_query_limits_are_shipped_only_with_their_source() {
+        let blocks: Vec<&str> = BlacklistCatalog::EMBEDDED.split("[[zones]]").collect();
+        let catalog = shipped();
+        let mut documented = Vec::new();
+        for (index, zone) in catalog.zones().enumerate() {
+            let cited = blocks[index].contains("#   free_queries_per_day: ");
+            assert_eq!(zone.free_queries_per_day.is_some(), cited, "{}", zone.zone);
+            if let Some(limit) = zone.free_queries_per_day {
+                documented.push((zone.zone.as_str(), limit));
+            }
+        }
+        assert_eq!(
+            documented,
+            [("zen.spamhaus.org", 300_000), ("bl.mailspike.net", 100_000)]
+        );
+        assert_eq!(zone_with("").unwrap().free_queries_per_day, None);
+        assert_eq!(
+            zone_with("free_queries_per_day = 5000")
+                .unwrap()
+                .free_queries_per_day,
+            Some(5000)
+        );
+        let err = zone_with("free_queries_per_day = 0").unwrap_err();
+        assert!(
+            err.contains("leave it out where the operator documents no free limit"),
+            "{err}"
+        );
+        assert!(zone_with("free_queries_per_day = -1").is_err());
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! `commands/defaults.toml`: limits shared by the network checks, and who is staff.
+//! `commands/defaults.toml`: limits shared by the network checks, who is staff, the
+//! store's deadline, and the watches' settings (`[watch]`, in [`super::watch`]).
 
 use std::fmt;
 
 use serde::Deserialize;
 
+use super::watch::WatchDefaults;
 use super::{CatalogFile, Invalid};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -16,6 +18,9 @@ pub struct Defaults {
     /// Optional in a `COMMANDS_DIR` written before the store: the defaults below.
     #[serde(default)]
     pub store: StoreDefaults,
+    /// `[watch]`: optional too, the defaults of [`WatchDefaults`].
+    #[serde(default)]
+    pub watch: WatchDefaults,
 }
 
 /// The store's deadline and the audit log's retention.
@@ -190,7 +195,7 @@ impl CatalogFile for Defaults {
                 "discord.progress_interval_ms must be at least 250 (Discord rate-limits edits)",
             ));
         }
-        Ok(())
+        self.watch.validate()
     }
 }
 

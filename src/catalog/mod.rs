@@ -19,6 +19,7 @@ mod mx;
 mod settings;
 mod smtp;
 mod timeouts;
+mod watch;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,7 @@ pub use mx::MxCatalog;
 pub use settings::{Colour, Encryption, ProtocolEntry, SettingsCatalog};
 pub use smtp::{SmtpCatalog, SmtpTimeouts};
 pub use timeouts::ServerTimeouts;
+pub use watch::{WatchDefaults, WatchSchedule};
 
 /// Everything the operator configures, validated.
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use super::{db, exit};
 use crate::config::Config;
 use crate::store::audit::AuditEntry;
+use crate::values::Span;
 
 /// `--format` of `audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -19,35 +20,17 @@ pub enum AuditFormat {
     Json,
 }
 
-/// `--since`: a span back from now (`30m`, `24h`, `7d`), a date (`2026-12-01`, UTC
-/// midnight) or an RFC 3339 time; in milliseconds since the epoch.
+/// `--since`: a span back from now (`30m`, `24h`, `7d`: [`Span`]'s forms), a date
+/// (`2026-12-01`, UTC midnight) or an RFC 3339 time; in milliseconds since the epoch.
 pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
     let text = text.trim();
     let accepted = "give a span such as 30m, 24h or 7d, a date such as 2026-12-01, or an RFC 3339 time such as 2026-12-01T09:30:00Z";
-    let span = text.len() > 1
-        && text[..text.len() - 1]
-            .trim_start_matches('-')
-            .chars()
-            .all(|c| c.is_ascii_digit());
-    if let Some(unit) = text
-        .chars()
-        .last()
-        .filter(|c| span && c.is_ascii_alphabetic())
-    {
-        let number: i64 = text[..text.len() - 1]
-            .parse()
-            .map_err(|_| format!("{text:?} is not a time: {accepted}"))?;
-        let unit_ms = match unit {
-            'm' => 60_000,
-            'h' => 3_600_000,
-            'd' => 86_400_000,
-            _ => return Err(format!("{text:?} is not a time: {accepted}")),
-        };
-        return number
-            .checked_mul(unit_ms)
-            .filter(|span| *span >= 0)
-            .map(|span| now_ms - span)
-            .ok_or_else(|| format!("{text:?} is not a time: {accepted}"));
+    let refused = || format!("{text:?} is not a time: {accepted}");
+    if let Ok(span) = Span::parse(text) {
+        return i64::try_from(span.millis())
+            .ok()
+            .and_then(|span_ms| now_ms.checked_sub(span_ms))
+            .ok_or_else(refused);
     }
     let full = if text.len() == 10 {
         format!("{text}T00:00:00Z")
@@ -56,7 +39,7 @@ pub fn parse_since(text: &str, now_ms: i64) -> Result<i64, String> {
     };
     OffsetDateTime::parse(&full, &Rfc3339)
         .map(|at| i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
-        .map_err(|_| format!("{text:?} is not a time: {accepted}"))
+        .map_err(|_| refused())
 }
 
 pub async fn run(config: Config, since: String, format: AuditFormat) -> ExitCode {
@@ -128,12 +111,20 @@ mod tests {
         assert_eq!(parse_since("7d", NOW), Ok(NOW - 7 * 86_400_000));
         assert_eq!(parse_since("24h", NOW), Ok(NOW - 86_400_000));
         assert_eq!(parse_since("30m", NOW), Ok(NOW - 1_800_000));
+        assert_eq!(parse_since("90s", NOW), Ok(NOW - 90_000));
         assert_eq!(parse_since("2026-12-01", NOW), Ok(1_796_083_200_000));
         assert_eq!(
             parse_since("2026-12-01T09:30:00Z", NOW),
             Ok(1_796_117_400_000)
         );
-        for bad in ["yesterday", "7w", "-3d", "2026-13-01", ""] {
+        for bad in [
+            "yesterday",
+            "7w",
+            "-3d",
+            "2026-13-01",
+            "",
+            "99999999999999d",
+        ] {
             let problem = parse_since(bad, NOW).unwrap_err();
             assert!(problem.contains("30m, 24h or 7d"), "{bad}: {problem}");
         }

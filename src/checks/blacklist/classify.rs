@@ -236,6 +236,7 @@ pub(crate) mod tests {
             ipv6_test_point: None,
             loopback_is_error: true,
             strict_codes: false,
+            free_queries_per_day: Some(300_000),
             codes: vec![
                 code("127.0.0.2", "SBL", false),
                 code("127.0.0.4", "XBL", false),

@@ -138,8 +138,9 @@ pub fn host_port(host: &str, port: u16) -> String {
 }
 
 /// `mail.example.com:587` or `[2001:db8::1]:587` into host and port; anything else
-/// (including a bare IPv6 address) is all host.
-fn split_port(text: &str) -> (&str, Option<u16>) {
+/// (including a bare IPv6 address) is all host. Public for the watches, which tell
+/// `host:port` from a domain with it.
+pub fn split_port(text: &str) -> (&str, Option<u16>) {
     if let Some(rest) = text.strip_prefix('[') {
         if let Some((ip, port)) = rest.split_once("]:") {
             if let Ok(port) = port.parse() {
