@@ -21,12 +21,15 @@ pub mod audit;
 mod health;
 pub mod limits;
 pub mod open;
+pub mod outbox;
 pub mod prune;
 pub mod replay;
 pub mod schema;
 pub mod suggestions;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod watch_runs;
+pub mod watches;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -39,6 +42,10 @@ pub use open::{open, open_for_status, open_with_retry, OpenError};
 pub use prune::spawn_pruning;
 
 use crate::config::Database;
+
+/// How long a watching call may take: several statements in one transaction, on a
+/// store other watchers share; no user's interaction waits on it.
+pub const WATCH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// What the catalogue says about the store (`[store]` in `defaults.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +136,23 @@ impl Store {
         what: &'static str,
         work: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, StoreError> {
-        let deadline = self.inner.settings.deadline;
+        self.call_for(what, self.inner.settings.deadline, work)
+            .await
+    }
+
+    /// The deadline of watching's calls: staff commands and the scheduler's
+    /// transactions, which nobody's interaction waits on ([`WATCH_DEADLINE`]).
+    fn admin_deadline(&self) -> Duration {
+        WATCH_DEADLINE.max(self.inner.settings.deadline)
+    }
+
+    /// [`Store::call`] with a deadline of its own.
+    async fn call_for<T>(
+        &self,
+        what: &'static str,
+        deadline: Duration,
+        work: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
         let outcome = match tokio::time::timeout(deadline, work).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(StoreError::Failed(err.to_string())),
@@ -162,4 +185,29 @@ pub fn now_ms() -> i64 {
 /// A Discord id (a snowflake, below 2^63) as the store's BIGINT.
 fn id(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A fresh row id for history, alerts and messages: 63 random bits, so processes
+/// sharing the store never pick the same one (std's randomly keyed SipHash over the
+/// time and a counter; no id is guessed from another, and no crate is needed).
+fn random_id() -> i64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_i64(now_ms());
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    i64::try_from(hasher.finish() >> 1)
+        .unwrap_or(i64::MAX)
+        .max(1)
+}
+
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL, where claimants run side by side and
+/// skip the rows another one is taking; nothing on SQLite, whose writes take turns.
+fn skip_locked(database: &Database) -> &'static str {
+    match database {
+        Database::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        Database::Sqlite(_) => "",
+    }
 }
