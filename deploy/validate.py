@@ -23,7 +23,13 @@ detail:
   both ports in, `ops` only from named peers, and out only to named destinations
   (kube-dns and PostgreSQL on 5432 by selector, the internet as 0.0.0.0/0 and ::/0 with
   loopback, private, CGNAT and link-local ranges excepted), and a
-  PodDisruptionBudget and an Ingress that fit the Deployment.
+  PodDisruptionBudget and an Ingress that fit the Deployment. The watcher (`watch
+  daemon`): a Deployment of its own held to the same rules (resources, security
+  contexts, probes and annotations on `ops`, the catalogue, the resolver, the Secret
+  as files: DISCORD_TOKEN and DATABASE_URL, the store `serve` uses) with at least one
+  replica, no other listener than `ops`, labels that neither `serve`'s selector, a
+  Service nor a blocking PodDisruptionBudget takes, and a NetworkPolicy of its own:
+  in, only `ops` from named peers; out, like `serve`'s.
 - Compose (deploy/compose.yaml): restart policies, health checks (the bot's asks
   OPS_LISTEN), an env_file for the settings, OPS_LISTEN apart from HTTP_LISTEN and
   published on the host's loopback only, each secret a Compose file secret (kept out of
@@ -32,16 +38,21 @@ detail:
   profile, and a `postgres` service only under the profile `postgres`: the official
   image at a pinned major version, its password a file secret (POSTGRES_PASSWORD_FILE),
   its data on a named volume, a pg_isready health check, no published port, only on
-  internal networks, one of them shared with the bot.
+  internal networks, one of them shared with the bot. A `watcher` service running
+  `watch daemon` under the same rules, publishing no port, on the same store as the
+  bot (the same DATA_DIR volume, the same DATABASE_URL secret or none).
 - Unbound (deploy/*/unbound.conf): recursive (no forwarding), closed to everyone but
   the bot, no query logging, private answers dropped (private-address, never 127/8,
   where blocklists answer) and private nameservers never asked (do-not-query-address);
   `unbound-checkconf` too when it is installed.
-- systemd (deploy/systemd/echoterra-bot.service): the hardening directives, OPS_LISTEN on
+- systemd (deploy/systemd/echoterra-bot.service, and echoterra-bot-watcher.service for
+  `watch daemon`): the hardening directives, OPS_LISTEN on
   loopback apart from HTTP_LISTEN, the token as a credential (LoadCredential=),
   RestartPreventExitStatus=78, StateDirectory=echoterra-bot (mode 0700) with DATA_DIR
   naming it, IPAddressDeny= covering link-local and the metadata addresses but never
-  loopback, parsed here; `systemd-analyze verify` too when it is installed.
+  loopback, parsed here; `systemd-analyze verify` too when it is installed. The
+  watcher's unit shares the bot's store (the same dynamic user, state directory and
+  DATABASE_URL credential or none) and listens on another OPS_LISTEN port.
 - Dockerfiles (Dockerfile, deploy/unbound/Dockerfile): a numeric non-root USER,
   HEALTHCHECK (the bot's: `echoterra-bot health`, which asks OPS_LISTEN), EXPOSE (the
   bot's: both listeners, set by ENV on 0.0.0.0), OCI labels, --locked builds, COPY
@@ -78,6 +89,8 @@ DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "kubernetes"
 COMPOSE = DEPLOY / "compose.yaml"
 UNIT = DEPLOY / "systemd" / "echoterra-bot.service"
+# The watcher's unit: `watch daemon` beside the bot, on the same host and store.
+WATCHER_UNIT = DEPLOY / "systemd" / "echoterra-bot-watcher.service"
 BOT_DOCKERFILE = ROOT / "Dockerfile"
 RESOLVER_DOCKERFILE = DEPLOY / "unbound" / "Dockerfile"
 
@@ -90,6 +103,10 @@ SECRET_FILE_ENV = {f"{name}_FILE" for name in SECRET_ENV}
 # The secrets the Kubernetes Deployment cannot run without: the Secret's keys are not
 # optional. DATABASE_URL too: its replicas share one PostgreSQL.
 REQUIRED_SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "DATABASE_URL"}
+# The watcher (`watch daemon`): it posts alerts with the token, on the store `serve` uses;
+# it takes no interactions, so no public key.
+WATCH_ARGS = ["watch", "daemon"]
+WATCHER_REQUIRED_SECRET_ENV = {"DISCORD_TOKEN", "DATABASE_URL"}
 # Every variable the bot reads; a name outside this list in the kit is a typo.
 KNOWN_ENV = {
     "DISCORD_GUILD_ID", "STAFF_GUILD_IDS", "DISCORD_API_BASE", "COMMANDS_DIR", "DNS_SERVERS",
@@ -333,12 +350,42 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
     for gen in generators.values():
         for env_file in gen.get("envs") or []:
             settings.update(parse_env_file(K8S / env_file))
-    check_deployment(c, path, deployment, commands_cm, generators, settings)
+    for name in settings:
+        c.check(name in KNOWN_ENV and name not in SECRET_ENV, K8S / "settings.env", name,
+                "is not a non-secret variable the bot reads")
+    check_deployment(c, path, deployment, find_bot_container(deployment), "serve", commands_cm, generators,
+                     settings)
+
+    # The watcher: a Deployment of its own, on labels no object of `serve` selects.
+    watchers = [(p, d) for p, d in deployments if find_watcher_container(d) is not None]
+    c.check(bool(watchers), kustomization_path, "resources",
+            "no Deployment with a container running `echoterra-bot watch daemon` (args: [\"watch\", \"daemon\"]): "
+            "`serve` never checks the watches nor posts their alerts")
+    watcher_labels: dict = {}
+    watcher_replicas = None
+    for wpath, watcher in watchers:
+        check_deployment(c, wpath, watcher, find_watcher_container(watcher), "watcher", commands_cm, generators,
+                         settings)
+        watcher_labels = dig(watcher, "spec", "template", "metadata", "labels") or {}
+        watcher_replicas = dig(watcher, "spec", "replicas")
+        serve_selector = dig(deployment, "spec", "selector", "matchLabels") or {}
+        watcher_selector = dig(watcher, "spec", "selector", "matchLabels") or {}
+        c.check(not (serve_selector and serve_selector.items() <= watcher_labels.items()), wpath,
+                "spec.template.metadata.labels",
+                f"{watcher_labels} match the selector of {rel(path)} {serve_selector}: the two Deployments "
+                "would fight over the pods; give the watcher another app.kubernetes.io/component")
+        c.check(not (watcher_selector and watcher_selector.items() <= pod_labels.items()), wpath,
+                "spec.selector.matchLabels",
+                f"{watcher_selector} also selects the pods of {rel(path)} {pod_labels}")
 
     service_ports: dict[str, set] = {}
     for spath, service in of_kind("Service"):
         name = dig(service, "metadata", "name")
         selector = dig(service, "spec", "selector") or {}
+        if watcher_labels:
+            c.check(not (selector and selector.items() <= watcher_labels.items()), spath, "spec.selector",
+                    f"{selector} selects the watcher's pods {watcher_labels}, which have no port to serve "
+                    "(the Service would send interactions to them)")
         if selector and selector.items() <= pod_labels.items():
             ports = dig(service, "spec", "ports") or []
             service_ports[name] = {p.get("name") for p in ports} | {p.get("port") for p in ports}
@@ -359,6 +406,14 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
 
     for ppath, pdb in of_kind("PodDisruptionBudget"):
         selector = dig(pdb, "spec", "selector", "matchLabels") or {}
+        if watcher_labels and selector and selector.items() <= watcher_labels.items():
+            # A budget over the watcher must not block drains (one replica is the rule).
+            least = dig(pdb, "spec", "minAvailable")
+            most_down = dig(pdb, "spec", "maxUnavailable")
+            c.check(not ((isinstance(least, int) and isinstance(watcher_replicas, int) and least >= watcher_replicas)
+                         or most_down in (0, "0", "0%")), ppath, "spec",
+                    f"selects the watcher's pods {watcher_labels} and would block every node drain "
+                    f"(replicas: {watcher_replicas!r})")
         c.check(bool(selector) and selector.items() <= pod_labels.items(), ppath,
                 "spec.selector.matchLabels", f"{selector} does not select the Deployment's pods {pod_labels}")
         min_available = dig(pdb, "spec", "minAvailable")
@@ -385,14 +440,19 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
                 c.check(port in service_ports[svc], ipath, f"{field}.backend.service.port",
                         f"{port!r} is not a port of Service {svc}")
 
-    check_network_policies(c, kustomization_path, objects, deployment)
+    check_network_policies(c, kustomization_path, objects, deployment, find_bot_container(deployment), "serve")
+    for wpath, watcher in watchers:
+        check_network_policies(c, kustomization_path, objects, watcher, find_watcher_container(watcher), "watcher")
 
-    # The Secret the Deployment reads: its example lists every key the pods need.
+    # The Secret the Deployments read: its example lists every key the pods need.
     example = K8S / "secret.example.yaml"
-    wanted = secret_refs(deployment)
+    wanted = {}
+    for dpath, dep in [(path, deployment)] + watchers:
+        container = find_bot_container(dep) or find_watcher_container(dep)
+        wanted.update({ref: (variable, dpath) for ref, variable in secret_refs(dep, container).items()})
     if c.check(example in documents, example, "(file)", "missing: it documents the Secret to create"):
         secrets = {dig(d, "metadata", "name"): d for d in documents[example] if d.get("kind") == "Secret"}
-        for (secret, key), variable in wanted.items():
+        for (secret, key), (variable, path) in wanted.items():
             if c.check(secret in secrets, example, "metadata.name",
                        f"no Secret named {secret!r}, which {rel(path)} mounts"):
                 data = (secrets[secret].get("stringData") or {}) | (secrets[secret].get("data") or {})
@@ -414,11 +474,19 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
 
 
 def check_network_policies(c: Checker, kustomization_path: Path, objects: list[tuple[Path, dict]],
-                           deployment: dict) -> None:
+                           deployment: dict, bot: dict | None, role: str) -> None:
     """Where a policy isolates the pods: both listeners reachable, the ops port only from
-    the namespaces named in its rules."""
+    the namespaces named in its rules. The watcher's pods: isolated both ways by a policy,
+    and let in on the ops port alone."""
     pod_labels = dig(deployment, "spec", "template", "metadata", "labels") or {}
-    bot = find_bot_container(deployment) or {}
+    bot = bot or {}
+    name_of = dig(deployment, "metadata", "name")
+    isolating = [d for _, d in objects if d.get("kind") == "NetworkPolicy"
+                 and (dig(d, "spec", "podSelector", "matchLabels") or {}).items() <= pod_labels.items()
+                 and {"Ingress", "Egress"} <= set(dig(d, "spec", "policyTypes") or ["Ingress"])]
+    c.check(bool(isolating), kustomization_path, "resources",
+            f"no NetworkPolicy with policyTypes Ingress and Egress selects the pods of {name_of} {pod_labels}: "
+            "they could be reached from, and reach, anywhere")
     names = {p.get("name"): p.get("containerPort") for p in bot.get("ports") or []}
     env = {e.get("name"): e.get("value") for e in bot.get("env") or []}
     listeners = {}
@@ -445,6 +513,14 @@ def check_network_policies(c: Checker, kustomization_path: Path, objects: list[t
         if "Ingress" not in types:
             continue
         rules = dig(policy, "spec", "ingress") or []
+        if role == "watcher":
+            # No public listener: every rule names its peers, and only the ops port.
+            ops = listeners.get("OPS_LISTEN")
+            for i, rule in enumerate(rules):
+                ports = [names.get(p.get("port"), p.get("port")) for p in rule.get("ports") or []]
+                c.check(bool(ports) and all(p == ops for p in ports), npath, f"spec.ingress[{i}].ports",
+                        f"{ports or 'every port'}: the watcher has no listener but OPS_LISTEN ({ops}); let in that "
+                        "port alone")
         for variable, port in listeners.items():
             if port is None:
                 continue
@@ -554,11 +630,19 @@ def find_bot_container(deployment: dict) -> dict | None:
     return None
 
 
-def secret_refs(deployment: dict) -> dict[tuple[str, str], str]:
+def find_watcher_container(deployment: dict) -> dict | None:
+    """The container running `echoterra-bot watch daemon`."""
+    for container in dig(deployment, "spec", "template", "spec", "containers") or []:
+        if (container.get("args") or container.get("command") or [])[:2] == WATCH_ARGS:
+            return container
+    return None
+
+
+def secret_refs(deployment: dict, bot: dict | None = None) -> dict[tuple[str, str], str]:
     """(Secret, key) -> the NAME_FILE variable that reads it, for every secret file the bot reads."""
     refs = {}
     pod = dig(deployment, "spec", "template", "spec") or {}
-    bot = find_bot_container(deployment) or {}
+    bot = bot or find_bot_container(deployment) or {}
     for env in bot.get("env") or []:
         if env.get("name") in SECRET_FILE_ENV:
             found = secret_volume_file(pod, bot, str(env.get("value")))
@@ -586,7 +670,8 @@ def secret_volume_file(pod: dict, container: dict, file: str) -> tuple[dict, str
     return None
 
 
-def secret_file(c: Checker, path: Path, pod: dict, bot: dict, bot_field: str, name: str, file: Any) -> None:
+def secret_file(c: Checker, path: Path, pod: dict, bot: dict, bot_field: str, name: str, file: Any,
+                required: set[str] = REQUIRED_SECRET_ENV) -> None:
     """NAME_FILE points into a read-only Secret volume whose files the bot's user can read."""
     field = f"{bot_field}.env[{name}]"
     if not c.check(isinstance(file, str) and file.startswith("/"), path, field,
@@ -599,7 +684,7 @@ def secret_file(c: Checker, path: Path, pod: dict, bot: dict, bot_field: str, na
     mount, _, key, volume = found
     c.check(mount.get("readOnly") is True, path, f"{bot_field}.volumeMounts[{mount.get('name')}].readOnly",
             "must be true")
-    c.check(name[:-len("_FILE")] not in REQUIRED_SECRET_ENV or not dig(volume, "secret", "optional"), path,
+    c.check(name[:-len("_FILE")] not in required or not dig(volume, "secret", "optional"), path,
             f"spec.template.spec.volumes[{volume.get('name')}].secret.optional",
             f"{name[:-len('_FILE')]} is required: the Secret must not be optional")
     # The kubelet writes the files as root, group fsGroup (when set), mode defaultMode.
@@ -616,15 +701,24 @@ def secret_file(c: Checker, path: Path, pod: dict, bot: dict, bot_field: str, na
             "(fsGroup) and a group-readable mode such as 0440")
 
 
-def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str | None,
+def check_deployment(c: Checker, path: Path, deployment: dict, bot: dict, role: str, commands_cm: str | None,
                      generators: dict, settings: dict[str, str]) -> None:
+    """`serve` (role "serve") or the watcher (role "watcher", `watch daemon`): the same
+    pod rules, but the watcher has one replica or more and no listener but OPS_LISTEN."""
     spec = deployment.get("spec") or {}
     pod = dig(spec, "template", "spec") or {}
     replicas = spec.get("replicas")
-    c.check(isinstance(replicas, int) and replicas >= 2, path, "spec.replicas",
-            f"is {replicas!r}; serve must run at least 2 replicas")
+    if role == "serve":
+        c.check(isinstance(replicas, int) and replicas >= 2, path, "spec.replicas",
+                f"is {replicas!r}; serve must run at least 2 replicas")
+    else:
+        # One per store is the rule; more are safe (each watch is leased to one process).
+        c.check(isinstance(replicas, int) and replicas >= 1, path, "spec.replicas",
+                f"is {replicas!r}; the watcher must run at least 1 replica, or nothing is watched")
     c.check(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") in (0, "0", "0%"), path,
-            "spec.strategy.rollingUpdate.maxUnavailable", "must be 0 for deploys without downtime")
+            "spec.strategy.rollingUpdate.maxUnavailable",
+            "must be 0 for deploys without downtime" if role == "serve"
+            else "must be 0, so a rolling update leaves no gap in the watching")
 
     selector = dig(spec, "selector", "matchLabels") or {}
     labels = dig(spec, "template", "metadata", "labels") or {}
@@ -664,19 +758,26 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
             c.check(secret is None, path, f"{field}.envFrom[{i_from}].secretRef",
                     f"puts every key of Secret {secret!r} in the environment: mount it as files instead")
 
-    bot = find_bot_container(deployment)
     bot_field = f"spec.template.spec.containers[{pod['containers'].index(bot)}]({bot.get('name')})"
     env = {e.get("name"): e for e in bot.get("env") or []}
 
     # Two listeners on the pod's address: interactions on HTTP_LISTEN for the Service,
-    # the operators' endpoints on OPS_LISTEN for the probes and Prometheus.
-    listen = dig(env, "HTTP_LISTEN", "value") or "127.0.0.1:8080"
-    host, listen_port = split_host_port(listen)
-    c.check(host in {"0.0.0.0", "::"}, path, f"{bot_field}.env[HTTP_LISTEN]",
-            f"is {listen!r}: the Service reaches the pod's address, so listen on 0.0.0.0")
+    # the operators' endpoints on OPS_LISTEN for the probes and Prometheus. The watcher
+    # has the second alone.
     ports = {p.get("name"): p.get("containerPort") for p in bot.get("ports") or []}
-    c.check(listen_port in ports.values(), path, f"{bot_field}.ports",
-            f"no containerPort {listen_port} (the HTTP_LISTEN port)")
+    if role == "serve":
+        listen = dig(env, "HTTP_LISTEN", "value") or "127.0.0.1:8080"
+        host, listen_port = split_host_port(listen)
+        c.check(host in {"0.0.0.0", "::"}, path, f"{bot_field}.env[HTTP_LISTEN]",
+                f"is {listen!r}: the Service reaches the pod's address, so listen on 0.0.0.0")
+        c.check(listen_port in ports.values(), path, f"{bot_field}.ports",
+                f"no containerPort {listen_port} (the HTTP_LISTEN port)")
+    else:
+        listen = None
+        c.check("HTTP_LISTEN" not in env, path, f"{bot_field}.env[HTTP_LISTEN]",
+                "is set: the watcher takes no interactions and has no public listener")
+        c.check(set(ports) <= {"ops"}, path, f"{bot_field}.ports",
+                f"{sorted(map(str, ports))}: the watcher's only port is ops (OPS_LISTEN)")
     ops_port = check_listeners(c, path, f"{bot_field}.env[{{}}]", listen, dig(env, "OPS_LISTEN", "value"),
                                {"0.0.0.0", "::"}, "0.0.0.0:<port> (or [::]), the pod's address, which the "
                                "kubelet and Prometheus reach")
@@ -720,14 +821,18 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
 
     # Secrets as files: each NAME_FILE names a file of a Secret volume mounted in the bot
     # container, which the bot's user can read.
-    for name in sorted(REQUIRED_SECRET_ENV):
-        why = (f"the {replicas!r} replicas share one PostgreSQL, named by DATABASE_URL from a file of the "
+    required = REQUIRED_SECRET_ENV if role == "serve" else WATCHER_REQUIRED_SECRET_ENV
+    for name in sorted(required):
+        why = (f"{name} comes from a file of the mounted Secret" if name != "DATABASE_URL"
+               else f"the {replicas!r} replicas share one PostgreSQL, named by DATABASE_URL from a file of the "
                "mounted Secret; without it each pod would keep a SQLite file of its own (on a read-only "
-               "root, exit 78) and split the limits" if name == "DATABASE_URL"
-               else f"{name} comes from a file of the mounted Secret")
+               "root, exit 78) and split the limits" if role == "serve"
+               else "the watcher works on the store of `serve`, the PostgreSQL of DATABASE_URL from a file of "
+               "the mounted Secret; without it the pod would keep a SQLite file of its own (on a read-only "
+               "root, exit 78) that `serve` never sees")
         c.check(f"{name}_FILE" in env, path, f"{bot_field}.env[{name}_FILE]", f"missing: {why}")
     for name in sorted(set(env) & SECRET_FILE_ENV):
-        secret_file(c, path, pod, bot, bot_field, name, dig(env, name, "value"))
+        secret_file(c, path, pod, bot, bot_field, name, dig(env, name, "value"), required)
 
     # The resolver: another container of the pod, serving DNS_SERVERS.
     dns = dig(env, "DNS_SERVERS", "value")
@@ -755,9 +860,6 @@ def check_deployment(c: Checker, path: Path, deployment: dict, commands_cm: str 
     termination = pod.get("terminationGracePeriodSeconds", 30)
     c.check(termination >= pre_stop + grace + 5, path, "spec.template.spec.terminationGracePeriodSeconds",
             f"{termination} s is too short for preStop ({pre_stop} s) + SHUTDOWN_GRACE_SECONDS ({grace} s) + 5 s")
-    for name in settings:
-        c.check(name in KNOWN_ENV and name not in SECRET_ENV, K8S / "settings.env", name,
-                "is not a non-secret variable the bot reads")
 
 
 def resolver_config(c: Checker, path: Path, pod: dict, resolver: dict, field: str,
@@ -946,8 +1048,12 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
             environment = dict(e.split("=", 1) for e in environment)
         for key in environment:
             c.check(key in KNOWN_ENV, COMPOSE, f"{field}.environment.{key}", "is not a variable the bot reads")
-        c.check(bot.get("command") in (["run"], ["serve"], "run", "serve"), COMPOSE, f"{field}.command",
-                "must be run or serve")
+        c.check(bot.get("command") in (["run"], ["serve"], "run", "serve", WATCH_ARGS, " ".join(WATCH_ARGS)),
+                COMPOSE, f"{field}.command", "must be run, serve or watch daemon")
+        if compose_is_watcher(bot):
+            c.check(not bot.get("ports"), COMPOSE, f"{field}.ports",
+                    "publishes a port: the watcher has no public listener (its OPS_LISTEN serves the health "
+                    "check inside the container)")
         check_compose_listeners(c, field, bot, environment)
         check_compose_secrets(c, compose, field, bot, environment)
         grace = parse_duration(bot.get("stop_grace_period", "10s"))
@@ -979,7 +1085,15 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
                     check_resolver_reach(c, conf, ip, port, COMPOSE, f"{field}.environment.DNS_SERVERS")
         c.check(reached, COMPOSE, f"{field}.environment.DNS_SERVERS",
                 f"{dns!r} is not the fixed ipv4_address of a resolver service")
+    c.check(any(compose_is_watcher(s) for s in bots.values()), COMPOSE, "services",
+            "no service runs the watcher (command: [\"watch\", \"daemon\"]): nothing would check the watches")
     check_compose_store(c, compose, services, bots)
+
+
+def compose_is_watcher(service: dict) -> bool:
+    command = service.get("command")
+    command = command.split() if isinstance(command, str) else command or []
+    return command[:2] == WATCH_ARGS
 
 
 def check_compose_listeners(c: Checker, field: str, bot: dict, environment: dict) -> None:
@@ -1108,6 +1222,27 @@ def check_compose_store(c: Checker, compose: dict, services: dict, bots: dict) -
             shared = set(bot.get("networks") or []) & set(pg.get("networks") or [])
             c.check(bool(shared), COMPOSE, f"{field}.networks",
                     f"shares no network with {pname}: the bot could not reach it by name")
+    # One store for every process of the bot (the watcher works on the bot's watches): the
+    # same volume at DATA_DIR, and the same DATABASE_URL secret, or none in any of them.
+    stores = {}
+    for name, bot in bots.items():
+        data_dir = str(compose_environment(bot).get("DATA_DIR") or image_data_dir)
+        volume = None
+        for entry in bot.get("volumes") or []:
+            source, dest = ((entry.get("source"), entry.get("target")) if isinstance(entry, dict)
+                            else (str(entry).partition(":")[0], str(entry).partition(":")[2].split(":")[0]))
+            if str(dest).rstrip("/") == data_dir:
+                volume = source
+        url_file = compose_environment(bot).get("DATABASE_URL_FILE")
+        # A throw-away Checker: each service's secrets were checked above.
+        url_secret = compose_secret_mounts(Checker(), compose, f"services.{name}", bot).get(str(url_file))
+        stores[name] = (volume, url_secret)
+    first = next(iter(stores), None)
+    for name, store in stores.items():
+        c.check(store == stores[first], COMPOSE, f"services.{name}",
+                f"its store (volume {store[0]!r} at DATA_DIR, DATABASE_URL secret {store[1]!r}) is not that of "
+                f"services.{first} ({stores[first][0]!r}, {stores[first][1]!r}): the processes would keep the "
+                "limits and the watches in different stores")
     for name, pg in postgres.items():
         field = f"services.{name}"
         image = str(pg.get("image"))
@@ -1168,9 +1303,59 @@ def parse_unit(path: Path) -> dict[str, dict[str, list[str]]]:
 
 
 def check_systemd(c: Checker) -> None:
-    if not c.check(UNIT.is_file(), UNIT, "(file)", "missing"):
+    bot = check_unit(c, UNIT, [["run"], ["serve"]], "run (or serve)")
+    watcher = check_unit(c, WATCHER_UNIT, [WATCH_ARGS], " ".join(WATCH_ARGS))
+    if bot is None or watcher is None:
         return
-    unit = parse_unit(UNIT)
+    # The watcher shares the bot's store on the same host: the same dynamic user (its
+    # name is User=, else the unit's name), so systemd never hands the state directory
+    # from one to the other, the same state directory and DATA_DIR, and the same
+    # DATABASE_URL credential or none; and another OPS_LISTEN port, since both listen here.
+    def user(path: Path, service: dict) -> str:
+        return (service.get("User") or [path.stem])[-1]
+    bot_service, watcher_service = bot.get("Service", {}), watcher.get("Service", {})
+    c.check(user(WATCHER_UNIT, watcher_service) == user(UNIT, bot_service), WATCHER_UNIT, "[Service] User",
+            f"is {user(WATCHER_UNIT, watcher_service)!r}, not the bot's dynamic user "
+            f"{user(UNIT, bot_service)!r}: the two units would take the state directory (the SQLite store) "
+            "from each other at every start")
+
+    def environment(service: dict) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for value in service.get("Environment", []):
+            for assignment in shlex.split(value):
+                name, _, setting = assignment.partition("=")
+                found[name] = setting
+        return found
+
+    def credential(service: dict, name: str) -> str | None:
+        for value in service.get("LoadCredential", []) + service.get("LoadCredentialEncrypted", []):
+            key, _, source = value.partition(":")
+            if key == name:
+                return source or key
+        return None
+    bot_env, watcher_env = environment(bot_service), environment(watcher_service)
+    c.check(watcher_env.get("DATA_DIR") == bot_env.get("DATA_DIR"), WATCHER_UNIT, "[Service] Environment=DATA_DIR",
+            f"is {watcher_env.get('DATA_DIR')!r}, not the bot's {bot_env.get('DATA_DIR')!r}: not the same store")
+    c.check(credential(watcher_service, "DATABASE_URL") == credential(bot_service, "DATABASE_URL"), WATCHER_UNIT,
+            "[Service] LoadCredential=DATABASE_URL",
+            f"is {credential(watcher_service, 'DATABASE_URL')!r}, the bot's is {credential(bot_service, 'DATABASE_URL')!r}: "
+            "the watcher must use the bot's store (the same credential, or none in both)")
+    ports = []
+    for env in (bot_env, watcher_env):
+        try:
+            ports.append(split_host_port(env.get("OPS_LISTEN", ""))[1])
+        except ValueError:
+            ports.append(None)
+    c.check(ports[0] != ports[1], WATCHER_UNIT, "[Service] Environment=OPS_LISTEN",
+            f"port {ports[1]} is the bot's too: both run on this host, and the second to start would stop (exit 1)")
+
+
+def check_unit(c: Checker, unit_path: Path, modes: list[list[str]], wanted: str) -> dict | None:
+    """One unit of the bot: the hardening, the listeners, the store, the credentials;
+    ExecStart runs one of `modes`. Returns the parsed unit."""
+    if not c.check(unit_path.is_file(), unit_path, "(file)", "missing"):
+        return None
+    unit = parse_unit(unit_path)
     service = unit.get("Service", {})
 
     def last(key: str) -> str | None:
@@ -1179,14 +1364,14 @@ def check_systemd(c: Checker) -> None:
     for key in ("DynamicUser", "NoNewPrivileges", "ProtectHome", "PrivateTmp", "PrivateDevices",
                 "ProtectKernelTunables", "ProtectKernelModules", "ProtectControlGroups",
                 "RestrictNamespaces", "RestrictSUIDSGID", "LockPersonality", "MemoryDenyWriteExecute"):
-        c.check(truthy(last(key)), UNIT, f"[Service] {key}", f"is {last(key)!r}, must be yes")
-    c.check(last("ProtectSystem") == "strict", UNIT, "[Service] ProtectSystem", f"is {last('ProtectSystem')!r}, must be strict")
-    c.check(last("Restart") == "on-failure", UNIT, "[Service] Restart", f"is {last('Restart')!r}, must be on-failure")
-    c.check(bool(last("EnvironmentFile")), UNIT, "[Service] EnvironmentFile", "missing: the settings come from it")
-    c.check(last("CapabilityBoundingSet") == "", UNIT, "[Service] CapabilityBoundingSet",
+        c.check(truthy(last(key)), unit_path, f"[Service] {key}", f"is {last(key)!r}, must be yes")
+    c.check(last("ProtectSystem") == "strict", unit_path, "[Service] ProtectSystem", f"is {last('ProtectSystem')!r}, must be strict")
+    c.check(last("Restart") == "on-failure", unit_path, "[Service] Restart", f"is {last('Restart')!r}, must be on-failure")
+    c.check(bool(last("EnvironmentFile")), unit_path, "[Service] EnvironmentFile", "missing: the settings come from it")
+    c.check(last("CapabilityBoundingSet") == "", unit_path, "[Service] CapabilityBoundingSet",
             "must be empty (no capabilities)")
-    c.check(bool(last("RestrictAddressFamilies")), UNIT, "[Service] RestrictAddressFamilies", "missing")
-    c.check(bool(service.get("SystemCallFilter")), UNIT, "[Service] SystemCallFilter", "missing")
+    c.check(bool(last("RestrictAddressFamilies")), unit_path, "[Service] RestrictAddressFamilies", "missing")
+    c.check(bool(service.get("SystemCallFilter")), unit_path, "[Service] SystemCallFilter", "missing")
     # Link-local and metadata addresses denied, loopback not (a local Unbound, PostgreSQL).
     denied: set[ipaddress.IPv4Network | ipaddress.IPv6Network] = set()
     for word in " ".join(service.get("IPAddressDeny", [])).split():
@@ -1196,41 +1381,41 @@ def check_systemd(c: Checker) -> None:
             try:
                 denied.add(ipaddress.ip_network(word, strict=False))
             except ValueError:
-                c.fail(UNIT, f"[Service] IPAddressDeny={word}", "is neither an address, a prefix nor a "
+                c.fail(unit_path, f"[Service] IPAddressDeny={word}", "is neither an address, a prefix nor a "
                        f"keyword systemd knows ({', '.join(sorted(UNIT_ADDRESS_WORDS))})")
     for network in METADATA:
-        c.check(any(network.subnet_of(d) for d in denied if d.version == network.version), UNIT,
+        c.check(any(network.subnet_of(d) for d in denied if d.version == network.version), unit_path,
                 "[Service] IPAddressDeny", f"does not cover {network}: the bot could reach a cloud's "
                 "metadata service (instance credentials) or a link-local address")
     for loopback in (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")):
-        c.check(not any(loopback.subnet_of(d) for d in denied if d.version == loopback.version), UNIT,
+        c.check(not any(loopback.subnet_of(d) for d in denied if d.version == loopback.version), unit_path,
                 "[Service] IPAddressDeny", f"covers {loopback}: a local Unbound (DNS_SERVERS) or PostgreSQL "
                 "would be cut off, and so would the reverse proxy in front of HTTP_LISTEN")
     exec_start = (last("ExecStart") or "").split()
-    c.check(exec_start[:1] == [BINARY] and exec_start[1:2] in (["run"], ["serve"]), UNIT, "[Service] ExecStart",
-            f"must be '{BINARY} run' (or serve)")
+    c.check(exec_start[:1] == [BINARY] and any(exec_start[1:1 + len(m)] == m for m in modes), unit_path,
+            "[Service] ExecStart", f"must be '{BINARY} {wanted}'")
     environment: dict[str, str] = {}
     for value in service.get("Environment", []):
         for assignment in shlex.split(value):
             name, _, setting = assignment.partition("=")
             environment[name] = setting
     for name in environment:
-        c.check(name not in SECRET_ENV, UNIT, f"[Service] Environment={name}",
+        c.check(name not in SECRET_ENV, unit_path, f"[Service] Environment={name}",
                 "is a secret in the environment (/proc/<pid>/environ): give it as a credential (LoadCredential=)")
-        c.check(name in KNOWN_ENV, UNIT, f"[Service] Environment={name}", "is not a variable the bot reads")
-    check_listeners(c, UNIT, "[Service] Environment={}", environment.get("HTTP_LISTEN"),
+        c.check(name in KNOWN_ENV, unit_path, f"[Service] Environment={name}", "is not a variable the bot reads")
+    check_listeners(c, unit_path, "[Service] Environment={}", environment.get("HTTP_LISTEN"),
                     environment.get("OPS_LISTEN"), {"127.0.0.1", "::1"},
                     "127.0.0.1:<port> (or [::1]), this host only, like the binary's default")
     # The store's SQLite file: in a state directory systemd makes for the dynamic user,
     # the one place ProtectSystem=strict lets it write, and DATA_DIR names it.
     state_dirs = " ".join(service.get("StateDirectory", [])).split()
-    c.check(STATE_DIRECTORY in state_dirs, UNIT, "[Service] StateDirectory",
+    c.check(STATE_DIRECTORY in state_dirs, unit_path, "[Service] StateDirectory",
             f"must include {STATE_DIRECTORY}: under ProtectSystem=strict and DynamicUser=yes it is the one "
             f"folder the bot may write, where its SQLite store lives (else exit {EX_CONFIG})")
-    c.check(last("StateDirectoryMode") == "0700", UNIT, "[Service] StateDirectoryMode",
+    c.check(last("StateDirectoryMode") == "0700", unit_path, "[Service] StateDirectoryMode",
             f"is {last('StateDirectoryMode')!r}, must be 0700: the store holds the staff audit log")
     wanted_data_dir = f"/var/lib/{STATE_DIRECTORY}"
-    c.check(environment.get("DATA_DIR") == wanted_data_dir, UNIT, "[Service] Environment=DATA_DIR",
+    c.check(environment.get("DATA_DIR") == wanted_data_dir, unit_path, "[Service] Environment=DATA_DIR",
             f"is {environment.get('DATA_DIR')!r}, must be {wanted_data_dir} (the StateDirectory): the "
             "default ./data is relative to / there, which is read-only")
     # Secrets as systemd credentials, which the bot reads from $CREDENTIALS_DIRECTORY/NAME.
@@ -1238,26 +1423,26 @@ def check_systemd(c: Checker) -> None:
     for value in service.get("LoadCredential", []) + service.get("LoadCredentialEncrypted", []):
         credential, _, source = value.partition(":")
         credentials[credential] = source or credential
-        c.check(credential in SECRET_ENV, UNIT, f"[Service] LoadCredential={credential}",
+        c.check(credential in SECRET_ENV, unit_path, f"[Service] LoadCredential={credential}",
                 f"is not a secret the bot reads ({', '.join(sorted(SECRET_ENV))}): the bot would never see it")
-    c.check(credentials.get("DISCORD_TOKEN", "").startswith("/"), UNIT, "[Service] LoadCredential=DISCORD_TOKEN",
-            "missing: `run` needs the token, as the credential DISCORD_TOKEN read from an absolute path "
+    c.check(credentials.get("DISCORD_TOKEN", "").startswith("/"), unit_path, "[Service] LoadCredential=DISCORD_TOKEN",
+            f"missing: `{wanted}` needs the token, as the credential DISCORD_TOKEN read from an absolute path "
             "(LoadCredential=DISCORD_TOKEN:/etc/echoterra-bot/discord_token)")
     prevented = " ".join(service.get("RestartPreventExitStatus", [])).split()
-    c.check(str(EX_CONFIG) in prevented, UNIT, "[Service] RestartPreventExitStatus",
+    c.check(str(EX_CONFIG) in prevented, unit_path, "[Service] RestartPreventExitStatus",
             f"must include {EX_CONFIG}: a malformed configuration would otherwise restart in a loop")
     stop = parse_duration(last("TimeoutStopSec") or "90s")
-    c.check(stop is not None and stop > DEFAULT_SHUTDOWN_GRACE, UNIT, "[Service] TimeoutStopSec",
+    c.check(stop is not None and stop > DEFAULT_SHUTDOWN_GRACE, unit_path, "[Service] TimeoutStopSec",
             f"must be longer than SHUTDOWN_GRACE_SECONDS ({DEFAULT_SHUTDOWN_GRACE} s)")
-    c.check(bool(unit.get("Install", {}).get("WantedBy")), UNIT, "[Install] WantedBy", "missing")
+    c.check(bool(unit.get("Install", {}).get("WantedBy")), unit_path, "[Install] WantedBy", "missing")
 
     analyze = shutil.which("systemd-analyze")
     if not analyze:
-        c.note("systemd-analyze not installed: the unit was checked by reading it only")
-        return
+        c.note(f"systemd-analyze not installed: {rel(unit_path)} was checked by reading it only")
+        return unit
     with tempfile.TemporaryDirectory() as tmp:
-        unit_file = Path(tmp) / UNIT.name
-        text = UNIT.read_text()
+        unit_file = Path(tmp) / unit_path.name
+        text = unit_path.read_text()
         if not Path(BINARY).exists():
             # verify insists that ExecStart exists: stand in an executable for the binary.
             stand_in = Path(tmp) / "echoterra-bot"
@@ -1267,9 +1452,10 @@ def check_systemd(c: Checker) -> None:
         unit_file.write_text(text)
         run = subprocess.run([analyze, "verify", "--man=no", str(unit_file)],
                              capture_output=True, text=True, timeout=60)
-        output = (run.stdout + run.stderr).replace(str(unit_file), rel(UNIT)).strip()
+        output = (run.stdout + run.stderr).replace(str(unit_file), rel(unit_path)).strip()
         # verify exits 0 on unknown keys, but says so: any output is a finding.
-        c.check(run.returncode == 0 and not output, UNIT, "systemd-analyze verify", output or f"exit {run.returncode}")
+        c.check(run.returncode == 0 and not output, unit_path, "systemd-analyze verify", output or f"exit {run.returncode}")
+    return unit
 
 
 # ---------------------------------------------------------------------- Dockerfiles
