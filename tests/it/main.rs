@@ -12,6 +12,7 @@ mod discord;
 mod discord_checks;
 mod dispatch;
 mod domain;
+mod fake_discord_channels;
 mod golden;
 mod imap;
 mod mx;

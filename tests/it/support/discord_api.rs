@@ -6,7 +6,8 @@
 //! Each route the fake serves names its operation (path and method); its schema is
 //! `paths[path][method].requestBody.content["application/json"].schema`, whose
 //! `$ref`s point into `components.schemas`. The document is read and the validators
-//! compiled once per test binary ([`OnceLock`]).
+//! compiled once per test binary ([`OnceLock`]). The fake's own answers can be
+//! checked the same way, against `responses["200"]` ([`response_problems`]).
 //!
 //! What the spec means but JSON Schema does not say, handled before compiling (its
 //! README, "conventions"):
@@ -41,14 +42,17 @@ pub enum Operation {
     BulkOverwriteGlobalCommands,
     /// `PUT /applications/{app}/guilds/{guild}/commands`
     BulkOverwriteGuildCommands,
+    /// `POST /channels/{channel}/messages` (`create_message`)
+    CreateMessage,
 }
 
 impl Operation {
-    const ALL: [Operation; 4] = [
+    const ALL: [Operation; 5] = [
         Operation::InteractionCallback,
         Operation::EditOriginal,
         Operation::BulkOverwriteGlobalCommands,
         Operation::BulkOverwriteGuildCommands,
+        Operation::CreateMessage,
     ];
 
     /// The operation's path and method in the OpenAPI document.
@@ -69,6 +73,7 @@ impl Operation {
                 "/applications/{application_id}/guilds/{guild_id}/commands",
                 "put",
             ),
+            Operation::CreateMessage => ("/channels/{channel_id}/messages", "post"),
         }
     }
 }
@@ -78,7 +83,26 @@ const OPENAPI: &str = include_str!("../../vendor/discord-openapi/openapi.json");
 /// Why Discord would refuse `body` sent to `operation` (nothing if it would not):
 /// one line per problem, where in the body and what is wrong.
 pub fn problems(operation: Operation, body: &Value) -> Vec<String> {
-    validator(operation)
+    listed(validator(operation, Side::Request), body)
+}
+
+/// Why `body` is not what Discord answers `operation` with when it succeeds (its
+/// `200` response schema): for checking the fake's own answers.
+pub fn response_problems(operation: Operation, body: &Value) -> Vec<String> {
+    listed(validator(operation, Side::Response), body)
+}
+
+/// Which body of an operation a schema describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// What the bot sends (`requestBody`).
+    Request,
+    /// What Discord answers on success (`responses["200"]`).
+    Response,
+}
+
+fn listed(validator: &Validator, body: &Value) -> Vec<String> {
+    validator
         .iter_errors(body)
         .map(|error| {
             let at = error.instance_path().to_string();
@@ -88,31 +112,54 @@ pub fn problems(operation: Operation, body: &Value) -> Vec<String> {
         .collect()
 }
 
-fn validator(operation: Operation) -> &'static Validator {
-    static VALIDATORS: OnceLock<Vec<(Operation, Validator)>> = OnceLock::new();
-    let validators = VALIDATORS.get_or_init(|| {
-        let document = conventions(serde_json::from_str(OPENAPI).expect("openapi.json"));
-        Operation::ALL
-            .into_iter()
-            .map(|operation| (operation, compile(&document, operation)))
-            .collect()
-    });
+fn validator(operation: Operation, side: Side) -> &'static Validator {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    static REQUESTS: OnceLock<Vec<(Operation, Validator)>> = OnceLock::new();
+    // Compiled only when a test checks an answer, and only for the operations that
+    // answer 200 with JSON (an interaction callback answers 204).
+    static RESPONSES: OnceLock<Vec<(Operation, Validator)>> = OnceLock::new();
+    let document = || {
+        DOCUMENT.get_or_init(|| conventions(serde_json::from_str(OPENAPI).expect("openapi.json")))
+    };
+    let validators = match side {
+        Side::Request => REQUESTS.get_or_init(|| {
+            (Operation::ALL.into_iter())
+                .map(|operation| (operation, compile(document(), operation, side)))
+                .collect()
+        }),
+        Side::Response => RESPONSES.get_or_init(|| {
+            (Operation::ALL.into_iter())
+                .filter(|operation| !schema(document(), *operation, side).is_null())
+                .map(|operation| (operation, compile(document(), operation, side)))
+                .collect()
+        }),
+    };
     &validators
         .iter()
         .find(|(known, _)| *known == operation)
-        .expect("every operation has a validator")
+        .unwrap_or_else(|| panic!("{operation:?} has no {side:?} schema"))
         .1
 }
 
-/// The operation's request body schema, compiled with the whole document around it
-/// so that its `#/components/schemas/...` references resolve.
-fn compile(document: &Value, operation: Operation) -> Validator {
+/// Where the operation's schema of `side` is in the document (`null` if it has none).
+fn schema(document: &Value, operation: Operation, side: Side) -> &Value {
     let (path, method) = operation.path_and_method();
-    let schema =
-        &document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+    let at = &document["paths"][path][method];
+    let body = match side {
+        Side::Request => &at["requestBody"],
+        Side::Response => &at["responses"]["200"],
+    };
+    &body["content"]["application/json"]["schema"]
+}
+
+/// The operation's schema of `side`, compiled with the whole document around it so
+/// that its `#/components/schemas/...` references resolve.
+fn compile(document: &Value, operation: Operation, side: Side) -> Validator {
+    let (path, method) = operation.path_and_method();
+    let schema = schema(document, operation, side);
     assert!(
         schema.is_object(),
-        "no JSON request body for {method} {path}"
+        "no JSON {side:?} body for {method} {path}"
     );
     let mut root = document.clone();
     root["$defs"] = json!({ "body": schema });

@@ -3,19 +3,22 @@
 //! RESUME), so the real bot binary can connect to it through `DISCORD_API_BASE`.
 //!
 //! It records what the bot sends (registered commands, interaction callbacks and
-//! edits) and lets a test dispatch interactions (commands, button presses by a
-//! chosen user on a message with its interaction metadata, autocomplete), drop the
-//! websocket, or answer the next callbacks with 429. Like Discord, it refuses (400)
-//! a body that breaks its operation's schema in Discord's OpenAPI description
-//! (`discord_api`), a message body that could ping, or one that breaks a message
-//! limit (`limits::violations`), and keeps those bodies for the tests to see; a
-//! request to a route it does not serve is refused (404) and kept too. Whatever it
-//! refused fails the test when its last handle is dropped.
+//! edits, messages posted to channels with the bot token) and lets a test dispatch
+//! interactions (commands, button presses by a chosen user on a message with its
+//! interaction metadata, autocomplete), drop the websocket, answer the next
+//! callbacks or channel posts with 429, or refuse a channel (403, 404). Like
+//! Discord, it refuses (400) a body that breaks its operation's schema in Discord's
+//! OpenAPI description (`discord_api`), a message body that could ping, or one that
+//! breaks a message limit (`limits::violations`), and keeps those bodies for the
+//! tests to see; a channel post without the bot token is refused (401) and a request
+//! to a route it does not serve (404), and both are kept too. Whatever it refused,
+//! unless the test arranged it, fails the test when its last handle is dropped.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -76,6 +79,11 @@ impl OnMessage {
 /// A token of the right shape; tests check it never shows up in the bot's logs.
 pub const TOKEN: &str = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GfakeX.s3cr3t-t0ken-never-logged-0123456789";
 
+/// How long Discord remembers a message's nonce: a post with `enforce_nonce: true`
+/// and a nonce used in the same channel this recently gets the earlier message back
+/// instead of a new one ("the past few minutes", Discord's documentation says).
+pub const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
+
 /// What the bot sent to the REST side.
 #[derive(Debug, Clone)]
 pub enum Recorded {
@@ -114,6 +122,28 @@ impl Recorded {
     }
 }
 
+/// One channel's side of `POST /channels/{channel}/messages`.
+#[derive(Default)]
+struct Channel {
+    /// Every POST to it, whatever the answer.
+    attempts: usize,
+    /// The JSON body of every POST that got as far as being read, in order.
+    bodies: Vec<Value>,
+    /// The messages created, in order.
+    messages: Vec<Posted>,
+    /// What the channel answers instead, when a test refuses it:
+    /// (status, Discord's error code, message).
+    refusal: Option<(StatusCode, u64, String)>,
+}
+
+/// A message created in a channel: the message object answered, and when and with
+/// which nonce it was made (for `enforce_nonce`).
+struct Posted {
+    message: Value,
+    nonce: Option<String>,
+    at: Instant,
+}
+
 enum GatewayCommand {
     Dispatch { event: &'static str, data: Value },
     Drop,
@@ -130,6 +160,8 @@ struct Shared {
     resumes: AtomicUsize,
     heartbeats: AtomicUsize,
     rate_limited_callbacks: AtomicUsize,
+    rate_limited_channel_posts: AtomicUsize,
+    channels: Mutex<HashMap<u64, Channel>>,
     /// While set, the gateway refuses the websocket upgrade (an outage).
     gateway_down: std::sync::atomic::AtomicBool,
     gateway_attempts: AtomicUsize,
@@ -144,6 +176,8 @@ struct Shared {
     invalid_bodies: Mutex<Vec<(Operation, Value, Vec<String>)>>,
     /// Requests to routes the fake does not serve: `METHOD /path`.
     unserved: Mutex<Vec<String>>,
+    /// Requests refused (401) for want of `Authorization: Bot <TOKEN>`: `METHOD /path`.
+    unauthorized: Mutex<Vec<String>>,
     next_id: AtomicU64,
     addr: Mutex<Option<SocketAddr>>,
 }
@@ -195,6 +229,10 @@ impl Drop for Refusals {
                 (shared.unserved.lock().unwrap().iter())
                     .map(|request| format!("a route the fake does not serve: {request}")),
             )
+            .chain(
+                (shared.unauthorized.lock().unwrap().iter())
+                    .map(|request| format!("without the bot token: {request}")),
+            )
             .collect();
         assert!(
             refused.is_empty(),
@@ -230,6 +268,7 @@ impl FakeDiscord {
                 "/api/v10/webhooks/{app}/{token}/messages/@original",
                 patch(edit_original),
             )
+            .route("/api/v10/channels/{channel}/messages", post(create_message))
             .route("/ws", any(websocket))
             .fallback(unserved)
             .with_state(shared.clone());
@@ -333,6 +372,101 @@ impl FakeDiscord {
     /// ever be: the bot calls only the routes above).
     pub fn unserved_requests(&self) -> Vec<String> {
         self.shared.unserved.lock().unwrap().clone()
+    }
+
+    /// Takes the bodies refused against Discord's schema, so that a test that sends
+    /// one on purpose can check it and not fail when the fake is dropped.
+    pub fn take_invalid_bodies(&self) -> Vec<(Operation, Value, Vec<String>)> {
+        std::mem::take(&mut *self.shared.invalid_bodies.lock().unwrap())
+    }
+
+    /// Requests refused (401) because they did not carry `Authorization: Bot
+    /// <TOKEN>`, as `METHOD /path` (none should ever be).
+    pub fn unauthorized_requests(&self) -> Vec<String> {
+        self.shared.unauthorized.lock().unwrap().clone()
+    }
+
+    /// Takes the requests refused for want of the bot token, so that a test that
+    /// sends one on purpose does not fail when the fake is dropped.
+    pub fn take_unauthorized_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.shared.unauthorized.lock().unwrap())
+    }
+
+    /// Answers the next `count` posts to any channel with 429 (a user-scoped rate
+    /// limit, `retry_after` 0.2 s).
+    pub fn rate_limit_next_channel_posts(&self, count: usize) {
+        self.shared
+            .rate_limited_channel_posts
+            .store(count, Ordering::SeqCst);
+    }
+
+    /// Makes every later post to `channel_id` answer `status` with Discord's error
+    /// `code` and `message`, e.g. `403, 50001, "Missing Access"` or
+    /// `404, 10003, "Unknown Channel"`. The request is counted and its body is not
+    /// read (Discord refuses before it looks at the body).
+    pub fn refuse_channel(&self, channel_id: u64, status: u16, code: u64, message: &str) {
+        let status = StatusCode::from_u16(status).expect("an HTTP status");
+        let mut channels = self.shared.channels.lock().unwrap();
+        channels.entry(channel_id).or_default().refusal = Some((status, code, message.into()));
+    }
+
+    /// The messages created in `channel_id`, as the message objects the fake
+    /// answered with, in order (a post deduplicated by its nonce adds none).
+    pub fn channel_messages(&self, channel_id: u64) -> Vec<Value> {
+        let channels = self.shared.channels.lock().unwrap();
+        (channels.get(&channel_id).iter())
+            .flat_map(|channel| channel.messages.iter().map(|posted| posted.message.clone()))
+            .collect()
+    }
+
+    /// The JSON bodies posted to `channel_id` that the fake read (not those answered
+    /// 401, 429 or refused by [`FakeDiscord::refuse_channel`]), in order, including
+    /// those deduplicated by their nonce and those refused with 400.
+    pub fn channel_post_bodies(&self, channel_id: u64) -> Vec<Value> {
+        let channels = self.shared.channels.lock().unwrap();
+        (channels.get(&channel_id).iter())
+            .flat_map(|channel| channel.bodies.iter().cloned())
+            .collect()
+    }
+
+    /// How many times anything was posted to `channel_id`, whatever the answer
+    /// (created, deduplicated by its nonce, refused, rate limited).
+    pub fn channel_post_attempts(&self, channel_id: u64) -> usize {
+        let channels = self.shared.channels.lock().unwrap();
+        channels
+            .get(&channel_id)
+            .map_or(0, |channel| channel.attempts)
+    }
+
+    /// Waits up to `timeout` until `count` messages have been created in
+    /// `channel_id`, and returns them.
+    pub async fn wait_channel_messages(
+        &self,
+        channel_id: u64,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<Value> {
+        self.wait_until(timeout, || self.channel_messages(channel_id).len() >= count)
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "channel {channel_id}: fewer than {count} messages: {:#?}",
+                    self.channel_messages(channel_id)
+                )
+            });
+        self.channel_messages(channel_id)
+    }
+
+    /// Makes the fake's memory of nonces `by` older, as if that much time had passed
+    /// since every message so far was created (to test [`NONCE_WINDOW`]).
+    pub fn age_channel_messages(&self, by: Duration) {
+        let mut channels = self.shared.channels.lock().unwrap();
+        for posted in channels.values_mut().flat_map(|c| c.messages.iter_mut()) {
+            posted.at = posted
+                .at
+                .checked_sub(by)
+                .expect("the clock goes back that far");
+        }
     }
 
     /// How many 429 answers were given.
@@ -878,6 +1012,182 @@ async fn edit_original(
     });
     shared.changed.notify_waiters();
     Json(json!({"id": "1", "channel_id": CHANNEL_ID.to_string()})).into_response()
+}
+
+/// `POST /channels/{channel}/messages` with the bot token: a new message in the
+/// channel, answered with its message object, unless `enforce_nonce` finds the
+/// nonce used in that channel within [`NONCE_WINDOW`], which answers the earlier
+/// message again.
+async fn create_message(
+    State(shared): State<Arc<Shared>>,
+    Path(channel_id): Path<u64>,
+    request: Request,
+) -> Response {
+    let line = format!("{} {}", request.method(), request.uri().path());
+    let refusal = {
+        let mut channels = shared.channels.lock().unwrap();
+        let channel = channels.entry(channel_id).or_default();
+        channel.attempts += 1;
+        channel.refusal.clone()
+    };
+    shared.changed.notify_waiters();
+    if let Some(refusal) = refuse_unauthorized(&shared, request.headers(), line) {
+        return refusal;
+    }
+    let limited = shared
+        .rate_limited_channel_posts
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if limited {
+        shared.rate_limit_answers.fetch_add(1, Ordering::SeqCst);
+        shared.changed.notify_waiters();
+        // Discord's `Retry-After` header is whole seconds, rounded up.
+        let headers = [
+            (header::RETRY_AFTER.as_str(), "1"),
+            ("x-ratelimit-scope", "user"),
+        ];
+        let body =
+            json!({"message": "You are being rate limited.", "retry_after": 0.2, "global": false});
+        return (StatusCode::TOO_MANY_REQUESTS, headers, Json(body)).into_response();
+    }
+    if let Some((status, code, message)) = refusal {
+        return (status, Json(json!({"message": message, "code": code}))).into_response();
+    }
+    // Files in a multipart body are not kept: the message answered has none.
+    let (body, _files) = read_body(request).await;
+    {
+        let mut channels = shared.channels.lock().unwrap();
+        channels
+            .entry(channel_id)
+            .or_default()
+            .bodies
+            .push(body.clone());
+    }
+    if let Some(refusal) = refuse_invalid(&shared, Operation::CreateMessage, &body) {
+        return refusal;
+    }
+    if let Some(refusal) = refuse_pings(&shared, &body) {
+        return refusal;
+    }
+    if let Some(refusal) = refuse_oversized(&shared, &body) {
+        return refusal;
+    }
+    let nonce = match &body["nonce"] {
+        Value::String(nonce) => Some(nonce.clone()),
+        Value::Number(nonce) => Some(nonce.to_string()),
+        _ => None,
+    };
+    let message = {
+        let mut channels = shared.channels.lock().unwrap();
+        let channel = channels.entry(channel_id).or_default();
+        let earlier = (body["enforce_nonce"] == true)
+            .then_some(nonce.as_ref())
+            .flatten()
+            .and_then(|nonce| {
+                channel.messages.iter().rev().find(|posted| {
+                    posted.nonce.as_ref() == Some(nonce) && posted.at.elapsed() < NONCE_WINDOW
+                })
+            });
+        match earlier {
+            Some(posted) => posted.message.clone(),
+            None => {
+                let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+                let message = message_object(id, channel_id, &body);
+                channel.messages.push(Posted {
+                    message: message.clone(),
+                    nonce,
+                    at: Instant::now(),
+                });
+                message
+            }
+        }
+    };
+    shared.changed.notify_waiters();
+    Json(message).into_response()
+}
+
+/// The message object Discord answers a create-message body with: what was sent,
+/// by the bot, now, as `MessageResponse` in Discord's OpenAPI description has it
+/// (every embed with its `type`, every component with its `id`).
+fn message_object(id: u64, channel_id: u64, body: &Value) -> Value {
+    let mut embeds = body["embeds"].as_array().cloned().unwrap_or_default();
+    for embed in &mut embeds {
+        if embed.get("type").is_none() {
+            embed["type"] = json!("rich");
+        }
+    }
+    let mut components = body["components"].clone();
+    if !components.is_array() {
+        components = json!([]);
+    }
+    number_components(&mut components, &mut 1);
+    let mut author = bot_user();
+    author["public_flags"] = json!(0);
+    author["flags"] = json!(0);
+    author["primary_guild"] = Value::Null;
+    let timestamp = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a timestamp");
+    let mut message = json!({
+        "id": id.to_string(),
+        "channel_id": channel_id.to_string(),
+        "type": 0,
+        "author": author,
+        "content": body["content"].as_str().unwrap_or_default(),
+        "embeds": embeds,
+        "components": components,
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": false,
+        "pinned": false,
+        "tts": body["tts"] == true,
+        "flags": body["flags"].as_u64().unwrap_or(0),
+        "timestamp": timestamp,
+        "edited_timestamp": null
+    });
+    if !body["nonce"].is_null() {
+        message["nonce"] = body["nonce"].clone();
+    }
+    message
+}
+
+/// Gives every component (rows, and what they hold) the `id` Discord numbers them
+/// with when the request leaves it out.
+fn number_components(components: &mut Value, next: &mut u64) {
+    let Some(components) = components.as_array_mut() else {
+        return;
+    };
+    for component in components {
+        if component.is_object() && component.get("id").is_none() {
+            component["id"] = json!(*next);
+        }
+        *next += 1;
+        if let Some(inner) = component.get_mut("components") {
+            number_components(inner, next);
+        }
+    }
+}
+
+/// A 401 for a request without `Authorization: Bot <TOKEN>`, as Discord answers
+/// it; the request (`METHOD /path`) is kept.
+fn refuse_unauthorized(shared: &Shared, headers: &HeaderMap, line: String) -> Option<Response> {
+    let expected = format!("Bot {TOKEN}");
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if given == Some(expected.as_str()) {
+        return None;
+    }
+    shared.unauthorized.lock().unwrap().push(line);
+    shared.changed.notify_waiters();
+    Some(
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"message": "401: Unauthorized", "code": 0})),
+        )
+            .into_response(),
+    )
 }
 
 /// A 400 for a body that Discord's schema of `operation` refuses, as Discord answers
