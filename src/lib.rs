@@ -27,6 +27,7 @@ pub mod endpoint;
 mod logging;
 pub mod ops;
 pub mod render;
+pub mod rest;
 pub mod store;
 pub mod values;
 pub mod watch;

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | 0 | done | all (for `check`: the verdict is OK) |
 //! | 1, 2, 3 | WARNING, CRITICAL, UNKNOWN (the monitoring convention) | `check` (a usage or configuration error is UNKNOWN, 3) |
-//! | 1 | what may pass: a server unreachable at start in a one-shot command, a port in use, the bot not healthy | all but `check` |
+//! | 1 | what may pass: a server unreachable at start in a one-shot command, a port in use, the bot not healthy; for `watch`: the store unreachable or not answering, Discord refusing a `watch channel` or `watch test` message | all but `check` |
 //! | 64 | the command line is wrong (`EX_USAGE`) | all but `check` |
 //! | 78 | configuration that is malformed (`EX_CONFIG`): a bad value, both forms of one secret, an unreadable or unknown catalogue file; waiting will not fix it | all but `check` |
 //!
@@ -89,6 +89,13 @@ impl Failure for OpenError {
         } else {
             CONFIG
         }
+    }
+}
+
+/// A port in use may be freed: what may pass.
+impl Failure for crate::ops::ListenError {
+    fn status(&self) -> u8 {
+        TEMPORARY
     }
 }
 

@@ -9,6 +9,8 @@
 //! - `db`: the `db` subcommands, and opening the store for a one-shot command;
 //! - `audit`: the `audit` subcommand;
 //! - `health`: the `health` subcommand;
+//! - `watch`: the `watch` subcommands (`watch_output` prints them, `watch_daemon`
+//!   is the long-running watcher);
 //! - `exit`: the one table of exit statuses.
 
 mod audit;
@@ -16,6 +18,9 @@ mod check;
 mod db;
 mod exit;
 mod health;
+mod watch;
+mod watch_daemon;
+mod watch_output;
 
 use std::process::ExitCode;
 
@@ -72,6 +77,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = audit::AuditFormat::Text)]
         format: audit::AuditFormat,
     },
+    /// The provider's watches: addresses on the blocklists, domains and mail servers checked on a schedule, with alerts to a staff channel.
+    Watch {
+        /// Output format: text for people, json for scripts.
+        #[arg(long, value_enum, default_value_t = watch::WatchFormat::Text, global = true)]
+        format: watch::WatchFormat,
+        #[command(subcommand)]
+        command: watch::WatchCommand,
+    },
 }
 
 /// Runs the command line and returns the process exit code (see [`exit`]).
@@ -115,6 +128,7 @@ pub fn main() -> ExitCode {
             Command::Check { format, check } => check::run(config, check, format).await,
             Command::Db { command } => db::run(config, command).await,
             Command::Audit { since, format } => audit::run(config, since, format).await,
+            Command::Watch { format, command } => watch::run(config, command, format).await,
         }
     })
 }

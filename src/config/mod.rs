@@ -45,6 +45,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long running checks may finish.
     pub shutdown_grace: Duration,
+    /// `WATCH_MIN_INTERVAL_SECONDS`: lowers every kind's shortest `every:` (labs and
+    /// tests); never raises it.
+    pub watch_min_interval: Option<Duration>,
     /// `HTTP_LISTEN`: where `serve` takes Discord's interactions (`/interactions`),
     /// the public listener behind the load balancer.
     pub http_listen: SocketAddr,
@@ -180,6 +183,20 @@ impl Config {
                     )
                 })?,
         };
+        let watch_min_interval = value("WATCH_MIN_INTERVAL_SECONDS")
+            .map(|text| {
+                text.parse::<u64>()
+                    .ok()
+                    .filter(|&seconds| seconds >= 1)
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        invalid(
+                            "WATCH_MIN_INTERVAL_SECONDS",
+                            format!("{text:?} is not a whole number of seconds, 1 or more"),
+                        )
+                    })
+            })
+            .transpose()?;
         let dns_servers = value("DNS_SERVERS")
             .map(|text| parse_dns_servers(&text).map_err(|problem| invalid("DNS_SERVERS", problem)))
             .transpose()?;
@@ -241,6 +258,7 @@ impl Config {
             spamrats_key,
             log_format,
             shutdown_grace,
+            watch_min_interval,
             http_listen,
             ops_listen,
             discord_public_key,

@@ -190,7 +190,7 @@ fn id(value: u64) -> i64 {
 /// A fresh row id for history, alerts and messages: 63 random bits, so processes
 /// sharing the store never pick the same one (std's randomly keyed SipHash over the
 /// time and a counter; no id is guessed from another, and no crate is needed).
-fn random_id() -> i64 {
+pub(crate) fn random_id() -> i64 {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);

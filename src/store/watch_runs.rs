@@ -98,6 +98,33 @@ impl Store {
         .await
     }
 
+    /// Takes one watch now, due or not (its first check, when staff add it), unless
+    /// another process holds it.
+    pub async fn claim_watch(
+        &self,
+        watch_id: i64,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<Watch>, StoreError> {
+        let sql = format!(
+            "UPDATE watches SET lease_owner = $1, lease_until_ms = $2 \
+             WHERE id = $3 AND lease_until_ms <= $4 RETURNING {WATCH_COLUMNS}"
+        );
+        self.call_for("watch claim", self.admin_deadline(), async {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(owner)
+                .bind(now.saturating_add(lease_ms))
+                .bind(watch_id)
+                .bind(now)
+                .fetch_optional(self.pool())
+                .await?
+                .map(|row| Watch::from_row(&row))
+                .transpose()
+        })
+        .await
+    }
+
     /// Writes `result` if `owner` still holds the watch's lease, and lets the lease
     /// go. `false` when it does not (the watch was removed, or the lease ran out and
     /// another process took it): nothing is written.

@@ -1,10 +1,10 @@
 //! The verdict of a check, in the monitoring-plugin convention (OK, WARNING,
 //! CRITICAL, UNKNOWN), with how verdicts combine.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The outcome of a check, in the monitoring-plugin convention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Ok,

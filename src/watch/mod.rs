@@ -15,14 +15,22 @@
 //! Layers: `watch` uses `checks`, `catalog`, `values` and `wording`; the checks never
 //! reach it.
 
+pub mod alert;
+pub mod budget;
+mod change;
+mod evaluate;
 mod interval;
 mod kind;
 mod range;
+pub mod scheduler;
+pub mod send;
 mod server;
+pub mod state;
 mod target;
 
 pub use interval::{interval, IntervalError, MAX_INTERVAL};
 pub use kind::WatchKind;
 pub use range::MAX_RANGE_ADDRESSES;
+pub use scheduler::{Pass, Watcher};
 pub use server::{ServerRequest, ServerTarget};
 pub use target::{WatchTarget, WatchTargetError};

@@ -1066,7 +1066,7 @@ async fn create_message(
     if let Some(refusal) = refuse_invalid(&shared, Operation::CreateMessage, &body) {
         return refusal;
     }
-    if let Some(refusal) = refuse_pings(&shared, &body) {
+    if let Some(refusal) = refuse_pings_but_one_role(&shared, &body) {
         return refusal;
     }
     if let Some(refusal) = refuse_oversized(&shared, &body) {
@@ -1241,6 +1241,27 @@ fn refuse_pings(shared: &Shared, message: &Value) -> Option<Response> {
         )
             .into_response(),
     )
+}
+
+/// [`refuse_pings`] for an alert posted to a staff channel, which may ping the one
+/// role staff chose (`allowed_mentions: {"parse": [], "roles": ["<id>"]}`) and
+/// nothing else.
+fn refuse_pings_but_one_role(shared: &Shared, message: &Value) -> Option<Response> {
+    let mentions = &message["allowed_mentions"];
+    let one_role = mentions["parse"] == json!([])
+        && mentions
+            .as_object()
+            .is_some_and(|fields| fields.keys().all(|key| key == "parse" || key == "roles"))
+        && mentions["roles"].as_array().is_some_and(|roles| {
+            roles.len() <= 1
+                && roles
+                    .iter()
+                    .all(|role| role.as_str().is_some_and(|id| id.parse::<u64>().is_ok()))
+        });
+    if one_role {
+        return None;
+    }
+    refuse_pings(shared, message)
 }
 
 /// A 400 for a message body that breaks one of Discord's limits, as Discord
