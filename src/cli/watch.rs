@@ -262,7 +262,15 @@ impl Context<'_> {
         }
         let (_, sent) = self.watcher.deliver(now).await?;
         if let Some(problem) = sent.problems.first() {
-            eprintln!("error: {what}, but Discord refused the message: {problem}. Give the bot the View Channel, Send Messages and Embed Links permissions there, or pick another channel.");
+            let hint = if ["Missing Access", "Missing Permissions", "Unknown Channel"]
+                .iter()
+                .any(|refusal| problem.contains(refusal))
+            {
+                ". Give the bot the View Channel, Send Messages and Embed Links permissions there, or pick another channel"
+            } else {
+                ""
+            };
+            eprintln!("error: {what}, but Discord refused the message: {problem}{hint}.");
             return Ok(ExitCode::from(exit::TEMPORARY));
         }
         if sent.retried > 0 {

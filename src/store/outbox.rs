@@ -115,8 +115,9 @@ impl Store {
             let message = OutboxMessage {
                 id: message_id,
                 channel_id: channel,
-                // Discord takes a nonce of at most 25 characters: the row id is 19 at most.
-                nonce: message_id.to_string(),
+                // Discord takes a nonce of at most 25 characters (here 17 at most); a
+                // letter first, so it never reads as a snowflake.
+                nonce: format!("w{message_id:x}"),
                 body: compose(&taken),
                 attempts: 0,
             };
@@ -410,7 +411,7 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(message.body, "a+b");
-            assert_eq!(message.nonce, message.id.to_string());
+            assert_eq!(message.nonce, format!("w{:x}", message.id));
             assert!(message.nonce.len() <= 25);
             // Taken once: a second grouping finds nothing.
             assert!(store

@@ -28,3 +28,4 @@ mod spf_inputs;
 mod startup;
 mod store;
 mod trust;
+mod watch;
