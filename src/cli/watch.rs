@@ -9,7 +9,6 @@
 //! configuration.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Subcommand;
 
@@ -86,7 +85,7 @@ pub enum WatchCommand {
 
 pub async fn run(config: Config, command: WatchCommand, format: WatchFormat) -> ExitCode {
     let services = match Services::new(config.clone()) {
-        Ok(services) => Arc::new(services),
+        Ok(services) => services,
         Err(err) => return exit::fail(&err),
     };
     if matches!(command, WatchCommand::Daemon) {

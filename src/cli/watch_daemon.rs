@@ -16,7 +16,7 @@ use crate::rest::Rest;
 use crate::store::{self, StoreSettings};
 use crate::watch::Watcher;
 
-pub async fn run(config: Config, services: Arc<Services>) -> ExitCode {
+pub async fn run(config: Config, services: Services) -> ExitCode {
     let Some(token) = config.discord_token.clone() else {
         return exit::fail(&ConfigError {
             variable: "DISCORD_TOKEN",
@@ -34,7 +34,7 @@ pub async fn run(config: Config, services: Arc<Services>) -> ExitCode {
             listener,
             Ops {
                 readiness: readiness.clone(),
-                metrics,
+                metrics: metrics.clone(),
             },
         ),
         Err(err) => return exit::fail(&err),
@@ -60,7 +60,8 @@ pub async fn run(config: Config, services: Arc<Services>) -> ExitCode {
         store.clone(),
         services,
         Some(Rest::new(config.api_base.as_deref(), token)),
-    );
+    )
+    .with_metrics(metrics);
     watcher
         .run_until(async {
             crate::discord::shutdown_signal().await;

@@ -16,7 +16,9 @@ use super::{commands, dispatch, incoming::Incoming, shutdown, Bot};
 use crate::checks::{Services, StartupError};
 use crate::config::{Config, ConfigError, Mode};
 use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
+use crate::rest::Rest;
 use crate::store::{self, OpenError, StoreSettings};
+use crate::watch::Watcher;
 
 /// Why the bot could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -140,8 +142,21 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     tracing::info!(store = %database, "store opened");
     readiness.watch_store(store.clone());
     readiness.set_not_ready("not connected to the Discord gateway yet");
-    let bot = Bot::with_store(services, metrics, Some(store.clone()));
+    let bot = Bot::with_store(services, metrics.clone(), Some(store.clone()));
     let pruning = store::spawn_pruning(store.clone(), bot.memory.longest_window());
+    // The gateway bot holds the token, so it watches too (each due watch is checked
+    // by one process, however many share the store).
+    let rest = bot
+        .services
+        .config
+        .discord_token
+        .clone()
+        .map(|token| Rest::new(bot.services.config.api_base.as_deref(), token));
+    let watching = tokio::spawn(
+        Watcher::new(store.clone(), bot.services.clone(), rest)
+            .with_metrics(metrics)
+            .run_until(std::future::pending()),
+    );
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting echoterra-bot"
@@ -175,6 +190,7 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     }
     ops_server.abort();
     watcher.abort();
+    watching.abort();
     pruning.abort();
     // Writes in flight finish; then every connection closes.
     store.close().await;

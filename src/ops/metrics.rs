@@ -86,6 +86,8 @@ pub struct Metrics {
     requests_rejected: Family<ReasonLabels, Counter>,
     store_up: Gauge,
     store_fallbacks: Family<OperationLabels, Counter>,
+    /// Watching's own (`ops::watching`).
+    pub watching: super::watching::WatchMetrics,
 }
 
 impl Default for Metrics {
@@ -181,6 +183,7 @@ impl Metrics {
             "The running build: version and git commit (always 1)",
             build_info,
         );
+        let watching = super::watching::WatchMetrics::register(&mut registry);
         Metrics {
             registry,
             interactions,
@@ -194,6 +197,7 @@ impl Metrics {
             requests_rejected,
             store_up,
             store_fallbacks,
+            watching,
         }
     }
 

@@ -5,10 +5,11 @@
 //! on a second line, `store degraded: ...`, and keeps the 200) and `GET /metrics` (Prometheus).
 //!
 //! - `readiness`: ready, or not with a reason.
-//! - `metrics`: the metrics and their names.
+//! - `metrics`: the metrics and their names; `watching`: the watcher's.
 
 pub mod metrics;
 pub mod readiness;
+pub mod watching;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -7,13 +7,15 @@
 //! choose. Watch checks run at most `max_concurrent_checks` at once, apart from the
 //! users' checks and their `/blacklist` budget.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 
+use std::sync::Arc;
+
 use crate::catalog::WatchDefaults;
 use crate::checks::{self, Progress, Services};
+use crate::ops::Metrics;
 use crate::rest::Rest;
 use crate::store::watch_runs::{NewAlert, WatchResult, WatchUpdate};
 use crate::store::watches::Watch;
@@ -30,6 +32,8 @@ pub const TICK: Duration = Duration::from_secs(1);
 const LEASE_MS: i64 = 5 * 60_000;
 /// How often the long-running watchers prune history, results and sent messages.
 const PRUNE_EVERY_MS: i64 = 3_600_000;
+/// How often the long-running watchers count the watches for `/metrics`.
+const COUNT_EVERY_MS: i64 = 60_000;
 /// The flag the blocklist watches raise when the resolver fails every list.
 const RESOLVER_FLAG: &str = "resolver";
 
@@ -51,22 +55,52 @@ pub struct Pass {
 #[derive(Clone)]
 pub struct Watcher {
     store: Store,
-    services: Arc<Services>,
+    services: Services,
     rest: Option<Rest>,
     owner: String,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Watcher {
     /// A watcher posting with `rest` (none: alerts wait in the outbox for a process
     /// that holds the token).
-    pub fn new(store: Store, services: Arc<Services>, rest: Option<Rest>) -> Watcher {
+    pub fn new(store: Store, services: Services, rest: Option<Rest>) -> Watcher {
         let host = std::env::var("HOSTNAME").unwrap_or_default();
         Watcher {
             store,
             services,
             rest,
             owner: format!("{host}:{}:{}", std::process::id(), now_ms()),
+            metrics: None,
         }
+    }
+
+    /// Counts what this watcher does in `metrics` (`/metrics` of its process).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Watcher {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Counts the watches by kind and state for `/metrics`.
+    async fn count_watches(&self) -> Result<(), StoreError> {
+        let Some(metrics) = &self.metrics else {
+            return Ok(());
+        };
+        let mut counts: std::collections::BTreeMap<(String, String), i64> = Default::default();
+        for watch in self.store.watches().await? {
+            let state = if watch.paused {
+                "paused".to_string()
+            } else {
+                watch.verdict.clone().unwrap_or_else(|| "unchecked".into())
+            };
+            *counts.entry((watch.kind, state)).or_default() += 1;
+        }
+        let counts: Vec<(String, String, i64)> = counts
+            .into_iter()
+            .map(|((kind, state), count)| (kind, state, count))
+            .collect();
+        metrics.watching.watches(&counts);
+        Ok(())
     }
 
     fn settings(&self) -> &WatchDefaults {
@@ -115,6 +149,14 @@ impl Watcher {
         .await?;
         if let Some(rest) = &self.rest {
             pass.sent = send::send(&self.store, rest, &self.owner, &clock).await?;
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics
+                .watching
+                .messages(pass.sent.messages, pass.sent.failed, pass.sent.retried);
+            if pass.checked > 0 {
+                metrics.watching.late_by(pass.most_late_ms);
+            }
         }
         Ok(pass)
     }
@@ -180,6 +222,9 @@ impl Watcher {
             return Ok(false);
         };
         let report = checks::run(&self.services, &target.check_request(), &Progress::none()).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.watching.checked(&watch.kind);
+        }
         let before = watch.state.as_deref().and_then(State::from_json);
         let thresholds = &self.settings().certificate_expiry_days;
         let Some(observed) = State::observe(&report, before.as_ref(), thresholds) else {
@@ -249,6 +294,7 @@ impl Watcher {
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         let mut last_prune = 0;
+        let mut last_count = 0;
         loop {
             let now = now_ms();
             match self.pass(now, false, now_ms).await {
@@ -262,6 +308,12 @@ impl Watcher {
                 Ok(_) => {}
                 Err(err) => {
                     tracing::warn!(%err, "a watch pass could not use the store; the next tick tries again")
+                }
+            }
+            if now - last_count >= COUNT_EVERY_MS {
+                last_count = now;
+                if let Err(err) = self.count_watches().await {
+                    tracing::debug!(%err, "the watches could not be counted for /metrics");
                 }
             }
             if now - last_prune >= PRUNE_EVERY_MS {

@@ -268,3 +268,75 @@ async fn targets_ids_and_spans_that_are_not_accepted_are_usage_errors() {
     assert_eq!(code, 64, "{err}");
     assert!(err.contains("no alert channel is set"), "{err}");
 }
+
+/// The long-running watcher: no public listener, `/metrics` with watching's own
+/// metrics, a confirmed listing posted without a `watch run`, a clean stop on SIGTERM.
+#[tokio::test]
+async fn the_daemon_checks_posts_and_counts_until_sigterm() {
+    let lab = Lab::start().await;
+    let (code, out, err) = lab
+        .watch(&lab.clean, &["channel", &ALERTS.to_string()])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = lab
+        .watch(&lab.clean, &["add", "192.0.2.7", "--every", "1s"])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    // The group window is 30 s by default: a catalogue with 1 s keeps the test short.
+    let defaults = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/commands/defaults.toml"
+    ));
+    assert!(defaults.contains("group_window = \"30s\""));
+    std::fs::write(
+        lab.dir.path().join("defaults.toml"),
+        defaults.replace("group_window = \"30s\"", "group_window = \"1s\""),
+    )
+    .unwrap();
+    fn env(name: &'static str, value: String) -> (&'static str, String) {
+        (name, value)
+    }
+    let mut daemon = crate::support::bot_process::BotProcess::start(
+        &["watch", "daemon"],
+        &[
+            env("COMMANDS_DIR", lab.dir.path().display().to_string()),
+            env(
+                "DATA_DIR",
+                lab.dir.path().join("data").display().to_string(),
+            ),
+            env("DNS_SERVERS", lab.listed.addr().to_string()),
+            env("ALLOW_PRIVATE_TARGETS", "true".into()),
+            env("WATCH_MIN_INTERVAL_SECONDS", "1".into()),
+            env("DISCORD_TOKEN", TOKEN.into()),
+            env("DISCORD_API_BASE", lab.fake.base()),
+        ],
+    );
+    let messages = lab
+        .fake
+        .wait_channel_messages(ALERTS, 2, Duration::from_secs(30))
+        .await;
+    let listing = messages[1]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        listing.contains("is now listed on Test Cop"),
+        "{messages:?}"
+    );
+    let (status, metrics) = daemon.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("echoterra_watch_checks_total{kind=\"blocklists\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("echoterra_watch_messages_total{outcome=\"sent\"}"),
+        "{metrics}"
+    );
+    assert_eq!(daemon.get("/readyz").await.0, 200);
+    let status = daemon.terminate().expect("the watcher stops on SIGTERM");
+    assert!(status.success(), "{}", daemon.logs());
+    assert!(
+        !daemon.logs().contains("serving Discord interactions"),
+        "no public listener"
+    );
+}
