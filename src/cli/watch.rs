@@ -17,10 +17,11 @@ use crate::checks::Services;
 use crate::config::Config;
 use crate::rest::Rest;
 use crate::store::audit::AuditEntry;
-use crate::store::watches::{Added, NewWatch};
+use crate::store::watches::Added;
 use crate::store::{now_ms, Store, StoreError};
 use crate::values::{Span, Verdict};
-use crate::watch::{alert, interval, WatchKind, WatchTarget, Watcher};
+use crate::watch::plan::{plan, Asked};
+use crate::watch::{alert, Watcher};
 
 /// `--format` of `watch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -152,15 +153,14 @@ impl Context<'_> {
                 label,
                 channel,
             } => {
-                self.add(
-                    &target,
-                    every.as_deref(),
-                    kind.as_deref(),
-                    label,
+                let asked = Asked {
+                    target: &target,
+                    every: every.as_deref(),
+                    kind: kind.as_deref(),
+                    label: label.as_deref(),
                     channel,
-                    now,
-                )
-                .await
+                };
+                self.add(asked, now).await
             }
             WatchCommand::List => self.list().await,
             WatchCommand::Remove { id } => {
@@ -280,56 +280,13 @@ impl Context<'_> {
         Ok(ExitCode::SUCCESS)
     }
 
-    async fn add(
-        &self,
-        text: &str,
-        every: Option<&str>,
-        kind: Option<&str>,
-        label: Option<String>,
-        channel: Option<u64>,
-        now: i64,
-    ) -> Result<ExitCode, StoreError> {
-        let kind = match kind.map(|name| WatchKind::from_name(name).ok_or(name)) {
-            None => None,
-            Some(Ok(kind)) => Some(kind),
-            Some(Err(name)) => {
-                return Ok(usage(format!(
-                    "--kind {name:?} is not a kind of watch: give blocklists, domain or server"
-                )))
-            }
-        };
-        let catalog = &self.services.catalog;
-        let targets = match WatchTarget::parse(
-            text,
-            kind,
-            catalog,
-            self.services.config.allow_private_targets,
-        ) {
-            Ok(targets) => targets,
+    async fn add(&self, asked: Asked<'_>, now: i64) -> Result<ExitCode, StoreError> {
+        let planned = match plan(asked, self.services, &self.who) {
+            Ok(planned) => planned,
             Err(err) => return Ok(usage(err)),
         };
         let mut added = Vec::new();
-        for target in targets {
-            let kind = target.kind();
-            let mut schedule = kind.schedule(&catalog.defaults.watch);
-            if let Some(lowest) = self.services.config.watch_min_interval {
-                schedule.min_interval = schedule
-                    .min_interval
-                    .min(Span::from_seconds(lowest.as_secs()));
-            }
-            let every = match interval(kind, every, &schedule) {
-                Ok(every) => every,
-                Err(err) => return Ok(usage(err)),
-            };
-            let new = NewWatch {
-                target_key: target.key(),
-                target: target.to_string(),
-                kind: kind.as_str().to_string(),
-                label: label.clone(),
-                channel_id: channel,
-                interval_ms: i64::try_from(every.millis()).unwrap_or(i64::MAX),
-                created_by: self.who.clone(),
-            };
+        for new in planned {
             let watch = match self.store.add_watch(&new, now).await? {
                 Added::New(watch) => {
                     self.audit("watch add", &new.target, now).await;
@@ -346,7 +303,7 @@ impl Context<'_> {
             };
             added.push(watch);
         }
-        output::print(self.format, &added, || output::watches(&added));
+        output::print(self.format, &added, || output::watches(&added, now));
         Ok(ExitCode::SUCCESS)
     }
 

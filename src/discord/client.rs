@@ -18,7 +18,6 @@ use crate::config::{Config, ConfigError, Mode};
 use crate::ops::{self, ListenError, Metrics, Ops, Readiness};
 use crate::rest::Rest;
 use crate::store::{self, OpenError, StoreSettings};
-use crate::watch::Watcher;
 
 /// Why the bot could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -142,21 +141,21 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     tracing::info!(store = %database, "store opened");
     readiness.watch_store(store.clone());
     readiness.set_not_ready("not connected to the Discord gateway yet");
-    let bot = Bot::with_store(services, metrics.clone(), Some(store.clone()));
+    let bot = Bot::with_store(services, metrics, Some(store.clone()));
     let pruning = store::spawn_pruning(store.clone(), bot.memory.longest_window());
     // The gateway bot holds the token, so it watches too (each due watch is checked
     // by one process, however many share the store).
-    let rest = bot
-        .services
-        .config
-        .discord_token
+    let bot = match bot.services.config.discord_token.clone() {
+        Some(token) => {
+            let rest = Rest::new(bot.services.config.api_base.as_deref(), token);
+            bot.posting(rest)
+        }
+        None => bot,
+    };
+    let watching = bot
+        .watcher
         .clone()
-        .map(|token| Rest::new(bot.services.config.api_base.as_deref(), token));
-    let watching = tokio::spawn(
-        Watcher::new(store.clone(), bot.services.clone(), rest)
-            .with_metrics(metrics)
-            .run_until(std::future::pending()),
-    );
+        .map(|watcher| tokio::spawn(watcher.run_until(std::future::pending())));
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting echoterra-bot"
@@ -190,7 +189,9 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     }
     ops_server.abort();
     watcher.abort();
-    watching.abort();
+    if let Some(watching) = watching {
+        watching.abort();
+    }
     pruning.abort();
     // Writes in flight finish; then every connection closes.
     store.close().await;

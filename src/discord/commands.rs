@@ -21,6 +21,7 @@ pub fn definitions(catalog: &Catalog, allow_private_targets: bool) -> Vec<Create
         .into_iter()
         .chain(network_commands(catalog, allow_private_targets))
         .chain(mailbox_commands(catalog, allow_private_targets))
+        .chain([super::watch::definition(catalog)])
         .collect()
 }
 
@@ -337,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn every_check_of_the_table_is_registered_once_and_nothing_else() {
+    fn every_check_of_the_table_and_watch_are_registered_once_and_nothing_else() {
         let catalog = Catalog::embedded().unwrap();
         let json = serde_json::to_value(definitions(&catalog, false)).unwrap();
         let mut registered: Vec<&str> = json
@@ -347,9 +348,19 @@ mod tests {
             .map(|command| command["name"].as_str().unwrap())
             .collect();
         registered.sort_unstable();
+        // The checks, and `/watch`, the one command that is not a check.
         let mut table: Vec<&str> = Check::ALL.iter().map(|check| check.name()).collect();
+        table.push("watch");
         table.sort_unstable();
         assert_eq!(registered, table);
+        let watch = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|command| command["name"] == "watch")
+            .unwrap();
+        assert_eq!(watch["contexts"], serde_json::json!([0]), "servers only");
+        assert_eq!(watch["default_member_permissions"], "32", "staff permissions");
         // Each check's main option exists on its command.
         for check in Check::ALL {
             option(&json, check.name(), check.info().main_option);

@@ -53,7 +53,7 @@ pub async fn admit(bot: &Bot, incoming: &Incoming, ask: Ask) -> Response {
 
 /// The refusal of a staff-only action to someone who is not staff (`why` says what
 /// to do instead), or `None` for staff.
-fn staff_gate(bot: &Bot, incoming: &Incoming, why: &str) -> Option<Response> {
+pub(super) fn staff_gate(bot: &Bot, incoming: &Incoming, why: &str) -> Option<Response> {
     match bot.staff.judge(incoming) {
         Standing::Staff => None,
         Standing::NotStaff => Some(Response::error("Staff only", why)),

@@ -94,7 +94,13 @@ pub enum OptionValue {
     String(String),
     Integer(i64),
     Boolean(bool),
-    /// A type the bot never declares (user, channel, attachment…).
+    /// A channel, by id (`/watch channel:`).
+    Channel(u64),
+    /// A role, by id (`/watch role:`).
+    Role(u64),
+    /// A subcommand (`/watch add`) and its options.
+    SubCommand(Vec<(String, OptionValue)>),
+    /// A type the bot never declares (user, attachment…).
     Other,
 }
 
@@ -254,6 +260,14 @@ fn option_value(value: &CommandDataOptionValue) -> OptionValue {
         CommandDataOptionValue::String(text) => OptionValue::String(text.clone()),
         CommandDataOptionValue::Integer(number) => OptionValue::Integer(*number),
         CommandDataOptionValue::Boolean(flag) => OptionValue::Boolean(*flag),
+        CommandDataOptionValue::Channel(channel) => OptionValue::Channel(channel.get()),
+        CommandDataOptionValue::Role(role) => OptionValue::Role(role.get()),
+        CommandDataOptionValue::SubCommand(options) => OptionValue::SubCommand(
+            options
+                .iter()
+                .map(|option| (option.name.clone(), option_value(&option.value)))
+                .collect(),
+        ),
         _ => OptionValue::Other,
     }
 }

@@ -16,6 +16,7 @@
 //!   staff audit log): the store when it answers, this process when not (`rate_limit`
 //!   and `recent` are the per-process halves).
 //! - `recent`: each user's last checked domains, for autocomplete.
+//! - `watch`: `/watch` (staff), its alerts' buttons and its ids' suggestions.
 
 mod client;
 mod commands;
@@ -32,6 +33,7 @@ mod response;
 mod route;
 mod shutdown;
 mod staff;
+mod watch;
 
 use std::sync::Arc;
 
@@ -46,7 +48,9 @@ pub use shutdown::signal as shutdown_signal;
 
 use crate::checks::Services;
 use crate::ops::Metrics;
+use crate::rest::Rest;
 use crate::store::Store;
+use crate::watch::Watcher;
 pub use memory::Memory;
 use responder::Responder;
 use shutdown::InFlight;
@@ -72,6 +76,9 @@ pub struct Bot {
     /// Rate limits, the blacklist budget, suggestions, replay ids and the audit
     /// log: in the store when it answers, in this process when not.
     pub memory: Arc<Memory>,
+    /// `/watch`'s way to the watches (the store), and in the gateway mode to Discord
+    /// for the confirmation and test messages; `None` without a store.
+    pub watcher: Option<Watcher>,
 }
 
 /// A running network check: holds one unit of the bot's capacity, and counts in the
@@ -100,6 +107,9 @@ impl Bot {
     /// The bot of the long-running modes: what it remembers goes to `store`.
     pub fn with_store(services: Services, metrics: Arc<Metrics>, store: Option<Store>) -> Bot {
         let defaults = &services.catalog.defaults;
+        let watcher = store
+            .clone()
+            .map(|store| Watcher::new(store, services.clone(), None).with_metrics(metrics.clone()));
         let memory = Arc::new(Memory::new(defaults, store, metrics.clone()));
         let capacity = Arc::new(Semaphore::new(defaults.limits.max_concurrent_checks));
         let staff = StaffPolicy::new(
@@ -115,7 +125,15 @@ impl Bot {
             in_flight: Arc::new(InFlight::default()),
             metrics,
             memory,
+            watcher,
         }
+    }
+
+    /// The bot of the gateway mode, which holds the token: `/watch channel` and
+    /// `/watch test` post at once, and the watcher it runs posts alerts.
+    pub fn posting(mut self, rest: Rest) -> Bot {
+        self.watcher = self.watcher.map(|watcher| watcher.posting(rest));
+        self
     }
 
     pub fn try_start_check(&self) -> Option<CheckSlot> {

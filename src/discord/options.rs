@@ -72,6 +72,38 @@ impl Options<'_> {
         }
     }
 
+    /// The subcommand given (`/watch add …`): its name and its options.
+    pub fn subcommand(&self) -> Option<(&str, Options<'_>)> {
+        self.0.iter().find_map(|(name, value)| match value {
+            OptionValue::SubCommand(options) => Some((name.as_str(), Options(options))),
+            _ => None,
+        })
+    }
+
+    /// A channel option's id.
+    pub fn channel(&self, name: &'static str) -> Result<Option<u64>, OptionError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(OptionValue::Channel(id)) => Ok(Some(*id)),
+            Some(_) => Err(OptionError::WrongType {
+                name,
+                expected: "a channel",
+            }),
+        }
+    }
+
+    /// A role option's id.
+    pub fn role(&self, name: &'static str) -> Result<Option<u64>, OptionError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(OptionValue::Role(id)) => Ok(Some(*id)),
+            Some(_) => Err(OptionError::WrongType {
+                name,
+                expected: "a role",
+            }),
+        }
+    }
+
     /// A boolean option, `false` when absent.
     pub fn flag(&self, name: &'static str) -> Result<bool, OptionError> {
         Ok(self.optional_flag(name)?.unwrap_or(false))

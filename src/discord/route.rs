@@ -4,14 +4,15 @@
 //! and no sending here.
 //!
 //! Commands are found by name in the table of checks ([`Check::from_name`]); the
-//! commands that are not checks (none yet; `/watch` next) are routed here before it.
+//! one command that is not a check, `/watch` (`super::watch`), is routed here
+//! before it, and so are its alerts' buttons and its ids' suggestions.
 
 use super::gates::{admit, run_quick};
 use super::incoming::{Incoming, IncomingKind, PressedMessage};
 use super::options::{sentence, Options};
 use super::requests::{self, Ask};
 use super::response::Response;
-use super::Bot;
+use super::{watch, Bot};
 use crate::checks::settings::SettingsRequest;
 use crate::checks::{Check, Request};
 use crate::render::discord::{limits, ButtonAction, CheckInput};
@@ -20,6 +21,9 @@ use crate::values::Protocol;
 /// Decides the answer to one interaction.
 pub async fn route(bot: &Bot, incoming: &Incoming) -> Response {
     match &incoming.kind {
+        IncomingKind::Command { name, options } if name == "watch" => {
+            watch::command(bot, incoming, &Options(options)).await
+        }
         IncomingKind::Command { name, options } => match Check::from_name(name) {
             Some(check) => command(bot, incoming, check, &Options(options)).await,
             None => Response::error(
@@ -65,6 +69,7 @@ async fn button(
             settings_tab(bot, incoming, protocol, email.as_deref()).await
         }
         Ok(ButtonAction::Run { check, .. }) => run_button(bot, incoming, check, message).await,
+        Ok(ButtonAction::Watch { action, id }) => watch::button(bot, incoming, action, id).await,
         Err(expired) => Response::error(
             "This button has expired",
             expired.sentence(&Check::command_list()),
@@ -132,7 +137,9 @@ async fn autocomplete(
     let suggests = Check::from_name(command)
         .map(Check::info)
         .is_some_and(|info| info.suggests_domains && info.main_option == option);
-    let mut choices = if suggests {
+    let mut choices = if command == "watch" && option == "id" {
+        watch::suggest(bot, incoming, typed).await
+    } else if suggests {
         bot.memory.suggest(incoming.user_id, typed).await
     } else {
         Vec::new()

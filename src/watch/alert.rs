@@ -1,7 +1,8 @@
 //! Alerts as Discord sees them: one embed per alert (the watch, what changed, when),
 //! and the message a channel's waiting alerts make together: the role mentioned
 //! (and no one else: `allowed_mentions` names that role only), at most
-//! [`PER_MESSAGE`] embeds, cut to Discord's limits by `render::discord::limits`.
+//! [`PER_MESSAGE`] embeds, each watch's **Acknowledge** and **Mute 24 h** buttons,
+//! cut to Discord's limits by `render::discord::limits`.
 //!
 //! An alert is kept in the outbox as its embed's JSON; the message is written when
 //! the alerts are grouped, with the time of each change in its footer, so a reader
@@ -11,7 +12,10 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::render::discord::{limits, verdict_colour, Embed, Message};
+use crate::render::discord::{
+    limits, verdict_colour, ActionRow, Button, ButtonAction, ButtonStyle, Embed, Message,
+    WatchButton,
+};
 use crate::store::outbox::TakenAlert;
 use crate::store::watches::Watch;
 use crate::values::Verdict;
@@ -19,8 +23,9 @@ use crate::wording::printable_within;
 
 use super::change::Change;
 
-/// Alerts in one message at most: each is an embed, and a message takes ten.
-pub const PER_MESSAGE: i64 = 10;
+/// Alerts in one message at most: each is an embed, and each watch gets a row of
+/// buttons (Acknowledge, Mute 24 h), of which a message takes five.
+pub const PER_MESSAGE: i64 = 5;
 
 /// A watch's name in an alert: its label and target, or the target alone.
 pub fn watch_name(watch: &Watch) -> String {
@@ -109,9 +114,14 @@ pub fn compose(alerts: &[TakenAlert], role: Option<u64>) -> String {
         Some(role) => format!("<@&{role}> {headline}"),
         None => headline,
     };
+    let mut watches: Vec<i64> = alerts.iter().filter_map(|alert| alert.watch_id).collect();
+    watches.sort_unstable();
+    watches.dedup();
+    let components = watches.into_iter().filter_map(buttons).collect();
     let message = limits::fit(Message {
         content: Some(content),
         embeds,
+        components,
         ..Message::default()
     });
     let mut body = serde_json::to_value(&message).unwrap_or_else(|_| json!({}));
@@ -130,6 +140,27 @@ pub fn compose(alerts: &[TakenAlert], role: Option<u64>) -> String {
         }
     }
     body.to_string()
+}
+
+/// A watch's row: Acknowledge and Mute 24 h, labelled with its id.
+fn buttons(watch: i64) -> Option<ActionRow> {
+    let button = |action, label: String, style| {
+        ButtonAction::Watch { action, id: watch }
+            .custom_id()
+            .map(|id| Button::new(label, id, style))
+    };
+    Some(ActionRow::new(vec![
+        button(
+            WatchButton::Acknowledge,
+            format!("Acknowledge #{watch}"),
+            ButtonStyle::Primary,
+        )?,
+        button(
+            WatchButton::Mute24h,
+            format!("Mute #{watch} 24 h"),
+            ButtonStyle::Secondary,
+        )?,
+    ]))
 }
 
 #[cfg(test)]
@@ -190,6 +221,14 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("Changed 2025-12-06T00:00:00Z"));
+        let buttons = &body["components"][0]["components"];
+        assert_eq!(buttons[0]["custom_id"], "v2:watch:ack:3");
+        assert_eq!(buttons[1]["custom_id"], "v2:watch:mute:3");
+        assert_eq!(
+            body["components"].as_array().unwrap().len(),
+            1,
+            "one row per watch"
+        );
         let quiet: Value = serde_json::from_str(&compose(&alerts[..1], None)).unwrap();
         assert_eq!(quiet["content"], "Watch alert");
         assert_eq!(quiet["allowed_mentions"], json!({"parse": [], "roles": []}));

@@ -21,6 +21,8 @@ mod change;
 mod evaluate;
 mod interval;
 mod kind;
+pub mod listing;
+pub mod plan;
 mod range;
 pub mod scheduler;
 pub mod send;

@@ -75,6 +75,17 @@ impl Watcher {
         }
     }
 
+    /// Posts alerts with `rest` (a process that holds the token).
+    pub fn posting(mut self, rest: Rest) -> Watcher {
+        self.rest = Some(rest);
+        self
+    }
+
+    /// The store the watches are in.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Counts what this watcher does in `metrics` (`/metrics` of its process).
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Watcher {
         self.metrics = Some(metrics);

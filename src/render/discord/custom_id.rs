@@ -12,6 +12,8 @@
 //! | `v2:again:<code>[:<input>]` | runs the check again for that input ("Run again") |
 //! | `v2:next:<code>[:<input>]` | a next step: a check that follows from another result (`v2:next:smtp` alone: the provider's own server, as `/smtp` with no options) |
 //! | `v2:tab:<protocol>[:<email>]` | a `/settings` tab |
+//! | `v2:watch:ack:<id>` | acknowledges watch `<id>`'s trouble (no reminders until it changes) |
+//! | `v2:watch:mute:<id>` | mutes watch `<id>` for 24 hours |
 //! | `settings:<protocol>[:<email>]` | a `/settings` tab from before `v2`: still understood |
 //!
 //! A check's code and whether it may go without an input are its row of the table of
@@ -93,6 +95,26 @@ pub enum ButtonAction {
         protocol: Protocol,
         email: Option<String>,
     },
+    /// A watch alert's button (staff only).
+    Watch { action: WatchButton, id: i64 },
+}
+
+/// What an alert's button does to its watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchButton {
+    /// No reminders until the state changes again.
+    Acknowledge,
+    /// Alerts wait 24 hours (checks go on).
+    Mute24h,
+}
+
+impl WatchButton {
+    fn code(self) -> &'static str {
+        match self {
+            WatchButton::Acknowledge => "ack",
+            WatchButton::Mute24h => "mute",
+        }
+    }
 }
 
 /// A button this bot can no longer answer (an older or newer format, a check it does
@@ -132,6 +154,9 @@ impl ButtonAction {
             ButtonAction::Tab { protocol, email } => {
                 join(&[VERSION, "tab", protocol.as_str()], email.as_deref())
             }
+            ButtonAction::Watch { action, id } => {
+                join(&[VERSION, "watch", action.code()], Some(&id.to_string()))
+            }
         };
         (id.chars().count() <= CUSTOM_ID).then_some(id)
     }
@@ -152,6 +177,16 @@ impl ButtonAction {
                 })
             }
             [VERSION, "tab", protocol, rest @ ..] => tab(protocol, rest.first().copied()),
+            [VERSION, "watch", action, id] => {
+                let action = match *action {
+                    "ack" => Some(WatchButton::Acknowledge),
+                    "mute" => Some(WatchButton::Mute24h),
+                    _ => None,
+                };
+                action
+                    .zip(id.parse().ok())
+                    .map(|(action, id)| ButtonAction::Watch { action, id })
+            }
             // The tabs of `/settings` before `v2`: `settings:<protocol>[:<email>]`,
             // where the address is the rest of the id.
             [LEGACY_SETTINGS, ..] => {
@@ -190,6 +225,7 @@ fn join(head: &[&str], input: Option<&str>) -> String {
 fn instead(parts: &[&str]) -> Option<String> {
     let command = match parts {
         [_, "tab", ..] | [LEGACY_SETTINGS, ..] => "/settings".to_string(),
+        [_, "watch", ..] => "/watch list".to_string(),
         [_, _, code, rest @ ..] => Check::from_button_code(code)
             .map(|check| check.typed(rest.first().copied()))
             .unwrap_or_default(),
@@ -225,6 +261,23 @@ mod tests {
         assert!(id.starts_with("v2:"), "{id}");
         assert_eq!(ButtonAction::decode(&id), Ok(action), "{id}");
         id
+    }
+
+    #[test]
+    fn watch_buttons_round_trip_and_a_bad_id_is_expired() {
+        let ack = ButtonAction::Watch {
+            action: WatchButton::Acknowledge,
+            id: 12,
+        };
+        assert_eq!(round_trip(ack), "v2:watch:ack:12");
+        let mute = ButtonAction::Watch {
+            action: WatchButton::Mute24h,
+            id: 7,
+        };
+        assert_eq!(round_trip(mute), "v2:watch:mute:7");
+        let expired = ButtonAction::decode("v2:watch:snooze:7").unwrap_err();
+        assert_eq!(expired.instead.as_deref(), Some("/watch list"));
+        assert!(ButtonAction::decode("v2:watch:ack:x").is_err());
     }
 
     #[test]

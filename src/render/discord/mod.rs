@@ -22,7 +22,7 @@ mod smtp;
 mod spf;
 
 pub use buttons::{Audience, RunButtons};
-pub use custom_id::{ButtonAction, CheckInput, Expired};
+pub use custom_id::{ButtonAction, CheckInput, Expired, WatchButton};
 pub use message::{ActionRow, Button, ButtonStyle, Embed, Field, File, Footer, Message};
 
 use crate::checks::{Check, Details, ProgressUpdate, Report};
