@@ -360,7 +360,10 @@ mod tests {
             .find(|command| command["name"] == "watch")
             .unwrap();
         assert_eq!(watch["contexts"], serde_json::json!([0]), "servers only");
-        assert_eq!(watch["default_member_permissions"], "32", "staff permissions");
+        assert_eq!(
+            watch["default_member_permissions"], "32",
+            "staff permissions"
+        );
         // Each check's main option exists on its command.
         for check in Check::ALL {
             option(&json, check.name(), check.info().main_option);

@@ -598,6 +598,27 @@ impl FakeDiscord {
         self.dispatch_interaction(interaction)
     }
 
+    /// An autocomplete of `option` of `/command subcommand` (`/watch remove id:`) by
+    /// `user` holding `permissions`, as Discord nests it.
+    pub fn send_subcommand_autocomplete(
+        &self,
+        user: u64,
+        permissions: u64,
+        command: &str,
+        subcommand: &str,
+        option: &str,
+        value: &str,
+    ) -> String {
+        let data = json!({
+            "id": "1500000000000000001", "name": command, "type": 1,
+            "options": [{"name": subcommand, "type": 1, "options": [
+                {"name": option, "type": 3, "value": value, "focused": true}
+            ]}]
+        });
+        let interaction = self.interaction_as(user, Origin::TestServer, 4, data, permissions, None);
+        self.dispatch_interaction(interaction)
+    }
+
     /// An autocomplete interaction as Discord sends it.
     pub fn autocomplete_interaction(
         &self,
