@@ -206,3 +206,31 @@ fn check_settings_prints_a_profile_to_save() {
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--email"));
 }
+
+/// `watch run` exits 1 when the store cannot be reached (a PostgreSQL nobody listens
+/// for), saying which store; cron sees a failed pass, not a quiet one.
+#[test]
+fn watch_run_exits_1_when_the_store_is_unreachable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["watch", "run"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            format!("postgres://bot:hunter2hunter2@127.0.0.1:{port}/watch"),
+        )
+        .output()
+        .expect("the binary runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        !err.contains("hunter2hunter2"),
+        "the password is masked: {err}"
+    );
+}
