@@ -306,9 +306,13 @@ impl Watcher {
         tokio::pin!(stop);
         let mut last_prune = 0;
         let mut last_count = 0;
+        let mut failing = false;
         loop {
             let now = now_ms();
             match self.pass(now, false, now_ms).await {
+                Ok(pass) if std::mem::take(&mut failing) => {
+                    tracing::info!(checked = pass.checked, "watch passes use the store again");
+                }
                 Ok(pass) if pass.checked > 0 || pass.sent.messages > 0 => tracing::info!(
                     checked = pass.checked,
                     changes = pass.changes,
@@ -317,9 +321,12 @@ impl Watcher {
                     "watch pass"
                 ),
                 Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(%err, "a watch pass could not use the store; the next tick tries again")
+                // Said once while it lasts (the store's health logs it too), not every second.
+                Err(err) if !failing => {
+                    failing = true;
+                    tracing::warn!(%err, "a watch pass could not use the store; every tick tries again");
                 }
+                Err(_) => {}
             }
             if now - last_count >= COUNT_EVERY_MS {
                 last_count = now;
