@@ -313,6 +313,7 @@ impl Handler<'_> {
         for watch in watches.iter().skip((page - 1) * PAGE).take(PAGE) {
             text.push_str(&watch_line(watch, self.now));
         }
+        self.audit("watch list", &format!("page {page}")).await;
         let budget = budget_lines(&budget(&watches, &self.bot.services.catalog));
         let mut embed = Embed::new(format!("Watches ({})", watches.len()))
             .description(text)
@@ -385,6 +386,8 @@ impl Handler<'_> {
         } else {
             events.iter().map(history_line).collect()
         };
+        let audited = id.map_or("all".to_string(), |id| format!("#{id}"));
+        self.audit("watch history", &audited).await;
         let title = id.map_or("Watch history".to_string(), |id| {
             format!("History of watch #{id}")
         });
