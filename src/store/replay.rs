@@ -72,6 +72,18 @@ impl Store {
 async fn write_batches(pool: AnyPool, mut waiting: mpsc::Receiver<Waiter>) {
     let mut batch = Vec::with_capacity(BATCH);
     while waiting.recv_many(&mut batch, BATCH).await > 0 {
+        // Under load, one turn of the scheduler lets the requests being read right now
+        // add their ids to this INSERT instead of the next: fewer, larger commits,
+        // less CPU per interaction. Alone, an id waits one turn (microseconds).
+        if batch.len() < BATCH {
+            tokio::task::yield_now().await;
+            while batch.len() < BATCH {
+                match waiting.try_recv() {
+                    Ok(waiter) => batch.push(waiter),
+                    Err(_) => break,
+                }
+            }
+        }
         let ids: Vec<i64> = {
             let mut seen = HashSet::new();
             batch
