@@ -184,6 +184,27 @@ async fn a_rate_limited_post_gets_429_and_the_next_one_goes_through() {
 }
 
 #[tokio::test]
+async fn a_held_answer_comes_late_but_the_message_is_stored_at_once_and_only_once_held() {
+    let fake = FakeDiscord::start().await;
+    fake.hold_next_channel_post_answer(Duration::from_secs(30));
+    let poster = fake.clone();
+    let held =
+        tokio::spawn(async move { post(&poster, STAFF_CHANNEL, &alert("alert-1", true)).await });
+    let stored = fake
+        .wait_channel_messages(STAFF_CHANNEL, 1, Duration::from_secs(10))
+        .await;
+    assert!(!held.is_finished(), "the answer is held back");
+    // The next one is answered at once.
+    let (status, _, answer) = post(&fake, STAFF_CHANNEL, &alert("alert-2", true)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        fake.channel_messages(STAFF_CHANNEL),
+        [stored[0].clone(), answer]
+    );
+    held.abort();
+}
+
+#[tokio::test]
 async fn a_body_discords_schema_refuses_is_refused_and_kept() {
     let fake = FakeDiscord::start().await;
     let mut bad = alert("alert-1", true);

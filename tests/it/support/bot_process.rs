@@ -121,6 +121,13 @@ impl BotProcess {
         self.child.try_wait().ok().flatten()
     }
 
+    /// Kills the process with SIGKILL (`kill -9`: no handler runs, nothing is
+    /// finished or flushed) and reaps it.
+    pub fn kill_now(&mut self) -> std::process::ExitStatus {
+        self.child.kill().expect("the bot can be killed");
+        self.child.wait().expect("the killed bot is reaped")
+    }
+
     /// Sends SIGTERM and returns at once.
     pub fn send_sigterm(&self) {
         let _ = Command::new("kill")

@@ -161,6 +161,9 @@ struct Shared {
     heartbeats: AtomicUsize,
     rate_limited_callbacks: AtomicUsize,
     rate_limited_channel_posts: AtomicUsize,
+    /// How long the answer to the next message created in a channel is held back
+    /// (the message is stored first), once.
+    held_channel_answer: Mutex<Option<Duration>>,
     channels: Mutex<HashMap<u64, Channel>>,
     /// While set, the gateway refuses the websocket upgrade (an outage).
     gateway_down: std::sync::atomic::AtomicBool,
@@ -398,6 +401,13 @@ impl FakeDiscord {
         self.shared
             .rate_limited_channel_posts
             .store(count, Ordering::SeqCst);
+    }
+
+    /// Holds back the answer to the next message created in any channel for `hold`:
+    /// the message is in the channel at once, the bot hears of it only later (a
+    /// window to kill the bot between "posted" and "marked sent"). Once.
+    pub fn hold_next_channel_post_answer(&self, hold: Duration) {
+        *self.shared.held_channel_answer.lock().unwrap() = Some(hold);
     }
 
     /// Makes every later post to `channel_id` answer `status` with Discord's error
@@ -1098,7 +1108,7 @@ async fn create_message(
         Value::Number(nonce) => Some(nonce.to_string()),
         _ => None,
     };
-    let message = {
+    let (message, created) = {
         let mut channels = shared.channels.lock().unwrap();
         let channel = channels.entry(channel_id).or_default();
         let earlier = (body["enforce_nonce"] == true)
@@ -1110,7 +1120,7 @@ async fn create_message(
                 })
             });
         match earlier {
-            Some(posted) => posted.message.clone(),
+            Some(posted) => (posted.message.clone(), false),
             None => {
                 let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
                 let message = message_object(id, channel_id, &body);
@@ -1119,11 +1129,17 @@ async fn create_message(
                     nonce,
                     at: Instant::now(),
                 });
-                message
+                (message, true)
             }
         }
     };
     shared.changed.notify_waiters();
+    let hold = created
+        .then(|| shared.held_channel_answer.lock().unwrap().take())
+        .flatten();
+    if let Some(hold) = hold {
+        tokio::time::sleep(hold).await;
+    }
     Json(message).into_response()
 }
 
