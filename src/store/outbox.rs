@@ -224,7 +224,7 @@ impl Store {
         self.call_for("watch outbox", self.admin_deadline(), async {
             sqlx::query(
                 "UPDATE watch_outbox SET next_attempt_ms = $1, attempts = attempts + 1, error = $2, \
-                 lease_owner = NULL, lease_until_ms = 0 WHERE id = $3",
+                 lease_owner = NULL, lease_until_ms = 0 WHERE id = $3 AND sent_ms IS NULL",
             )
             .bind(next_attempt_ms)
             .bind(error)
@@ -246,15 +246,22 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.call_for("watch outbox", self.admin_deadline(), async {
             let mut tx = self.pool().begin().await?;
-            sqlx::query(
+            // Never over a send: another sender may have posted it while this one's
+            // answer was late (the nonce made both posts one message).
+            let failed = sqlx::query(
                 "UPDATE watch_outbox SET failed_ms = $1, attempts = attempts + 1, error = $2, \
-                 lease_owner = NULL, lease_until_ms = 0 WHERE id = $3",
+                 lease_owner = NULL, lease_until_ms = 0 WHERE id = $3 AND sent_ms IS NULL",
             )
             .bind(now)
             .bind(error)
             .bind(message.id)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if failed == 0 {
+                tx.rollback().await?;
+                return Ok(());
+            }
             sqlx::query(
                 "INSERT INTO watch_channels (channel_id, is_default, set_ms, set_by, problem, problem_ms) \
                  VALUES ($1, 0, $2, 'watch', $3, $2) \
@@ -463,6 +470,12 @@ mod tests {
                 .outbox_sent(&again[0], Some(99), 11_000)
                 .await
                 .unwrap();
+            // A late refusal or retry from a sender whose lease ran out changes nothing.
+            store
+                .outbox_failed(&again[0], "late", 12_000)
+                .await
+                .unwrap();
+            store.outbox_retry(&again[0], 13_000, "late").await.unwrap();
             let counts = store.outbox_counts().await.unwrap();
             assert_eq!((counts.unsent_messages, counts.failed_messages), (0, 1));
             let channels = store.alert_channels().await.unwrap();
