@@ -327,6 +327,23 @@ impl Store {
         .await
     }
 
+    /// The watches counted by kind and state (`paused`, the last verdict, or
+    /// `unchecked`), for `/metrics`: counted by the database, no row read.
+    pub async fn watch_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.call_for("watch", self.admin_deadline(), async {
+            sqlx::query(
+                "SELECT kind, CASE WHEN paused <> 0 THEN 'paused' ELSE COALESCE(verdict, 'unchecked') END AS state, \
+                 COUNT(*) FROM watches GROUP BY 1, 2 ORDER BY 1, 2",
+            )
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect()
+        })
+        .await
+    }
+
     /// The default alert channel, if one was set.
     pub async fn default_channel(&self) -> Result<Option<AlertChannel>, StoreError> {
         Ok(self
@@ -416,6 +433,18 @@ mod tests {
             assert_eq!(watch.muted_until_ms, Some(99_000));
             assert_eq!(watch.acknowledged_by.as_deref(), Some("bob"));
             assert!(!store.set_paused(42, true, 0).await.unwrap());
+            store
+                .add_watch(&new_watch("192.0.2.2"), 1_000)
+                .await
+                .unwrap();
+            store.set_paused(1, true, 8_000).await.unwrap();
+            assert_eq!(
+                store.watch_counts().await.unwrap(),
+                [
+                    ("blocklists".to_string(), "paused".to_string(), 1),
+                    ("blocklists".to_string(), "unchecked".to_string(), 1)
+                ]
+            );
             assert!(!store.mute_watch(42, 0).await.unwrap());
         })
         .await;

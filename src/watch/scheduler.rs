@@ -97,19 +97,7 @@ impl Watcher {
         let Some(metrics) = &self.metrics else {
             return Ok(());
         };
-        let mut counts: std::collections::BTreeMap<(String, String), i64> = Default::default();
-        for watch in self.store.watches().await? {
-            let state = if watch.paused {
-                "paused".to_string()
-            } else {
-                watch.verdict.clone().unwrap_or_else(|| "unchecked".into())
-            };
-            *counts.entry((watch.kind, state)).or_default() += 1;
-        }
-        let counts: Vec<(String, String, i64)> = counts
-            .into_iter()
-            .map(|((kind, state), count)| (kind, state, count))
-            .collect();
+        let counts = self.store.watch_counts().await?;
         metrics.watching.watches(&counts);
         Ok(())
     }
