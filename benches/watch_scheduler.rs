@@ -771,7 +771,7 @@ async fn measure(backend: Backend, side: &Side, tables: &mut Tables) {
         let started = Instant::now();
         let counts = backend.store.watch_counts().await.expect("the watches counted");
         let counted: i64 = counts.iter().map(|(_, _, count)| count).sum();
-        assert_eq!(counted, i64::from(WATCHES));
+        assert_eq!(counted, WATCHES);
         wall.push(started.elapsed());
         cpu.push(clock.now() - cpu_before);
     }
