@@ -44,7 +44,10 @@ detail:
 - Unbound (deploy/*/unbound.conf): recursive (no forwarding), closed to everyone but
   the bot, no query logging, private answers dropped (private-address, never 127/8,
   where blocklists answer) and private nameservers never asked (do-not-query-address);
-  `unbound-checkconf` too when it is installed.
+  `unbound-checkconf` too when it is installed, over a copy whose root hints, trust
+  anchor and folder are stand-ins (the image's dns-root-data provides the real ones, and
+  the Dockerfile is checked to install it), so a machine without /usr/share/dns gives
+  the same answer; deploy/test_validate.py shows it.
 - systemd (deploy/systemd/echoterra-bot.service, and echoterra-bot-watcher.service for
   `watch daemon`): the hardening directives, OPS_LISTEN on
   loopback apart from HTTP_LISTEN, the token as a credential (LoadCredential=),
@@ -975,11 +978,62 @@ def check_unbound(c: Checker, path: Path) -> None:
         c.check(any(network.subnet_of(u) for u in unqueried if u.version == network.version), path,
                 "server.do-not-query-address", f"does not cover {network}: a delegation could send "
                 "queries (with customers' names) to a nameserver there")
-    if shutil.which("unbound-checkconf"):
-        run = subprocess.run(["unbound-checkconf", str(path)], capture_output=True, text=True, timeout=30)
-        c.check(run.returncode == 0, path, "unbound-checkconf", (run.stdout + run.stderr).strip())
+    # The files it names come from the resolver image (Debian's dns-root-data), not from
+    # this machine: the image must install them.
+    host_files = {key: value for key, value in server if key in UNBOUND_HOST_FILES}
+    if any(value.startswith("/usr/share/dns/") for value in host_files.values()):
+        installed = " ".join(rest for stage in parse_dockerfile(RESOLVER_DOCKERFILE)
+                             for instruction, rest in stage if instruction == "RUN")
+        c.check(bool(re.search(r"apt-get install[^&;]*\bdns-root-data\b", installed)), path,
+                "server.root-hints", f"names {', '.join(sorted(set(host_files.values())))}, which "
+                f"{rel(RESOLVER_DOCKERFILE)} does not install (apt-get install ... dns-root-data)")
+    checkconf = shutil.which(UNBOUND_CHECKCONF)
+    if checkconf:
+        check_unbound_checkconf(c, path, checkconf)
     else:
         c.note(f"unbound-checkconf not installed: {rel(path)} was checked by reading it only")
+
+
+# The options whose files unbound-checkconf opens (or whose folder it enters): on the
+# resolver image they exist, on this machine they may not (unbound without Debian's
+# dns-root-data has no /usr/share/dns/root.hints). Each is replaced, in a copy of the
+# configuration, by a stand-in of the same kind, so the answer is the same on every
+# machine: a folder, or a file with a valid line of the right shape.
+UNBOUND_HOST_FILES = {
+    "directory": None,
+    "root-hints": ".\t3600000\tNS\ta.root-servers.net.\na.root-servers.net.\t3600000\tA\t198.41.0.4\n",
+    # The 2017 root KSK's DS record (IANA's root-anchors).
+    "trust-anchor-file": ".\tIN\tDS\t20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+    "auto-trust-anchor-file": ".\tIN\tDS\t20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+}
+# What check_unbound runs (a name on PATH or a path): the self-test points it elsewhere.
+UNBOUND_CHECKCONF = "unbound-checkconf"
+
+
+def check_unbound_checkconf(c: Checker, path: Path, checkconf: str) -> None:
+    """unbound-checkconf over a copy of `path` whose host files are stand-ins in a
+    temporary folder (UNBOUND_HOST_FILES)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pattern = re.compile(r"^(\s*)(" + "|".join(map(re.escape, UNBOUND_HOST_FILES)) + r")(\s*:\s*).*$")
+        lines = []
+        for line in path.read_text().splitlines():
+            match = pattern.match(line.split("#", 1)[0])
+            if match:
+                option = match.group(2)
+                stand_in = Path(tmp) / option
+                if UNBOUND_HOST_FILES[option] is None:
+                    stand_in = Path(tmp)
+                else:
+                    stand_in.write_text(UNBOUND_HOST_FILES[option])
+                line = f'{match.group(1)}{option}{match.group(3)}"{stand_in}"'
+            lines.append(line)
+        copy = Path(tmp) / path.name
+        copy.write_text("\n".join(lines) + "\n")
+        run = subprocess.run([checkconf, str(copy)], capture_output=True, text=True, timeout=30)
+        output = (run.stdout + run.stderr).replace(str(copy), rel(path)).replace(tmp, "<stand-in>")
+        # The pid in unbound's log lines differs from run to run.
+        output = re.sub(r"^\[\d+\] unbound-checkconf\[\d+:\d+\] ", "unbound-checkconf: ", output.strip(), flags=re.M)
+        c.check(run.returncode == 0, path, "unbound-checkconf", output)
 
 
 def check_resolver_reach(c: Checker, conf: Path, ip: str, port: int, file: Path, field: str) -> None:
