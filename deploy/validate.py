@@ -29,7 +29,12 @@ detail:
   as files: DISCORD_TOKEN and DATABASE_URL, the store `serve` uses) with at least one
   replica, no other listener than `ops`, labels that neither `serve`'s selector, a
   Service nor a blocking PodDisruptionBudget takes, and a NetworkPolicy of its own:
-  in, only `ops` from named peers; out, like `serve`'s.
+  in, only `ops` from named peers; out, like `serve`'s. No bot token in `serve`'s pods
+  (neither DISCORD_TOKEN_FILE nor a Secret volume whose keys, by secret.example.yaml,
+  include it). Registration: a Job running `register` with restartPolicy Never, a
+  backoffLimit of 0 to 3, ttlSecondsAfterFinished, the token from a Secret file, the
+  catalogue at COMMANDS_DIR, the same container rules, and a NetworkPolicy that lets
+  nothing in.
 - Compose (deploy/compose.yaml): restart policies, health checks (the bot's asks
   OPS_LISTEN), an env_file for the settings, OPS_LISTEN apart from HTTP_LISTEN and
   published on the host's loopback only, each secret a Compose file secret (kept out of
@@ -103,9 +108,14 @@ BINARY = "/usr/local/bin/echoterra-bot"
 # The same list as SECRETS in src/config/secrets.rs (checked).
 SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "SPAMHAUS_DQS_KEY", "SPAMRATS_KEY", "DATABASE_URL"}
 SECRET_FILE_ENV = {f"{name}_FILE" for name in SECRET_ENV}
-# The secrets the Kubernetes Deployment cannot run without: the Secret's keys are not
-# optional. DATABASE_URL too: its replicas share one PostgreSQL.
-REQUIRED_SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "DATABASE_URL"}
+# The secrets the Kubernetes Deployment of `serve` cannot run without: the Secret's keys
+# are not optional. DATABASE_URL too: its replicas share one PostgreSQL. Not the bot
+# token: `serve` never uses it, so its pods must not hold it (SERVE_FORBIDDEN_SECRET_ENV).
+REQUIRED_SECRET_ENV = {"DISCORD_PUBLIC_KEY", "DATABASE_URL"}
+SERVE_FORBIDDEN_SECRET_ENV = {"DISCORD_TOKEN"}
+# The registration Job (`register`): the token alone.
+REGISTER_ARGS = ["register"]
+REGISTER_REQUIRED_SECRET_ENV = {"DISCORD_TOKEN"}
 # The watcher (`watch daemon`): it posts alerts with the token, on the store `serve` uses;
 # it takes no interactions, so no public key.
 WATCH_ARGS = ["watch", "daemon"]
@@ -447,14 +457,24 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
     for wpath, watcher in watchers:
         check_network_policies(c, kustomization_path, objects, watcher, find_watcher_container(watcher), "watcher")
 
-    # The Secret the Deployments read: its example lists every key the pods need.
+    # Registration: a Job running `register`, the token mounted.
+    jobs = [(p, d) for p, d in of_kind("Job") if find_container(d, REGISTER_ARGS) is not None]
+    c.check(bool(jobs), kustomization_path, "resources",
+            "no Job with a container running `echoterra-bot register` (args: [\"register\"]): the slash "
+            "commands would be registered by `kubectl exec` into a pod that holds the token for that alone")
+    for jpath, job in jobs:
+        check_register_job(c, jpath, job, commands_cm)
+        check_isolated(c, kustomization_path, objects, job, "the registration Job")
+
+    # The Secrets the pods read: the example lists every key the pods need.
     example = K8S / "secret.example.yaml"
     wanted = {}
-    for dpath, dep in [(path, deployment)] + watchers:
-        container = find_bot_container(dep) or find_watcher_container(dep)
+    for dpath, dep in [(path, deployment)] + watchers + jobs:
+        container = find_bot_container(dep) or find_watcher_container(dep) or find_container(dep, REGISTER_ARGS)
         wanted.update({ref: (variable, dpath) for ref, variable in secret_refs(dep, container).items()})
     if c.check(example in documents, example, "(file)", "missing: it documents the Secret to create"):
         secrets = {dig(d, "metadata", "name"): d for d in documents[example] if d.get("kind") == "Secret"}
+        check_serve_without_token(c, path, deployment, secrets)
         for (secret, key), (variable, path) in wanted.items():
             if c.check(secret in secrets, example, "metadata.name",
                        f"no Secret named {secret!r}, which {rel(path)} mounts"):
@@ -626,6 +646,119 @@ def check_catalogue_generator(c: Checker, kustomization_path: Path, generators: 
     return None
 
 
+def find_container(workload: dict, args: list[str]) -> dict | None:
+    """The container of a Deployment's or Job's pod whose args begin with `args`."""
+    for container in dig(workload, "spec", "template", "spec", "containers") or []:
+        if (container.get("args") or container.get("command") or [])[:len(args)] == args:
+            return container
+    return None
+
+
+def check_register_job(c: Checker, path: Path, job: dict, commands_cm: str | None) -> None:
+    """`register` as a Job: run once (restartPolicy Never, a small backoffLimit, cleaned up
+    after it finishes), the pod held to the Deployments' security rules, the token from a
+    Secret file, the catalogue the pods serve."""
+    spec = job.get("spec") or {}
+    pod = dig(spec, "template", "spec") or {}
+    c.check(pod.get("restartPolicy") == "Never", path, "spec.template.spec.restartPolicy",
+            f"is {pod.get('restartPolicy')!r}, must be Never: a failed registration is retried by the Job "
+            "(backoffLimit), in a fresh pod, not restarted in place")
+    backoff = spec.get("backoffLimit")
+    c.check(isinstance(backoff, int) and 0 <= backoff <= 3, path, "spec.backoffLimit",
+            f"is {backoff!r}: set 0 to 3; the default, 6, would hammer Discord's API with a bad token")
+    ttl = spec.get("ttlSecondsAfterFinished")
+    c.check(isinstance(ttl, int) and ttl >= 0, path, "spec.ttlSecondsAfterFinished",
+            f"is {ttl!r}: set it, so a finished Job (whose pod template cannot change) is gone before "
+            "the next release applies a new one")
+    c.check(dig(pod, "automountServiceAccountToken") is False, path,
+            "spec.template.spec.automountServiceAccountToken", "must be false: the bot never talks to the API")
+    check_pod_containers(c, path, pod, "spec.template.spec")
+    bot = find_container(job, REGISTER_ARGS) or {}
+    field = f"spec.template.spec.containers[{(pod.get('containers') or []).index(bot)}]({bot.get('name')})"
+    env = {e.get("name"): e for e in bot.get("env") or []}
+    c.check(not bot.get("ports"), path, f"{field}.ports", "register listens nowhere")
+    for name in sorted(REGISTER_REQUIRED_SECRET_ENV):
+        c.check(f"{name}_FILE" in env, path, f"{field}.env[{name}_FILE]",
+                f"missing: `register` needs {name}, from a file of a mounted Secret")
+    for name in sorted(set(env) & SECRET_FILE_ENV):
+        secret_file(c, path, pod, bot, field, name, dig(env, name, "value"), REGISTER_REQUIRED_SECRET_ENV)
+    # The catalogue: the definitions registered are those `serve` answers with.
+    commands_dir = dig(env, "COMMANDS_DIR", "value")
+    if c.check(bool(commands_dir), path, f"{field}.env[COMMANDS_DIR]",
+               "missing: the Job would register the built-in catalogue, not the one the pods serve"):
+        mount = next((m for m in bot.get("volumeMounts") or [] if m.get("mountPath") == commands_dir), None)
+        volume = next((v for v in pod.get("volumes") or [] if mount and v.get("name") == mount.get("name")), {})
+        c.check(dig(volume, "configMap", "name") == commands_cm, path, f"{field}.volumeMounts",
+                f"nothing from the catalogue ConfigMap {commands_cm!r} is mounted at COMMANDS_DIR {commands_dir}")
+
+
+def check_isolated(c: Checker, kustomization_path: Path, objects: list[tuple[Path, dict]], workload: dict,
+                   what: str) -> None:
+    """A pod that listens nowhere: a NetworkPolicy isolates it both ways, lets nothing in,
+    and names every destination it lets out to (check_egress's rules for the internet)."""
+    labels = dig(workload, "spec", "template", "metadata", "labels") or {}
+    policies = [(p, d) for p, d in objects if d.get("kind") == "NetworkPolicy"
+                and (dig(d, "spec", "podSelector", "matchLabels") or {}).items() <= labels.items()]
+    isolating = [(p, d) for p, d in policies if {"Ingress", "Egress"} <= set(dig(d, "spec", "policyTypes") or [])]
+    c.check(bool(isolating), kustomization_path, "resources",
+            f"no NetworkPolicy with policyTypes Ingress and Egress selects the pods of {what} {labels}")
+    for npath, policy in policies:
+        c.check(not dig(policy, "spec", "ingress"), npath, "spec.ingress",
+                f"lets something in to {what}, which listens nowhere")
+        for i, rule in enumerate(dig(policy, "spec", "egress") or []):
+            c.check(bool(rule.get("to")), npath, f"spec.egress[{i}].to", "missing: name the destinations")
+            for peer in rule.get("to") or []:
+                block = peer.get("ipBlock")
+                if not block:
+                    continue
+                cidr = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+                excepted = [ipaddress.ip_network(str(e), strict=False) for e in block.get("except") or []]
+                for private in NON_PUBLIC:
+                    if private.version == cidr.version and private.overlaps(cidr):
+                        c.check(any(private.subnet_of(e) for e in excepted if e.version == private.version),
+                                npath, f"spec.egress[{i}].to.ipBlock {cidr}", f"does not except {private}")
+
+
+def secret_keys(volume: dict, secrets: dict[str, dict]) -> dict[str, set[str]]:
+    """Secret name -> the keys a volume (secret or projected) puts in the pod."""
+    sources = [volume["secret"] | {"name": volume["secret"].get("secretName")}] if volume.get("secret") else []
+    sources += [s["secret"] for s in dig(volume, "projected", "sources") or [] if s.get("secret")]
+    found: dict[str, set[str]] = {}
+    for source in sources:
+        name = source.get("name")
+        items = source.get("items")
+        if items:
+            keys = {item.get("key") for item in items}
+        else:
+            secret = secrets.get(name) or {}
+            keys = set(secret.get("stringData") or {}) | set(secret.get("data") or {})
+        found.setdefault(name, set()).update(keys)
+    return found
+
+
+def check_serve_without_token(c: Checker, path: Path, deployment: dict, secrets: dict[str, dict]) -> None:
+    """The pods of `serve` hold no bot token: no DISCORD_TOKEN_FILE, and no Secret volume
+    (by the example's keys) that carries DISCORD_TOKEN."""
+    pod = dig(deployment, "spec", "template", "spec") or {}
+    for where in ("containers", "initContainers"):
+        for container in pod.get(where) or []:
+            for env in container.get("env") or []:
+                name = str(env.get("name"))
+                c.check(name.removesuffix("_FILE") not in SERVE_FORBIDDEN_SECRET_ENV, path,
+                        f"spec.template.spec.{where}[{container.get('name')}].env[{name}]",
+                        "`serve` never uses the bot token: its pods must not hold it (the watcher and the "
+                        "registration Job do)")
+    for volume in pod.get("volumes") or []:
+        for secret, keys in secret_keys(volume, secrets).items():
+            c.check(secret in secrets, path, f"spec.template.spec.volumes[{volume.get('name')}]",
+                    f"mounts Secret {secret!r}, which secret.example.yaml does not show")
+            c.check(not keys & SERVE_FORBIDDEN_SECRET_ENV, path,
+                    f"spec.template.spec.volumes[{volume.get('name')}]",
+                    f"mounts Secret {secret!r} with the key(s) {sorted(keys & SERVE_FORBIDDEN_SECRET_ENV)}: "
+                    "`serve` must not hold the bot token; keep it in a Secret of its own "
+                    "(echoterra-bot-token) or list the volume's items without it")
+
+
 def find_bot_container(deployment: dict) -> dict | None:
     for container in dig(deployment, "spec", "template", "spec", "containers") or []:
         if (container.get("args") or container.get("command") or [None])[0] == "serve":
@@ -704,32 +837,12 @@ def secret_file(c: Checker, path: Path, pod: dict, bot: dict, bot_field: str, na
             "(fsGroup) and a group-readable mode such as 0440")
 
 
-def check_deployment(c: Checker, path: Path, deployment: dict, bot: dict, role: str, commands_cm: str | None,
-                     generators: dict, settings: dict[str, str]) -> None:
-    """`serve` (role "serve") or the watcher (role "watcher", `watch daemon`): the same
-    pod rules, but the watcher has one replica or more and no listener but OPS_LISTEN."""
-    spec = deployment.get("spec") or {}
-    pod = dig(spec, "template", "spec") or {}
-    replicas = spec.get("replicas")
-    if role == "serve":
-        c.check(isinstance(replicas, int) and replicas >= 2, path, "spec.replicas",
-                f"is {replicas!r}; serve must run at least 2 replicas")
-    else:
-        # One per store is the rule; more are safe (each watch is leased to one process).
-        c.check(isinstance(replicas, int) and replicas >= 1, path, "spec.replicas",
-                f"is {replicas!r}; the watcher must run at least 1 replica, or nothing is watched")
-    c.check(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") in (0, "0", "0%"), path,
-            "spec.strategy.rollingUpdate.maxUnavailable",
-            "must be 0 for deploys without downtime" if role == "serve"
-            else "must be 0, so a rolling update leaves no gap in the watching")
-
-    selector = dig(spec, "selector", "matchLabels") or {}
-    labels = dig(spec, "template", "metadata", "labels") or {}
-    c.check(bool(selector) and selector.items() <= labels.items(), path, "spec.selector.matchLabels",
-            f"{selector} does not match the pod template's labels {labels}")
-
-    containers = [("spec.template.spec.containers", i, ct) for i, ct in enumerate(pod.get("containers") or [])]
-    containers += [("spec.template.spec.initContainers", i, ct) for i, ct in enumerate(pod.get("initContainers") or [])]
+def check_pod_containers(c: Checker, path: Path, pod: dict, prefix: str) -> list[tuple[str, int, dict]]:
+    """Every container of a pod (`prefix`: where the pod spec is): non-root, read-only,
+    no privilege escalation, no capability, resource requests and limits, no secret in
+    the environment. Returns (field, index, container) for each."""
+    containers = [(f"{prefix}.containers", i, ct) for i, ct in enumerate(pod.get("containers") or [])]
+    containers += [(f"{prefix}.initContainers", i, ct) for i, ct in enumerate(pod.get("initContainers") or [])]
     pod_security = pod.get("securityContext") or {}
     for where, i, container in containers:
         field = f"{where}[{i}]({container.get('name')})"
@@ -761,6 +874,34 @@ def check_deployment(c: Checker, path: Path, deployment: dict, bot: dict, role: 
             c.check(secret is None, path, f"{field}.envFrom[{i_from}].secretRef",
                     f"puts every key of Secret {secret!r} in the environment: mount it as files instead")
 
+    return containers
+
+
+def check_deployment(c: Checker, path: Path, deployment: dict, bot: dict, role: str, commands_cm: str | None,
+                     generators: dict, settings: dict[str, str]) -> None:
+    """`serve` (role "serve") or the watcher (role "watcher", `watch daemon`): the same
+    pod rules, but the watcher has one replica or more and no listener but OPS_LISTEN."""
+    spec = deployment.get("spec") or {}
+    pod = dig(spec, "template", "spec") or {}
+    replicas = spec.get("replicas")
+    if role == "serve":
+        c.check(isinstance(replicas, int) and replicas >= 2, path, "spec.replicas",
+                f"is {replicas!r}; serve must run at least 2 replicas")
+    else:
+        # One per store is the rule; more are safe (each watch is leased to one process).
+        c.check(isinstance(replicas, int) and replicas >= 1, path, "spec.replicas",
+                f"is {replicas!r}; the watcher must run at least 1 replica, or nothing is watched")
+    c.check(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") in (0, "0", "0%"), path,
+            "spec.strategy.rollingUpdate.maxUnavailable",
+            "must be 0 for deploys without downtime" if role == "serve"
+            else "must be 0, so a rolling update leaves no gap in the watching")
+
+    selector = dig(spec, "selector", "matchLabels") or {}
+    labels = dig(spec, "template", "metadata", "labels") or {}
+    c.check(bool(selector) and selector.items() <= labels.items(), path, "spec.selector.matchLabels",
+            f"{selector} does not match the pod template's labels {labels}")
+
+    containers = check_pod_containers(c, path, pod, "spec.template.spec")
     bot_field = f"spec.template.spec.containers[{pod['containers'].index(bot)}]({bot.get('name')})"
     env = {e.get("name"): e for e in bot.get("env") or []}
 
