@@ -35,7 +35,8 @@ detail:
   backoffLimit of 0 to 3, ttlSecondsAfterFinished, the token from a Secret file, the
   catalogue at COMMANDS_DIR, the same container rules, and a NetworkPolicy that lets
   nothing in.
-- Compose (deploy/compose.yaml): restart policies, health checks (the bot's asks
+- Compose (deploy/compose.yaml): restart policies, rotated logs (json-file with max-size
+  and max-file) and memory and CPU limits for every service, health checks (the bot's asks
   OPS_LISTEN), an env_file for the settings, OPS_LISTEN apart from HTTP_LISTEN and
   published on the host's loopback only, each secret a Compose file secret (kept out of
   git and the image) named by NAME_FILE, DNS_SERVERS pointing at the resolver service
@@ -1222,6 +1223,7 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
         test = dig(service, "healthcheck", "test")
         c.check(bool(test) and test != ["NONE"] and not dig(service, "healthcheck", "disable"), COMPOSE,
                 f"{field}.healthcheck.test", "missing")
+        check_compose_resources(c, field, service)
         environment = service.get("environment") or {}
         if isinstance(environment, list):
             environment = dict(e.split("=", 1) if "=" in e else (e, None) for e in environment)
@@ -1283,6 +1285,46 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
     c.check(any(compose_is_watcher(s) for s in bots.values()), COMPOSE, "services",
             "no service runs the watcher (command: [\"watch\", \"daemon\"]): nothing would check the watches")
     check_compose_store(c, compose, services, bots)
+
+
+def parse_size(text: Any) -> float | None:
+    """Docker's sizes: '10m', '256m', '1g', '512k', '1048576' (bytes)."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", str(text).strip().lower())
+    if not match:
+        return None
+    return float(match.group(1)) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2)]
+
+
+def check_compose_resources(c: Checker, field: str, service: dict) -> None:
+    """Rotated logs (json-file or local with max-size and max-file) and a memory and CPU
+    ceiling, as mem_limit/cpus or deploy.resources.limits (both work with a plain
+    `docker compose up`)."""
+    logging = service.get("logging") or {}
+    driver = logging.get("driver", "json-file")
+    options = logging.get("options") or {}
+    if c.check(driver in {"json-file", "local"}, COMPOSE, f"{field}.logging.driver",
+               f"is {driver!r}: json-file (what `docker compose logs` reads) or local, with rotation"):
+        size = options.get("max-size")
+        c.check(isinstance(size, str) and parse_size(size) is not None and parse_size(size) > 0, COMPOSE,
+                f"{field}.logging.options.max-size",
+                f"is {size!r}: a quoted size such as \"10m\"; without it the log grows until the disk is full"
+                if driver == "json-file" else f"is {size!r}: a quoted size such as \"10m\"")
+        files = options.get("max-file")
+        c.check(isinstance(files, str) and files.isdigit() and int(files) >= 1, COMPOSE,
+                f"{field}.logging.options.max-file", f"is {files!r}: a quoted count such as \"5\" (Docker "
+                "takes log options as strings)")
+    limits = dig(service, "deploy", "resources", "limits") or {}
+    memory = service.get("mem_limit", limits.get("memory"))
+    c.check(memory is not None and parse_size(memory) is not None and parse_size(memory) >= 16 * 1024**2,
+            COMPOSE, f"{field}.mem_limit", f"is {memory!r}: set a memory ceiling (mem_limit: 256m, or "
+            "deploy.resources.limits.memory), so a leak is stopped before the host swaps")
+    cpus = service.get("cpus", limits.get("cpus"))
+    try:
+        cpus_ok = cpus is not None and float(cpus) > 0
+    except (TypeError, ValueError):
+        cpus_ok = False
+    c.check(cpus_ok, COMPOSE, f"{field}.cpus", f"is {cpus!r}: set a CPU ceiling (cpus: 1.0, or "
+            "deploy.resources.limits.cpus)")
 
 
 def compose_is_watcher(service: dict) -> bool:
