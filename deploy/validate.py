@@ -67,6 +67,11 @@ detail:
   bot's: both listeners, set by ENV on 0.0.0.0), OCI labels, --locked builds, COPY
   sources that .dockerignore lets through; the bot's DATA_DIR set by ENV, declared a
   VOLUME, and made by a COPY --chown to the bot's user (uid 65532).
+- Prometheus (deploy/prometheus/): alerts.yaml, a plain rules file whose every rule has
+  alert, expr, for, labels.severity and annotations.summary (`promtool check rules` too
+  when it is installed), and grafana-dashboard.json, its panels on a datasource
+  variable; every metric either reads is one the bot exports (the registrations in
+  src/ops/*.rs, with prometheus-client's suffixes), a standard process_* one or `up`.
 - The list of secrets here is the bot's own (src/config/secrets.rs; DATABASE_URL is
   noted, not failed, while that file does not list it yet).
 
@@ -1861,6 +1866,162 @@ def check_dockerfile(c: Checker, path: Path, context: Path, bot: bool) -> None:
             f"is {label!r} but Cargo.toml says {version!r}")
 
 
+# ---------------------------------------------------------------------- Prometheus
+
+
+PROMETHEUS = DEPLOY / "prometheus"
+ALERTS = PROMETHEUS / "alerts.yaml"
+DASHBOARD = PROMETHEUS / "grafana-dashboard.json"
+# The process metrics, under the names every Prometheus client gives them (the bot's are
+# registered apart from src/ops's own), and `up`, which Prometheus itself records.
+PROCESS_METRICS = {"process_resident_memory_bytes", "process_virtual_memory_bytes", "process_cpu_seconds_total",
+                   "process_open_fds", "process_max_fds", "process_start_time_seconds"}
+SYNTHETIC_METRICS = {"up"}
+SEVERITIES = {"critical", "warning", "info"}
+# What PromQL spells that is not a metric name.
+PROMQL_WORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+                "offset", "atan2", "inf", "nan"}
+
+
+def exported_metrics() -> dict[str, set[str]]:
+    """The names the bot's /metrics shows, read from the registrations in src/ops/*.rs:
+    metric (as registered) -> its sample names. prometheus-client appends the unit
+    (register_with_unit), then `_total` to a counter; a histogram's samples are
+    `_bucket`, `_sum` and `_count`."""
+    found: dict[str, set[str]] = {}
+    for source in sorted((ROOT / "src" / "ops").glob("*.rs")):
+        text = source.read_text()
+        for match in re.finditer(r'\.register(?:_with_unit)?\(\s*"(\w+)",\s*"(?:[^"\\]|\\.)*",\s*'
+                                 r'(?:Unit::(\w+),\s*)?([\w.]+?)(?:\.clone\(\))?,?\s*\)', text):
+            name, unit, variable = match.groups()
+            field = variable.rsplit(".", 1)[-1]
+            declared = re.search(rf"\b{re.escape(field)}\s*[:=]\s*([^;]*?)(?:;|,\n)", text)
+            kinds = re.findall(r"\b(Counter|Gauge|Histogram)\b", declared.group(1)) if declared else []
+            kind = kinds[0] if kinds else "Unknown"
+            base = name + (f"_{unit.lower()}" if unit else "")
+            found[name] = ({f"{base}_total"} if kind == "Counter"
+                           else {f"{base}_bucket", f"{base}_sum", f"{base}_count"} if kind == "Histogram"
+                           else {base})
+    return found
+
+
+def promql_metrics(expr: str) -> set[str]:
+    """The metric names an expression reads: identifiers left once strings, label
+    matchers, grouping clauses, ranges, numbers and function calls are taken out."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    text = re.sub(r"\$\w+", " ", text)
+    names = set()
+    for match in re.finditer(r"(?<![\w.])([a-zA-Z_:][\w:]*)(\s*\()?", text):
+        word, call = match.groups()
+        if call or word.lower() in PROMQL_WORDS:
+            continue
+        names.add(word)
+    return names
+
+
+def check_metric_names(c: Checker, path: Path, field: str, expr: str, known: set[str]) -> None:
+    names = promql_metrics(expr)
+    c.check(bool(names), path, field, f"{expr!r} reads no metric")
+    for name in sorted(names - known):
+        c.fail(path, field, f"reads {name!r}, which the bot does not export (src/ops/*.rs registers "
+               f"{', '.join(sorted(n for n in known if n.startswith('echoterra_')))}; process metrics: "
+               f"{', '.join(sorted(PROCESS_METRICS))})")
+
+
+def check_prometheus(c: Checker, documents: dict[Path, list[Any] | None]) -> None:
+    """deploy/prometheus/: the alert rules (a plain rules file: groups of rules, each with
+    alert, expr, for, labels.severity, annotations.summary) and the Grafana dashboard
+    (panels with targets), every metric named in either one the bot exports."""
+    exported = exported_metrics()
+    c.check(len(exported) >= 10, ROOT / "src" / "ops", "(registrations)",
+            f"found only {sorted(exported)}: the regex of exported_metrics() no longer reads them")
+    known = {sample for samples in exported.values() for sample in samples} | PROCESS_METRICS | SYNTHETIC_METRICS
+    if c.check(ALERTS in documents, ALERTS, "(file)", "missing: the alert rules for Prometheus") \
+            and documents[ALERTS] is not None:
+        rules_file = documents[ALERTS][0] if documents[ALERTS] else {}
+        groups = rules_file.get("groups") if isinstance(rules_file, dict) else None
+        c.check(isinstance(groups, list) and bool(groups), ALERTS, "groups",
+                "missing: a rules file is a list of groups, each with a name and rules")
+        alerts: set[str] = set()
+        for g, group in enumerate(groups or []):
+            gfield = f"groups[{g}]"
+            c.check(bool(dig(group, "name")), ALERTS, f"{gfield}.name", "missing")
+            rules = dig(group, "rules") or []
+            c.check(bool(rules), ALERTS, f"{gfield}.rules", "missing or empty")
+            for r, rule in enumerate(rules):
+                name = dig(rule, "alert")
+                field = f"{gfield}.rules[{r}]({name})"
+                if not c.check(bool(name), ALERTS, f"{gfield}.rules[{r}].alert",
+                               "missing: only alerting rules belong here (no recording rules)"):
+                    continue
+                c.check(name not in alerts, ALERTS, f"{field}.alert", "is not unique")
+                alerts.add(name)
+                expr = str(dig(rule, "expr") or "")
+                if c.check(bool(expr.strip()), ALERTS, f"{field}.expr", "missing"):
+                    check_metric_names(c, ALERTS, f"{field}.expr", expr, known)
+                    c.check(expr.count("(") == expr.count(")"), ALERTS, f"{field}.expr", "unbalanced parentheses")
+                duration = dig(rule, "for")
+                c.check(duration is not None and bool(re.fullmatch(r"(\d+(ms|s|m|h|d|w|y))+", str(duration))),
+                        ALERTS, f"{field}.for", f"is {duration!r}: a duration such as 5m (0m to fire at once)")
+                severity = dig(rule, "labels", "severity")
+                c.check(severity in SEVERITIES, ALERTS, f"{field}.labels.severity",
+                        f"is {severity!r}: one of {', '.join(sorted(SEVERITIES))}, for routing")
+                c.check(bool(dig(rule, "annotations", "summary")), ALERTS, f"{field}.annotations.summary", "missing")
+        # The conditions issue 23 asks an operator to be told about.
+        for metric in ("up", "echoterra_store_up", "echoterra_discord_rate_limited_total",
+                       "echoterra_interactions_total", "echoterra_watch_scheduler_lateness_seconds",
+                       "echoterra_watch_messages_total", "process_resident_memory_bytes"):
+            c.check(any(metric in promql_metrics(str(dig(rule, "expr") or ""))
+                        for group in groups or [] for rule in dig(group, "rules") or []),
+                    ALERTS, "groups", f"no rule reads {metric}")
+        promtool = shutil.which("promtool")
+        if promtool:
+            run = subprocess.run([promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True,
+                                 timeout=60)
+            c.check(run.returncode == 0, ALERTS, "promtool check rules", (run.stdout + run.stderr).strip())
+        else:
+            c.note(f"promtool not installed: {rel(ALERTS)} was checked by reading it, not by Prometheus's parser")
+
+    if not c.check(DASHBOARD.is_file(), DASHBOARD, "(file)", "missing: the Grafana dashboard"):
+        return
+    try:
+        dashboard = json.loads(DASHBOARD.read_text())
+    except json.JSONDecodeError as err:
+        c.fail(DASHBOARD, f"line {err.lineno}", f"does not parse: {err.msg}")
+        return
+    c.check(bool(dashboard.get("title")) and bool(dashboard.get("uid")), DASHBOARD, "title, uid", "missing")
+    variables = {v.get("name"): v for v in dig(dashboard, "templating", "list") or []}
+    c.check(dig(variables, "datasource", "type") == "datasource", DASHBOARD, "templating.list[datasource]",
+            "missing: a datasource variable, so the dashboard imports into any Grafana without editing")
+    panels = list(dashboard.get("panels") or [])
+    for panel in list(panels):
+        panels += panel.get("panels") or []  # inside collapsed rows
+    exprs = []
+    for p, panel in enumerate(panels):
+        if panel.get("type") == "row":
+            continue
+        field = f"panels[{panel.get('title') or p}]"
+        targets = panel.get("targets") or []
+        c.check(bool(targets), DASHBOARD, f"{field}.targets", "missing: the panel would show nothing")
+        uid = str(dig(panel, "datasource", "uid") or "")
+        c.check(uid == "${datasource}", DASHBOARD, f"{field}.datasource.uid",
+                f"is {uid!r}: use the variable ${{datasource}}, not one Grafana's own data source")
+        for t, target in enumerate(targets):
+            expr = str(target.get("expr") or "")
+            if c.check(bool(expr), DASHBOARD, f"{field}.targets[{t}].expr", "missing"):
+                check_metric_names(c, DASHBOARD, f"{field}.targets[{t}].expr", expr, known)
+                exprs.append(expr)
+    read = set().union(*map(promql_metrics, exprs)) if exprs else set()
+    for metric in ("echoterra_interactions_total", "echoterra_check_duration_seconds_bucket", "echoterra_store_up",
+                   "echoterra_watches", "echoterra_watch_messages_total",
+                   "echoterra_watch_scheduler_lateness_seconds", "process_resident_memory_bytes",
+                   "process_cpu_seconds_total"):
+        c.check(metric in read, DASHBOARD, "panels", f"no panel shows {metric}")
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -1873,6 +2034,7 @@ def main() -> int:
     for conf in sorted(DEPLOY.rglob("unbound.conf")):
         check_unbound(c, conf)
     check_systemd(c)
+    check_prometheus(c, documents)
     check_dockerfile(c, BOT_DOCKERFILE, ROOT, bot=True)
     check_dockerfile(c, RESOLVER_DOCKERFILE, RESOLVER_DOCKERFILE.parent, bot=False)
 
