@@ -17,7 +17,7 @@
 
 ARG RUST_VERSION=1.95
 
-FROM rust:${RUST_VERSION}-slim-bookworm AS chef
+FROM rust:${RUST_VERSION}-slim-trixie AS chef
 # Pinned so that a new cargo-chef release cannot change the build on its own.
 ARG CARGO_CHEF_VERSION=0.1.78
 RUN cargo install cargo-chef --locked --version "${CARGO_CHEF_VERSION}"
@@ -51,8 +51,9 @@ COPY benches ./benches
 COPY testkit ./testkit
 RUN cargo build --release --locked --bin echoterra-bot
 
-# Debian 12 like the build stage, so the binary finds the glibc it was linked against.
-FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
+# Debian 13 (trixie) like the build stage, so the binary finds the glibc it was linked
+# against. Pinned by digest at release time (docs/development.md, the release checklist).
+FROM gcr.io/distroless/cc-debian13:nonroot AS runtime
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="echoterra-bot" \
@@ -61,7 +62,7 @@ LABEL org.opencontainers.image.title="echoterra-bot" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="gcr.io/distroless/cc-debian12:nonroot"
+      org.opencontainers.image.base.name="gcr.io/distroless/cc-debian13:nonroot"
 COPY --from=build /src/target/release/echoterra-bot /usr/local/bin/echoterra-bot
 # The catalogue is also shipped as files, so COMMANDS_DIR can point at them or at an
 # edited copy mounted over this folder. Owned by root: the bot only reads it.

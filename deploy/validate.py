@@ -29,8 +29,14 @@ detail:
   as files: DISCORD_TOKEN and DATABASE_URL, the store `serve` uses) with at least one
   replica, no other listener than `ops`, labels that neither `serve`'s selector, a
   Service nor a blocking PodDisruptionBudget takes, and a NetworkPolicy of its own:
-  in, only `ops` from named peers; out, like `serve`'s.
-- Compose (deploy/compose.yaml): restart policies, health checks (the bot's asks
+  in, only `ops` from named peers; out, like `serve`'s. No bot token in `serve`'s pods
+  (neither DISCORD_TOKEN_FILE nor a Secret volume whose keys, by secret.example.yaml,
+  include it). Registration: a Job running `register` with restartPolicy Never, a
+  backoffLimit of 0 to 3, ttlSecondsAfterFinished, the token from a Secret file, the
+  catalogue at COMMANDS_DIR, the same container rules, and a NetworkPolicy that lets
+  nothing in.
+- Compose (deploy/compose.yaml): restart policies, rotated logs (json-file with max-size
+  and max-file) and memory and CPU limits for every service, health checks (the bot's asks
   OPS_LISTEN), an env_file for the settings, OPS_LISTEN apart from HTTP_LISTEN and
   published on the host's loopback only, each secret a Compose file secret (kept out of
   git and the image) named by NAME_FILE, DNS_SERVERS pointing at the resolver service
@@ -44,7 +50,10 @@ detail:
 - Unbound (deploy/*/unbound.conf): recursive (no forwarding), closed to everyone but
   the bot, no query logging, private answers dropped (private-address, never 127/8,
   where blocklists answer) and private nameservers never asked (do-not-query-address);
-  `unbound-checkconf` too when it is installed.
+  `unbound-checkconf` too when it is installed, over a copy whose root hints, trust
+  anchor and folder are stand-ins (the image's dns-root-data provides the real ones, and
+  the Dockerfile is checked to install it), so a machine without /usr/share/dns gives
+  the same answer; deploy/test_validate.py shows it.
 - systemd (deploy/systemd/echoterra-bot.service, and echoterra-bot-watcher.service for
   `watch daemon`): the hardening directives, OPS_LISTEN on
   loopback apart from HTTP_LISTEN, the token as a credential (LoadCredential=),
@@ -58,6 +67,11 @@ detail:
   bot's: both listeners, set by ENV on 0.0.0.0), OCI labels, --locked builds, COPY
   sources that .dockerignore lets through; the bot's DATA_DIR set by ENV, declared a
   VOLUME, and made by a COPY --chown to the bot's user (uid 65532).
+- Prometheus (deploy/prometheus/): alerts.yaml, a plain rules file whose every rule has
+  alert, expr, for, labels.severity and annotations.summary (`promtool check rules` too
+  when it is installed), and grafana-dashboard.json, its panels on a datasource
+  variable; every metric either reads is one the bot exports (the registrations in
+  src/ops/*.rs, with prometheus-client's suffixes), a standard process_* one or `up`.
 - The list of secrets here is the bot's own (src/config/secrets.rs; DATABASE_URL is
   noted, not failed, while that file does not list it yet).
 
@@ -100,9 +114,14 @@ BINARY = "/usr/local/bin/echoterra-bot"
 # The same list as SECRETS in src/config/secrets.rs (checked).
 SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "SPAMHAUS_DQS_KEY", "SPAMRATS_KEY", "DATABASE_URL"}
 SECRET_FILE_ENV = {f"{name}_FILE" for name in SECRET_ENV}
-# The secrets the Kubernetes Deployment cannot run without: the Secret's keys are not
-# optional. DATABASE_URL too: its replicas share one PostgreSQL.
-REQUIRED_SECRET_ENV = {"DISCORD_TOKEN", "DISCORD_PUBLIC_KEY", "DATABASE_URL"}
+# The secrets the Kubernetes Deployment of `serve` cannot run without: the Secret's keys
+# are not optional. DATABASE_URL too: its replicas share one PostgreSQL. Not the bot
+# token: `serve` never uses it, so its pods must not hold it (SERVE_FORBIDDEN_SECRET_ENV).
+REQUIRED_SECRET_ENV = {"DISCORD_PUBLIC_KEY", "DATABASE_URL"}
+SERVE_FORBIDDEN_SECRET_ENV = {"DISCORD_TOKEN"}
+# The registration Job (`register`): the token alone.
+REGISTER_ARGS = ["register"]
+REGISTER_REQUIRED_SECRET_ENV = {"DISCORD_TOKEN"}
 # The watcher (`watch daemon`): it posts alerts with the token, on the store `serve` uses;
 # it takes no interactions, so no public key.
 WATCH_ARGS = ["watch", "daemon"]
@@ -444,14 +463,24 @@ def check_kubernetes(c: Checker, documents: dict[Path, list[Any]]) -> None:
     for wpath, watcher in watchers:
         check_network_policies(c, kustomization_path, objects, watcher, find_watcher_container(watcher), "watcher")
 
-    # The Secret the Deployments read: its example lists every key the pods need.
+    # Registration: a Job running `register`, the token mounted.
+    jobs = [(p, d) for p, d in of_kind("Job") if find_container(d, REGISTER_ARGS) is not None]
+    c.check(bool(jobs), kustomization_path, "resources",
+            "no Job with a container running `echoterra-bot register` (args: [\"register\"]): the slash "
+            "commands would be registered by `kubectl exec` into a pod that holds the token for that alone")
+    for jpath, job in jobs:
+        check_register_job(c, jpath, job, commands_cm)
+        check_isolated(c, kustomization_path, objects, job, "the registration Job")
+
+    # The Secrets the pods read: the example lists every key the pods need.
     example = K8S / "secret.example.yaml"
     wanted = {}
-    for dpath, dep in [(path, deployment)] + watchers:
-        container = find_bot_container(dep) or find_watcher_container(dep)
+    for dpath, dep in [(path, deployment)] + watchers + jobs:
+        container = find_bot_container(dep) or find_watcher_container(dep) or find_container(dep, REGISTER_ARGS)
         wanted.update({ref: (variable, dpath) for ref, variable in secret_refs(dep, container).items()})
     if c.check(example in documents, example, "(file)", "missing: it documents the Secret to create"):
         secrets = {dig(d, "metadata", "name"): d for d in documents[example] if d.get("kind") == "Secret"}
+        check_serve_without_token(c, path, deployment, secrets)
         for (secret, key), (variable, path) in wanted.items():
             if c.check(secret in secrets, example, "metadata.name",
                        f"no Secret named {secret!r}, which {rel(path)} mounts"):
@@ -623,6 +652,119 @@ def check_catalogue_generator(c: Checker, kustomization_path: Path, generators: 
     return None
 
 
+def find_container(workload: dict, args: list[str]) -> dict | None:
+    """The container of a Deployment's or Job's pod whose args begin with `args`."""
+    for container in dig(workload, "spec", "template", "spec", "containers") or []:
+        if (container.get("args") or container.get("command") or [])[:len(args)] == args:
+            return container
+    return None
+
+
+def check_register_job(c: Checker, path: Path, job: dict, commands_cm: str | None) -> None:
+    """`register` as a Job: run once (restartPolicy Never, a small backoffLimit, cleaned up
+    after it finishes), the pod held to the Deployments' security rules, the token from a
+    Secret file, the catalogue the pods serve."""
+    spec = job.get("spec") or {}
+    pod = dig(spec, "template", "spec") or {}
+    c.check(pod.get("restartPolicy") == "Never", path, "spec.template.spec.restartPolicy",
+            f"is {pod.get('restartPolicy')!r}, must be Never: a failed registration is retried by the Job "
+            "(backoffLimit), in a fresh pod, not restarted in place")
+    backoff = spec.get("backoffLimit")
+    c.check(isinstance(backoff, int) and 0 <= backoff <= 3, path, "spec.backoffLimit",
+            f"is {backoff!r}: set 0 to 3; the default, 6, would hammer Discord's API with a bad token")
+    ttl = spec.get("ttlSecondsAfterFinished")
+    c.check(isinstance(ttl, int) and ttl >= 0, path, "spec.ttlSecondsAfterFinished",
+            f"is {ttl!r}: set it, so a finished Job (whose pod template cannot change) is gone before "
+            "the next release applies a new one")
+    c.check(dig(pod, "automountServiceAccountToken") is False, path,
+            "spec.template.spec.automountServiceAccountToken", "must be false: the bot never talks to the API")
+    check_pod_containers(c, path, pod, "spec.template.spec")
+    bot = find_container(job, REGISTER_ARGS) or {}
+    field = f"spec.template.spec.containers[{(pod.get('containers') or []).index(bot)}]({bot.get('name')})"
+    env = {e.get("name"): e for e in bot.get("env") or []}
+    c.check(not bot.get("ports"), path, f"{field}.ports", "register listens nowhere")
+    for name in sorted(REGISTER_REQUIRED_SECRET_ENV):
+        c.check(f"{name}_FILE" in env, path, f"{field}.env[{name}_FILE]",
+                f"missing: `register` needs {name}, from a file of a mounted Secret")
+    for name in sorted(set(env) & SECRET_FILE_ENV):
+        secret_file(c, path, pod, bot, field, name, dig(env, name, "value"), REGISTER_REQUIRED_SECRET_ENV)
+    # The catalogue: the definitions registered are those `serve` answers with.
+    commands_dir = dig(env, "COMMANDS_DIR", "value")
+    if c.check(bool(commands_dir), path, f"{field}.env[COMMANDS_DIR]",
+               "missing: the Job would register the built-in catalogue, not the one the pods serve"):
+        mount = next((m for m in bot.get("volumeMounts") or [] if m.get("mountPath") == commands_dir), None)
+        volume = next((v for v in pod.get("volumes") or [] if mount and v.get("name") == mount.get("name")), {})
+        c.check(dig(volume, "configMap", "name") == commands_cm, path, f"{field}.volumeMounts",
+                f"nothing from the catalogue ConfigMap {commands_cm!r} is mounted at COMMANDS_DIR {commands_dir}")
+
+
+def check_isolated(c: Checker, kustomization_path: Path, objects: list[tuple[Path, dict]], workload: dict,
+                   what: str) -> None:
+    """A pod that listens nowhere: a NetworkPolicy isolates it both ways, lets nothing in,
+    and names every destination it lets out to (check_egress's rules for the internet)."""
+    labels = dig(workload, "spec", "template", "metadata", "labels") or {}
+    policies = [(p, d) for p, d in objects if d.get("kind") == "NetworkPolicy"
+                and (dig(d, "spec", "podSelector", "matchLabels") or {}).items() <= labels.items()]
+    isolating = [(p, d) for p, d in policies if {"Ingress", "Egress"} <= set(dig(d, "spec", "policyTypes") or [])]
+    c.check(bool(isolating), kustomization_path, "resources",
+            f"no NetworkPolicy with policyTypes Ingress and Egress selects the pods of {what} {labels}")
+    for npath, policy in policies:
+        c.check(not dig(policy, "spec", "ingress"), npath, "spec.ingress",
+                f"lets something in to {what}, which listens nowhere")
+        for i, rule in enumerate(dig(policy, "spec", "egress") or []):
+            c.check(bool(rule.get("to")), npath, f"spec.egress[{i}].to", "missing: name the destinations")
+            for peer in rule.get("to") or []:
+                block = peer.get("ipBlock")
+                if not block:
+                    continue
+                cidr = ipaddress.ip_network(str(block.get("cidr")), strict=False)
+                excepted = [ipaddress.ip_network(str(e), strict=False) for e in block.get("except") or []]
+                for private in NON_PUBLIC:
+                    if private.version == cidr.version and private.overlaps(cidr):
+                        c.check(any(private.subnet_of(e) for e in excepted if e.version == private.version),
+                                npath, f"spec.egress[{i}].to.ipBlock {cidr}", f"does not except {private}")
+
+
+def secret_keys(volume: dict, secrets: dict[str, dict]) -> dict[str, set[str]]:
+    """Secret name -> the keys a volume (secret or projected) puts in the pod."""
+    sources = [volume["secret"] | {"name": volume["secret"].get("secretName")}] if volume.get("secret") else []
+    sources += [s["secret"] for s in dig(volume, "projected", "sources") or [] if s.get("secret")]
+    found: dict[str, set[str]] = {}
+    for source in sources:
+        name = source.get("name")
+        items = source.get("items")
+        if items:
+            keys = {item.get("key") for item in items}
+        else:
+            secret = secrets.get(name) or {}
+            keys = set(secret.get("stringData") or {}) | set(secret.get("data") or {})
+        found.setdefault(name, set()).update(keys)
+    return found
+
+
+def check_serve_without_token(c: Checker, path: Path, deployment: dict, secrets: dict[str, dict]) -> None:
+    """The pods of `serve` hold no bot token: no DISCORD_TOKEN_FILE, and no Secret volume
+    (by the example's keys) that carries DISCORD_TOKEN."""
+    pod = dig(deployment, "spec", "template", "spec") or {}
+    for where in ("containers", "initContainers"):
+        for container in pod.get(where) or []:
+            for env in container.get("env") or []:
+                name = str(env.get("name"))
+                c.check(name.removesuffix("_FILE") not in SERVE_FORBIDDEN_SECRET_ENV, path,
+                        f"spec.template.spec.{where}[{container.get('name')}].env[{name}]",
+                        "`serve` never uses the bot token: its pods must not hold it (the watcher and the "
+                        "registration Job do)")
+    for volume in pod.get("volumes") or []:
+        for secret, keys in secret_keys(volume, secrets).items():
+            c.check(secret in secrets, path, f"spec.template.spec.volumes[{volume.get('name')}]",
+                    f"mounts Secret {secret!r}, which secret.example.yaml does not show")
+            c.check(not keys & SERVE_FORBIDDEN_SECRET_ENV, path,
+                    f"spec.template.spec.volumes[{volume.get('name')}]",
+                    f"mounts Secret {secret!r} with the key(s) {sorted(keys & SERVE_FORBIDDEN_SECRET_ENV)}: "
+                    "`serve` must not hold the bot token; keep it in a Secret of its own "
+                    "(echoterra-bot-token) or list the volume's items without it")
+
+
 def find_bot_container(deployment: dict) -> dict | None:
     for container in dig(deployment, "spec", "template", "spec", "containers") or []:
         if (container.get("args") or container.get("command") or [None])[0] == "serve":
@@ -701,32 +843,12 @@ def secret_file(c: Checker, path: Path, pod: dict, bot: dict, bot_field: str, na
             "(fsGroup) and a group-readable mode such as 0440")
 
 
-def check_deployment(c: Checker, path: Path, deployment: dict, bot: dict, role: str, commands_cm: str | None,
-                     generators: dict, settings: dict[str, str]) -> None:
-    """`serve` (role "serve") or the watcher (role "watcher", `watch daemon`): the same
-    pod rules, but the watcher has one replica or more and no listener but OPS_LISTEN."""
-    spec = deployment.get("spec") or {}
-    pod = dig(spec, "template", "spec") or {}
-    replicas = spec.get("replicas")
-    if role == "serve":
-        c.check(isinstance(replicas, int) and replicas >= 2, path, "spec.replicas",
-                f"is {replicas!r}; serve must run at least 2 replicas")
-    else:
-        # One per store is the rule; more are safe (each watch is leased to one process).
-        c.check(isinstance(replicas, int) and replicas >= 1, path, "spec.replicas",
-                f"is {replicas!r}; the watcher must run at least 1 replica, or nothing is watched")
-    c.check(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") in (0, "0", "0%"), path,
-            "spec.strategy.rollingUpdate.maxUnavailable",
-            "must be 0 for deploys without downtime" if role == "serve"
-            else "must be 0, so a rolling update leaves no gap in the watching")
-
-    selector = dig(spec, "selector", "matchLabels") or {}
-    labels = dig(spec, "template", "metadata", "labels") or {}
-    c.check(bool(selector) and selector.items() <= labels.items(), path, "spec.selector.matchLabels",
-            f"{selector} does not match the pod template's labels {labels}")
-
-    containers = [("spec.template.spec.containers", i, ct) for i, ct in enumerate(pod.get("containers") or [])]
-    containers += [("spec.template.spec.initContainers", i, ct) for i, ct in enumerate(pod.get("initContainers") or [])]
+def check_pod_containers(c: Checker, path: Path, pod: dict, prefix: str) -> list[tuple[str, int, dict]]:
+    """Every container of a pod (`prefix`: where the pod spec is): non-root, read-only,
+    no privilege escalation, no capability, resource requests and limits, no secret in
+    the environment. Returns (field, index, container) for each."""
+    containers = [(f"{prefix}.containers", i, ct) for i, ct in enumerate(pod.get("containers") or [])]
+    containers += [(f"{prefix}.initContainers", i, ct) for i, ct in enumerate(pod.get("initContainers") or [])]
     pod_security = pod.get("securityContext") or {}
     for where, i, container in containers:
         field = f"{where}[{i}]({container.get('name')})"
@@ -758,6 +880,34 @@ def check_deployment(c: Checker, path: Path, deployment: dict, bot: dict, role: 
             c.check(secret is None, path, f"{field}.envFrom[{i_from}].secretRef",
                     f"puts every key of Secret {secret!r} in the environment: mount it as files instead")
 
+    return containers
+
+
+def check_deployment(c: Checker, path: Path, deployment: dict, bot: dict, role: str, commands_cm: str | None,
+                     generators: dict, settings: dict[str, str]) -> None:
+    """`serve` (role "serve") or the watcher (role "watcher", `watch daemon`): the same
+    pod rules, but the watcher has one replica or more and no listener but OPS_LISTEN."""
+    spec = deployment.get("spec") or {}
+    pod = dig(spec, "template", "spec") or {}
+    replicas = spec.get("replicas")
+    if role == "serve":
+        c.check(isinstance(replicas, int) and replicas >= 2, path, "spec.replicas",
+                f"is {replicas!r}; serve must run at least 2 replicas")
+    else:
+        # One per store is the rule; more are safe (each watch is leased to one process).
+        c.check(isinstance(replicas, int) and replicas >= 1, path, "spec.replicas",
+                f"is {replicas!r}; the watcher must run at least 1 replica, or nothing is watched")
+    c.check(dig(spec, "strategy", "rollingUpdate", "maxUnavailable") in (0, "0", "0%"), path,
+            "spec.strategy.rollingUpdate.maxUnavailable",
+            "must be 0 for deploys without downtime" if role == "serve"
+            else "must be 0, so a rolling update leaves no gap in the watching")
+
+    selector = dig(spec, "selector", "matchLabels") or {}
+    labels = dig(spec, "template", "metadata", "labels") or {}
+    c.check(bool(selector) and selector.items() <= labels.items(), path, "spec.selector.matchLabels",
+            f"{selector} does not match the pod template's labels {labels}")
+
+    containers = check_pod_containers(c, path, pod, "spec.template.spec")
     bot_field = f"spec.template.spec.containers[{pod['containers'].index(bot)}]({bot.get('name')})"
     env = {e.get("name"): e for e in bot.get("env") or []}
 
@@ -975,11 +1125,62 @@ def check_unbound(c: Checker, path: Path) -> None:
         c.check(any(network.subnet_of(u) for u in unqueried if u.version == network.version), path,
                 "server.do-not-query-address", f"does not cover {network}: a delegation could send "
                 "queries (with customers' names) to a nameserver there")
-    if shutil.which("unbound-checkconf"):
-        run = subprocess.run(["unbound-checkconf", str(path)], capture_output=True, text=True, timeout=30)
-        c.check(run.returncode == 0, path, "unbound-checkconf", (run.stdout + run.stderr).strip())
+    # The files it names come from the resolver image (Debian's dns-root-data), not from
+    # this machine: the image must install them.
+    host_files = {key: value for key, value in server if key in UNBOUND_HOST_FILES}
+    if any(value.startswith("/usr/share/dns/") for value in host_files.values()):
+        installed = " ".join(rest for stage in parse_dockerfile(RESOLVER_DOCKERFILE)
+                             for instruction, rest in stage if instruction == "RUN")
+        c.check(bool(re.search(r"apt-get install[^&;]*\bdns-root-data\b", installed)), path,
+                "server.root-hints", f"names {', '.join(sorted(set(host_files.values())))}, which "
+                f"{rel(RESOLVER_DOCKERFILE)} does not install (apt-get install ... dns-root-data)")
+    checkconf = shutil.which(UNBOUND_CHECKCONF)
+    if checkconf:
+        check_unbound_checkconf(c, path, checkconf)
     else:
         c.note(f"unbound-checkconf not installed: {rel(path)} was checked by reading it only")
+
+
+# The options whose files unbound-checkconf opens (or whose folder it enters): on the
+# resolver image they exist, on this machine they may not (unbound without Debian's
+# dns-root-data has no /usr/share/dns/root.hints). Each is replaced, in a copy of the
+# configuration, by a stand-in of the same kind, so the answer is the same on every
+# machine: a folder, or a file with a valid line of the right shape.
+UNBOUND_HOST_FILES = {
+    "directory": None,
+    "root-hints": ".\t3600000\tNS\ta.root-servers.net.\na.root-servers.net.\t3600000\tA\t198.41.0.4\n",
+    # The 2017 root KSK's DS record (IANA's root-anchors).
+    "trust-anchor-file": ".\tIN\tDS\t20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+    "auto-trust-anchor-file": ".\tIN\tDS\t20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+}
+# What check_unbound runs (a name on PATH or a path): the self-test points it elsewhere.
+UNBOUND_CHECKCONF = "unbound-checkconf"
+
+
+def check_unbound_checkconf(c: Checker, path: Path, checkconf: str) -> None:
+    """unbound-checkconf over a copy of `path` whose host files are stand-ins in a
+    temporary folder (UNBOUND_HOST_FILES)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pattern = re.compile(r"^(\s*)(" + "|".join(map(re.escape, UNBOUND_HOST_FILES)) + r")(\s*:\s*).*$")
+        lines = []
+        for line in path.read_text().splitlines():
+            match = pattern.match(line.split("#", 1)[0])
+            if match:
+                option = match.group(2)
+                stand_in = Path(tmp) / option
+                if UNBOUND_HOST_FILES[option] is None:
+                    stand_in = Path(tmp)
+                else:
+                    stand_in.write_text(UNBOUND_HOST_FILES[option])
+                line = f'{match.group(1)}{option}{match.group(3)}"{stand_in}"'
+            lines.append(line)
+        copy = Path(tmp) / path.name
+        copy.write_text("\n".join(lines) + "\n")
+        run = subprocess.run([checkconf, str(copy)], capture_output=True, text=True, timeout=30)
+        output = (run.stdout + run.stderr).replace(str(copy), rel(path)).replace(tmp, "<stand-in>")
+        # The pid in unbound's log lines differs from run to run.
+        output = re.sub(r"^\[\d+\] unbound-checkconf\[\d+:\d+\] ", "unbound-checkconf: ", output.strip(), flags=re.M)
+        c.check(run.returncode == 0, path, "unbound-checkconf", output)
 
 
 def check_resolver_reach(c: Checker, conf: Path, ip: str, port: int, file: Path, field: str) -> None:
@@ -1027,6 +1228,7 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
         test = dig(service, "healthcheck", "test")
         c.check(bool(test) and test != ["NONE"] and not dig(service, "healthcheck", "disable"), COMPOSE,
                 f"{field}.healthcheck.test", "missing")
+        check_compose_resources(c, field, service)
         environment = service.get("environment") or {}
         if isinstance(environment, list):
             environment = dict(e.split("=", 1) if "=" in e else (e, None) for e in environment)
@@ -1088,6 +1290,46 @@ def check_compose(c: Checker, documents: dict[Path, list[Any]]) -> None:
     c.check(any(compose_is_watcher(s) for s in bots.values()), COMPOSE, "services",
             "no service runs the watcher (command: [\"watch\", \"daemon\"]): nothing would check the watches")
     check_compose_store(c, compose, services, bots)
+
+
+def parse_size(text: Any) -> float | None:
+    """Docker's sizes: '10m', '256m', '1g', '512k', '1048576' (bytes)."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", str(text).strip().lower())
+    if not match:
+        return None
+    return float(match.group(1)) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2)]
+
+
+def check_compose_resources(c: Checker, field: str, service: dict) -> None:
+    """Rotated logs (json-file or local with max-size and max-file) and a memory and CPU
+    ceiling, as mem_limit/cpus or deploy.resources.limits (both work with a plain
+    `docker compose up`)."""
+    logging = service.get("logging") or {}
+    driver = logging.get("driver", "json-file")
+    options = logging.get("options") or {}
+    if c.check(driver in {"json-file", "local"}, COMPOSE, f"{field}.logging.driver",
+               f"is {driver!r}: json-file (what `docker compose logs` reads) or local, with rotation"):
+        size = options.get("max-size")
+        c.check(isinstance(size, str) and parse_size(size) is not None and parse_size(size) > 0, COMPOSE,
+                f"{field}.logging.options.max-size",
+                f"is {size!r}: a quoted size such as \"10m\"; without it the log grows until the disk is full"
+                if driver == "json-file" else f"is {size!r}: a quoted size such as \"10m\"")
+        files = options.get("max-file")
+        c.check(isinstance(files, str) and files.isdigit() and int(files) >= 1, COMPOSE,
+                f"{field}.logging.options.max-file", f"is {files!r}: a quoted count such as \"5\" (Docker "
+                "takes log options as strings)")
+    limits = dig(service, "deploy", "resources", "limits") or {}
+    memory = service.get("mem_limit", limits.get("memory"))
+    c.check(memory is not None and parse_size(memory) is not None and parse_size(memory) >= 16 * 1024**2,
+            COMPOSE, f"{field}.mem_limit", f"is {memory!r}: set a memory ceiling (mem_limit: 256m, or "
+            "deploy.resources.limits.memory), so a leak is stopped before the host swaps")
+    cpus = service.get("cpus", limits.get("cpus"))
+    try:
+        cpus_ok = cpus is not None and float(cpus) > 0
+    except (TypeError, ValueError):
+        cpus_ok = False
+    c.check(cpus_ok, COMPOSE, f"{field}.cpus", f"is {cpus!r}: set a CPU ceiling (cpus: 1.0, or "
+            "deploy.resources.limits.cpus)")
 
 
 def compose_is_watcher(service: dict) -> bool:
@@ -1624,6 +1866,162 @@ def check_dockerfile(c: Checker, path: Path, context: Path, bot: bool) -> None:
             f"is {label!r} but Cargo.toml says {version!r}")
 
 
+# ---------------------------------------------------------------------- Prometheus
+
+
+PROMETHEUS = DEPLOY / "prometheus"
+ALERTS = PROMETHEUS / "alerts.yaml"
+DASHBOARD = PROMETHEUS / "grafana-dashboard.json"
+# The process metrics, under the names every Prometheus client gives them (the bot's are
+# registered apart from src/ops's own), and `up`, which Prometheus itself records.
+PROCESS_METRICS = {"process_resident_memory_bytes", "process_virtual_memory_bytes", "process_cpu_seconds_total",
+                   "process_open_fds", "process_max_fds", "process_start_time_seconds"}
+SYNTHETIC_METRICS = {"up"}
+SEVERITIES = {"critical", "warning", "info"}
+# What PromQL spells that is not a metric name.
+PROMQL_WORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+                "offset", "atan2", "inf", "nan"}
+
+
+def exported_metrics() -> dict[str, set[str]]:
+    """The names the bot's /metrics shows, read from the registrations in src/ops/*.rs:
+    metric (as registered) -> its sample names. prometheus-client appends the unit
+    (register_with_unit), then `_total` to a counter; a histogram's samples are
+    `_bucket`, `_sum` and `_count`."""
+    found: dict[str, set[str]] = {}
+    for source in sorted((ROOT / "src" / "ops").glob("*.rs")):
+        text = source.read_text()
+        for match in re.finditer(r'\.register(?:_with_unit)?\(\s*"(\w+)",\s*"(?:[^"\\]|\\.)*",\s*'
+                                 r'(?:Unit::(\w+),\s*)?([\w.]+?)(?:\.clone\(\))?,?\s*\)', text):
+            name, unit, variable = match.groups()
+            field = variable.rsplit(".", 1)[-1]
+            declared = re.search(rf"\b{re.escape(field)}\s*[:=]\s*([^;]*?)(?:;|,\n)", text)
+            kinds = re.findall(r"\b(Counter|Gauge|Histogram)\b", declared.group(1)) if declared else []
+            kind = kinds[0] if kinds else "Unknown"
+            base = name + (f"_{unit.lower()}" if unit else "")
+            found[name] = ({f"{base}_total"} if kind == "Counter"
+                           else {f"{base}_bucket", f"{base}_sum", f"{base}_count"} if kind == "Histogram"
+                           else {base})
+    return found
+
+
+def promql_metrics(expr: str) -> set[str]:
+    """The metric names an expression reads: identifiers left once strings, label
+    matchers, grouping clauses, ranges, numbers and function calls are taken out."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    text = re.sub(r"\$\w+", " ", text)
+    names = set()
+    for match in re.finditer(r"(?<![\w.])([a-zA-Z_:][\w:]*)(\s*\()?", text):
+        word, call = match.groups()
+        if call or word.lower() in PROMQL_WORDS:
+            continue
+        names.add(word)
+    return names
+
+
+def check_metric_names(c: Checker, path: Path, field: str, expr: str, known: set[str]) -> None:
+    names = promql_metrics(expr)
+    c.check(bool(names), path, field, f"{expr!r} reads no metric")
+    for name in sorted(names - known):
+        c.fail(path, field, f"reads {name!r}, which the bot does not export (src/ops/*.rs registers "
+               f"{', '.join(sorted(n for n in known if n.startswith('echoterra_')))}; process metrics: "
+               f"{', '.join(sorted(PROCESS_METRICS))})")
+
+
+def check_prometheus(c: Checker, documents: dict[Path, list[Any] | None]) -> None:
+    """deploy/prometheus/: the alert rules (a plain rules file: groups of rules, each with
+    alert, expr, for, labels.severity, annotations.summary) and the Grafana dashboard
+    (panels with targets), every metric named in either one the bot exports."""
+    exported = exported_metrics()
+    c.check(len(exported) >= 10, ROOT / "src" / "ops", "(registrations)",
+            f"found only {sorted(exported)}: the regex of exported_metrics() no longer reads them")
+    known = {sample for samples in exported.values() for sample in samples} | PROCESS_METRICS | SYNTHETIC_METRICS
+    if c.check(ALERTS in documents, ALERTS, "(file)", "missing: the alert rules for Prometheus") \
+            and documents[ALERTS] is not None:
+        rules_file = documents[ALERTS][0] if documents[ALERTS] else {}
+        groups = rules_file.get("groups") if isinstance(rules_file, dict) else None
+        c.check(isinstance(groups, list) and bool(groups), ALERTS, "groups",
+                "missing: a rules file is a list of groups, each with a name and rules")
+        alerts: set[str] = set()
+        for g, group in enumerate(groups or []):
+            gfield = f"groups[{g}]"
+            c.check(bool(dig(group, "name")), ALERTS, f"{gfield}.name", "missing")
+            rules = dig(group, "rules") or []
+            c.check(bool(rules), ALERTS, f"{gfield}.rules", "missing or empty")
+            for r, rule in enumerate(rules):
+                name = dig(rule, "alert")
+                field = f"{gfield}.rules[{r}]({name})"
+                if not c.check(bool(name), ALERTS, f"{gfield}.rules[{r}].alert",
+                               "missing: only alerting rules belong here (no recording rules)"):
+                    continue
+                c.check(name not in alerts, ALERTS, f"{field}.alert", "is not unique")
+                alerts.add(name)
+                expr = str(dig(rule, "expr") or "")
+                if c.check(bool(expr.strip()), ALERTS, f"{field}.expr", "missing"):
+                    check_metric_names(c, ALERTS, f"{field}.expr", expr, known)
+                    c.check(expr.count("(") == expr.count(")"), ALERTS, f"{field}.expr", "unbalanced parentheses")
+                duration = dig(rule, "for")
+                c.check(duration is not None and bool(re.fullmatch(r"(\d+(ms|s|m|h|d|w|y))+", str(duration))),
+                        ALERTS, f"{field}.for", f"is {duration!r}: a duration such as 5m (0m to fire at once)")
+                severity = dig(rule, "labels", "severity")
+                c.check(severity in SEVERITIES, ALERTS, f"{field}.labels.severity",
+                        f"is {severity!r}: one of {', '.join(sorted(SEVERITIES))}, for routing")
+                c.check(bool(dig(rule, "annotations", "summary")), ALERTS, f"{field}.annotations.summary", "missing")
+        # The conditions issue 23 asks an operator to be told about.
+        for metric in ("up", "echoterra_store_up", "echoterra_discord_rate_limited_total",
+                       "echoterra_interactions_total", "echoterra_watch_scheduler_lateness_seconds",
+                       "echoterra_watch_messages_total", "process_resident_memory_bytes"):
+            c.check(any(metric in promql_metrics(str(dig(rule, "expr") or ""))
+                        for group in groups or [] for rule in dig(group, "rules") or []),
+                    ALERTS, "groups", f"no rule reads {metric}")
+        promtool = shutil.which("promtool")
+        if promtool:
+            run = subprocess.run([promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True,
+                                 timeout=60)
+            c.check(run.returncode == 0, ALERTS, "promtool check rules", (run.stdout + run.stderr).strip())
+        else:
+            c.note(f"promtool not installed: {rel(ALERTS)} was checked by reading it, not by Prometheus's parser")
+
+    if not c.check(DASHBOARD.is_file(), DASHBOARD, "(file)", "missing: the Grafana dashboard"):
+        return
+    try:
+        dashboard = json.loads(DASHBOARD.read_text())
+    except json.JSONDecodeError as err:
+        c.fail(DASHBOARD, f"line {err.lineno}", f"does not parse: {err.msg}")
+        return
+    c.check(bool(dashboard.get("title")) and bool(dashboard.get("uid")), DASHBOARD, "title, uid", "missing")
+    variables = {v.get("name"): v for v in dig(dashboard, "templating", "list") or []}
+    c.check(dig(variables, "datasource", "type") == "datasource", DASHBOARD, "templating.list[datasource]",
+            "missing: a datasource variable, so the dashboard imports into any Grafana without editing")
+    panels = list(dashboard.get("panels") or [])
+    for panel in list(panels):
+        panels += panel.get("panels") or []  # inside collapsed rows
+    exprs = []
+    for p, panel in enumerate(panels):
+        if panel.get("type") == "row":
+            continue
+        field = f"panels[{panel.get('title') or p}]"
+        targets = panel.get("targets") or []
+        c.check(bool(targets), DASHBOARD, f"{field}.targets", "missing: the panel would show nothing")
+        uid = str(dig(panel, "datasource", "uid") or "")
+        c.check(uid == "${datasource}", DASHBOARD, f"{field}.datasource.uid",
+                f"is {uid!r}: use the variable ${{datasource}}, not one Grafana's own data source")
+        for t, target in enumerate(targets):
+            expr = str(target.get("expr") or "")
+            if c.check(bool(expr), DASHBOARD, f"{field}.targets[{t}].expr", "missing"):
+                check_metric_names(c, DASHBOARD, f"{field}.targets[{t}].expr", expr, known)
+                exprs.append(expr)
+    read = set().union(*map(promql_metrics, exprs)) if exprs else set()
+    for metric in ("echoterra_interactions_total", "echoterra_check_duration_seconds_bucket", "echoterra_store_up",
+                   "echoterra_watches", "echoterra_watch_messages_total",
+                   "echoterra_watch_scheduler_lateness_seconds", "process_resident_memory_bytes",
+                   "process_cpu_seconds_total"):
+        c.check(metric in read, DASHBOARD, "panels", f"no panel shows {metric}")
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -1636,6 +2034,7 @@ def main() -> int:
     for conf in sorted(DEPLOY.rglob("unbound.conf")):
         check_unbound(c, conf)
     check_systemd(c)
+    check_prometheus(c, documents)
     check_dockerfile(c, BOT_DOCKERFILE, ROOT, bot=True)
     check_dockerfile(c, RESOLVER_DOCKERFILE, RESOLVER_DOCKERFILE.parent, bot=False)
 
