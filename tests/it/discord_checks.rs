@@ -37,10 +37,11 @@ async fn mx_is_deferred_then_answered_with_the_verdict() {
             "domain",
             "spf",
             "imap",
-            "pop3"
+            "pop3",
+            "watch"
         ]
     );
-    for staff_only in ["blacklist", "spf"] {
+    for staff_only in ["blacklist", "spf", "watch"] {
         let command = registered
             .as_array()
             .unwrap()
