@@ -769,7 +769,11 @@ async fn measure(backend: Backend, side: &Side, tables: &mut Tables) {
     for _ in 0..10 {
         let cpu_before = clock.now();
         let started = Instant::now();
-        let counts = backend.store.watch_counts().await.expect("the watches counted");
+        let counts = backend
+            .store
+            .watch_counts()
+            .await
+            .expect("the watches counted");
         let counted: i64 = counts.iter().map(|(_, _, count)| count).sum();
         assert_eq!(counted, WATCHES);
         wall.push(started.elapsed());

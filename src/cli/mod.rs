@@ -30,10 +30,20 @@ use crate::config::Config;
 use crate::render::Format;
 use check::CheckCommand;
 
+/// What `--version` prints after the name: the crate's version and the git commit
+/// it was built from (`unknown` when built outside git without `GIT_COMMIT`; see
+/// `build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ECHOTERRA_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "echoterra-bot",
-    version,
+    version = VERSION,
     about = "Echoterra Communications support bot: mail settings, MX lookup, SMTP, IMAP and POP3 tests, blocklist check, domain setup and SPF, in Discord and in the terminal"
 )]
 pub struct Cli {

@@ -234,3 +234,22 @@ fn watch_run_exits_1_when_the_store_is_unreachable() {
         "the password is masked: {err}"
     );
 }
+
+/// `--version` names the crate's version and, in parentheses, the commit it was
+/// built from (a hex id, or `unknown` outside git), so a bug report says which build.
+#[test]
+fn version_prints_the_version_and_the_commit() {
+    let output = run(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    let line = stdout(&output);
+    let line = line.trim();
+    let version = env!("CARGO_PKG_VERSION");
+    let rest = line
+        .strip_prefix(&format!("echoterra-bot {version} ("))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("`echoterra-bot {version} (<commit>)`: {line}"));
+    assert!(
+        rest == "unknown" || (rest.len() >= 7 && rest.chars().all(|c| c.is_ascii_hexdigit())),
+        "a commit id: {line}"
+    );
+}
