@@ -5,9 +5,11 @@
 //! on a second line, `store degraded: ...`, and keeps the 200) and `GET /metrics` (Prometheus).
 //!
 //! - `readiness`: ready, or not with a reason.
-//! - `metrics`: the metrics and their names; `watching`: the watcher's.
+//! - `metrics`: the metrics and their names; `watching`: the watcher's; `process`:
+//!   the standard `process_*` metrics, read from `/proc/self` at each scrape.
 
 pub mod metrics;
+pub mod process;
 pub mod readiness;
 pub mod watching;
 
