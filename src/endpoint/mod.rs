@@ -109,7 +109,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let database = config.database.clone();
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
-    tracing::info!(catalogue = %services.catalog.source, "catalogue loaded");
+    ops::settings::EffectiveSettings::new(Mode::Serve, &services).log();
     let readiness = Arc::new(Readiness::starting(format!(
         "waiting for the store ({database})"
     )));
@@ -133,6 +133,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     tracing::info!(store = %database, "store opened");
     readiness.watch_store(store.clone());
     let bot = Bot::with_store(services, metrics.clone(), Some(store.clone()));
+    discord::warn_if_no_staff(&bot);
     let pruning = store::spawn_pruning(store.clone(), bot.memory.longest_window());
     let address = listener
         .local_addr()

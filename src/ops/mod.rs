@@ -7,10 +7,12 @@
 //! - `readiness`: ready, or not with a reason.
 //! - `metrics`: the metrics and their names; `watching`: the watcher's; `process`:
 //!   the standard `process_*` metrics, read from `/proc/self` at each scrape.
+//! - `settings`: the one start-up line of the settings in effect.
 
 pub mod metrics;
 pub mod process;
 pub mod readiness;
+pub mod settings;
 pub mod watching;
 
 use std::net::SocketAddr;
