@@ -81,6 +81,13 @@ pub enum WatchCommand {
     /// One pass: check every due watch, then post every waiting alert at once. Exit 0 when it ran.
     Run,
     /// The long-running watcher: checks and posts until stopped (OPS_LISTEN for health and metrics).
+    #[command(after_help = "\
+Environment (.env.example describes each; every secret also from NAME_FILE):
+  DISCORD_TOKEN             the bot token, to post alerts (required)
+  OPS_LISTEN                /healthz, /readyz, /metrics (default 127.0.0.1:9180)
+  DATABASE_URL or DATA_DIR  the store: PostgreSQL, or SQLite in DATA_DIR (default ./data)
+  DISCORD_API_BASE, COMMANDS_DIR, DNS_SERVERS, TLS_EXTRA_CA, SPAMHAUS_DQS_KEY, SPAMRATS_KEY,
+  LOG_FORMAT, RUST_LOG")]
     Daemon,
 }
 

@@ -24,6 +24,7 @@ pub async fn run(config: Config, services: Services) -> ExitCode {
         });
     };
     let (ops_listen, _) = config.ops_listen_for(Mode::Watcher);
+    ops::settings::EffectiveSettings::new(Mode::Watcher, &services).log();
     let database = config.database.clone();
     let readiness = Arc::new(Readiness::starting(format!(
         "waiting for the store ({database})"

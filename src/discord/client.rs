@@ -118,7 +118,7 @@ pub async fn run(config: Config) -> Result<(), BotError> {
     let listener = ops::listen_for(&config, Mode::Gateway).await?;
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
-    tracing::info!(catalogue = %services.catalog.source, "catalogue loaded");
+    ops::settings::EffectiveSettings::new(Mode::Gateway, &services).log();
     let readiness = Arc::new(Readiness::starting(format!(
         "waiting for the store ({database})"
     )));
@@ -227,7 +227,9 @@ async fn watch_gateway(shards: Arc<ShardManager>, readiness: Arc<Readiness>) {
 const GATEWAY_WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
 /// One warning line at start-up when no server's staff can use staff commands.
-fn warn_if_no_staff(bot: &Bot) {
+/// With no staff server, staff commands are off: said once at start-up, by `run`
+/// and `serve` alike.
+pub fn warn_if_no_staff(bot: &Bot) {
     if !bot.staff.is_configured() {
         tracing::warn!(
             "no staff server is set (STAFF_GUILD_IDS, or DISCORD_GUILD_ID): staff commands (/blacklist, /smtp to other servers) are off"

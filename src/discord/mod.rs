@@ -39,7 +39,7 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub use client::{register, run, BotError};
+pub use client::{register, run, warn_if_no_staff, BotError};
 pub use dispatch::{answer, handle, handle_via, shutdown, FirstResponse};
 pub use incoming::{Incoming, IncomingKind, OptionValue, PressedMessage};
 pub use responder::{CallbackBody, CallbackType};

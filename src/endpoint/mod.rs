@@ -17,12 +17,15 @@
 //! - `signature`: Ed25519 over timestamp and body, and the replay window; within it,
 //!   an interaction id is taken once across replicas (the store's replay guard), a
 //!   second sight answered 409.
+//! - `scanners`: badly signed requests (internet scanners) logged at most once a
+//!   minute, with the count since the last line; the metric counts each.
 
+mod scanners;
 pub mod server;
 pub mod signature;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -88,6 +91,8 @@ struct Endpoint {
     bot: Bot,
     key: VerifyingKey,
     metrics: Arc<Metrics>,
+    /// The badly signed requests' log, at most one line a minute.
+    unsigned: Arc<scanners::UnsignedLog>,
 }
 
 /// Serves the interactions endpoint until SIGTERM or Ctrl-C; then stops accepting,
@@ -109,7 +114,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let database = config.database.clone();
     let services = Services::new(config)?;
     let metrics = Arc::new(Metrics::new());
-    tracing::info!(catalogue = %services.catalog.source, "catalogue loaded");
+    ops::settings::EffectiveSettings::new(Mode::Serve, &services).log();
     let readiness = Arc::new(Readiness::starting(format!(
         "waiting for the store ({database})"
     )));
@@ -133,6 +138,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     tracing::info!(store = %database, "store opened");
     readiness.watch_store(store.clone());
     let bot = Bot::with_store(services, metrics.clone(), Some(store.clone()));
+    discord::warn_if_no_staff(&bot);
     let pruning = store::spawn_pruning(store.clone(), bot.memory.longest_window());
     let address = listener
         .local_addr()
@@ -142,6 +148,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         bot: bot.clone(),
         key,
         metrics: metrics.clone(),
+        unsigned: Arc::default(),
     });
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -208,7 +215,21 @@ async fn interactions(
         SystemTime::now(),
     ) {
         endpoint.metrics.request_rejected(refusal.reason());
-        tracing::warn!(reason = %refusal, "interaction request refused");
+        match refusal {
+            // Scanners: counted each, logged at most once a minute.
+            signature::Refusal::Unsigned | signature::Refusal::BadSignature => {
+                if let Some(count) = endpoint.unsigned.note(Instant::now()) {
+                    tracing::warn!(
+                        count,
+                        last = %refusal,
+                        "interaction requests refused for their signature: {count} since the last such line (at most one a minute; internet scanners, or a wrong DISCORD_PUBLIC_KEY if Discord's own requests fail)"
+                    );
+                }
+            }
+            signature::Refusal::Stale => {
+                tracing::warn!(reason = %refusal, "interaction request refused");
+            }
+        }
         return (StatusCode::UNAUTHORIZED, format!("{refusal}\n")).into_response();
     }
     let malformed = |why: String| {

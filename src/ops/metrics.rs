@@ -184,6 +184,7 @@ impl Metrics {
             build_info,
         );
         let watching = super::watching::WatchMetrics::register(&mut registry);
+        registry.register_collector(Box::new(super::process::ProcessCollector));
         Metrics {
             registry,
             interactions,
@@ -388,5 +389,37 @@ mod tests {
         );
         assert!(!text.contains("step=\"greeting\""), "{text}");
         assert!(!text.contains("step=\"capability_tls\""), "{text}");
+    }
+
+    /// The standard process metrics are in every scrape on Linux, with plausible values.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_process_metrics_are_rendered() {
+        let text = Metrics::new().render();
+        let value = |name: &str| -> f64 {
+            let line = text
+                .lines()
+                .find(|line| line.starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("{name} is rendered: {text}"));
+            line.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        assert!(value("process_resident_memory_bytes") > 0.0);
+        assert!(value("process_virtual_memory_bytes") > 0.0);
+        assert!(value("process_cpu_seconds_total") >= 0.0);
+        assert!(value("process_open_fds") >= 1.0);
+        assert!(value("process_max_fds") >= value("process_open_fds"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        let start = value("process_start_time_seconds");
+        assert!(
+            start <= now + 1.0 && start > now - 86_400.0,
+            "{start} vs {now}"
+        );
+        assert!(
+            text.contains("# TYPE process_cpu_seconds counter"),
+            "{text}"
+        );
     }
 }

@@ -5,10 +5,14 @@
 //! on a second line, `store degraded: ...`, and keeps the 200) and `GET /metrics` (Prometheus).
 //!
 //! - `readiness`: ready, or not with a reason.
-//! - `metrics`: the metrics and their names; `watching`: the watcher's.
+//! - `metrics`: the metrics and their names; `watching`: the watcher's; `process`:
+//!   the standard `process_*` metrics, read from `/proc/self` at each scrape.
+//! - `settings`: the one start-up line of the settings in effect.
 
 pub mod metrics;
+pub mod process;
 pub mod readiness;
+pub mod settings;
 pub mod watching;
 
 use std::net::SocketAddr;

@@ -234,3 +234,61 @@ fn watch_run_exits_1_when_the_store_is_unreachable() {
         "the password is masked: {err}"
     );
 }
+
+/// `--version` names the crate's version and, in parentheses, the commit it was
+/// built from (a hex id, or `unknown` outside git), so a bug report says which build.
+#[test]
+fn version_prints_the_version_and_the_commit() {
+    let output = run(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    let line = stdout(&output);
+    let line = line.trim();
+    let version = env!("CARGO_PKG_VERSION");
+    let rest = line
+        .strip_prefix(&format!("echoterra-bot {version} ("))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("`echoterra-bot {version} (<commit>)`: {line}"));
+    assert!(
+        rest == "unknown" || (rest.len() >= 7 && rest.chars().all(|c| c.is_ascii_hexdigit())),
+        "a commit id: {line}"
+    );
+}
+
+/// The long-running modes' `--help` name the variables they read (they have no
+/// options of their own), and `health --url` says what it defaults to.
+#[test]
+fn help_names_the_environment_variables() {
+    let help = |args: &[&str]| stdout(&run(args));
+    let run_help = help(&["run", "--help"]);
+    for name in ["DISCORD_TOKEN", "OPS_LISTEN", "DATABASE_URL", "DATA_DIR"] {
+        assert!(
+            run_help.contains(name),
+            "run --help names {name}: {run_help}"
+        );
+    }
+    let serve_help = help(&["serve", "--help"]);
+    for name in [
+        "DISCORD_PUBLIC_KEY",
+        "HTTP_LISTEN",
+        "OPS_LISTEN",
+        "DATABASE_URL",
+        "DATA_DIR",
+    ] {
+        assert!(
+            serve_help.contains(name),
+            "serve --help names {name}: {serve_help}"
+        );
+    }
+    let daemon_help = help(&["watch", "daemon", "--help"]);
+    for name in ["DISCORD_TOKEN", "OPS_LISTEN", "DATABASE_URL", "DATA_DIR"] {
+        assert!(
+            daemon_help.contains(name),
+            "watch daemon --help names {name}: {daemon_help}"
+        );
+    }
+    assert!(help(&["health", "--help"]).contains("OPS_LISTEN"));
+    assert!(
+        help(&["db", "status", "--help"]).contains("DATABASE_URL")
+            || help(&["db", "--help"]).contains("DATABASE_URL")
+    );
+}

@@ -223,3 +223,34 @@ async fn the_gateway_bot_is_ready_only_while_connected() {
         "{metrics}"
     );
 }
+
+/// Unsigned requests (internet scanners) are each counted, but logged at most once a
+/// minute: five give one line and a count of five.
+#[tokio::test]
+async fn unsigned_requests_are_counted_each_and_logged_once_a_minute() {
+    let dns = dns().await;
+    let commands = tempfile::tempdir().unwrap();
+    write_catalogue(commands.path());
+    let (_fake, bot, url) = serve(&dns, commands.path()).await;
+    let ping = br#"{"id":"1","application_id":"2","type":1,"token":"t","version":1}"#;
+    for _ in 0..5 {
+        assert_eq!(
+            FakeDiscord::post_signed(&url, ping, false, None).await.0,
+            401
+        );
+    }
+    let (_, metrics) = bot.get("/metrics").await;
+    let counted = "echoterra_interaction_requests_rejected_total{reason=\"signature\"} 5";
+    assert!(metrics.contains(counted), "{counted} in:\n{metrics}");
+    let logs = bot.logs();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("refused"))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line for five:\n{logs}");
+    assert!(
+        lines[0].contains("refused for their signature"),
+        "{}",
+        lines[0]
+    );
+}

@@ -258,7 +258,53 @@ async fn start_up_says_which_catalogue_it_uses() {
     let logs = bot.logs();
     let line = logs
         .lines()
-        .find(|line| line.contains("catalogue loaded"))
+        .find(|line| line.contains("effective settings"))
         .unwrap_or_else(|| panic!("no catalogue line:\n{logs}"));
     assert!(line.contains("smtp.toml; the rest built-in"), "{line}");
+}
+
+/// `serve` writes one line of the settings in effect (mode, catalogue, DNS, staff
+/// servers, store, listeners, limits) with no secret in it, and warns once, as `run`
+/// does, that staff commands are off without a staff server.
+#[tokio::test]
+async fn serve_logs_its_settings_without_secrets_and_warns_without_staff() {
+    let data = tempfile::tempdir().unwrap();
+    let bot = BotProcess::start(
+        &["serve"],
+        &[
+            ("DISCORD_PUBLIC_KEY", public_key_hex()),
+            ("DATA_DIR", data.path().display().to_string()),
+            ("DNS_SERVERS", "127.0.0.1:5353".to_string()),
+            ("SPAMRATS_KEY", "ratskeyzz9secret".to_string()),
+            ("DISCORD_TOKEN", TOKEN.to_string()),
+        ],
+    );
+    bot.http_address();
+    let logs = bot.logs();
+    let settings: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("effective settings"))
+        .collect();
+    assert_eq!(settings.len(), 1, "one settings line:\n{logs}");
+    let line = settings[0];
+    for field in [
+        "mode=serve",
+        "catalogue=built-in",
+        "dns_servers=127.0.0.1:5353",
+        "staff_servers=none",
+        "store=SQLite file",
+        "http_listen=127.0.0.1:0",
+        "ops_listen=127.0.0.1:0",
+        "max_concurrent_checks=",
+        "rate_limit=",
+    ] {
+        assert!(line.contains(field), "{field} in {line}");
+    }
+    assert!(!logs.contains("ratskeyzz9secret"), "{logs}");
+    assert!(!logs.contains(TOKEN), "{logs}");
+    let warnings = logs
+        .lines()
+        .filter(|line| line.contains("no staff server is set"))
+        .count();
+    assert_eq!(warnings, 1, "one staff warning:\n{logs}");
 }

@@ -215,10 +215,7 @@ impl Probe<'_> {
                     "The server answered but nothing is listening on port {port} (service down or blocked)."
                 ),
                 Ok(Err(err)) => format!("Could not connect to {addr}: {err}."),
-                Err(_) => format!(
-                    "No answer on port {port} within {} (firewall, routing or outage).",
-                    self.clock.waited(step_limit, limit)
-                ),
+                Err(_) => no_answer(port, &self.clock.waited(step_limit, limit)),
             };
             log.note(problem.clone());
             first_problem.get_or_insert(problem);
@@ -247,5 +244,40 @@ impl Probe<'_> {
             let _ = stream.set_nodelay(true);
         }
         connected
+    }
+}
+
+/// The sentence for a connection that got no answer in time. On port 25 it says that
+/// many cloud and residential networks block outgoing port 25, so the network the
+/// test runs from (the bot's own host) may be the cause rather than the server.
+fn no_answer(port: u16, waited: &str) -> String {
+    let mut sentence =
+        format!("No answer on port {port} within {waited} (firewall, routing or outage).");
+    if port == 25 {
+        sentence.push_str(
+            " Many cloud and residential networks block outgoing port 25, so the bot's own network may be the cause rather than this server.",
+        );
+    }
+    sentence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_answer;
+
+    #[test]
+    fn a_silent_port_25_says_the_bots_own_network_may_block_it() {
+        let on_25 = no_answer(25, "10 s");
+        assert!(
+            on_25.starts_with("No answer on port 25 within 10 s"),
+            "{on_25}"
+        );
+        assert!(on_25.contains("block outgoing port 25"), "{on_25}");
+        assert!(on_25.contains("bot's own network"), "{on_25}");
+        let on_587 = no_answer(587, "10 s");
+        assert_eq!(
+            on_587,
+            "No answer on port 587 within 10 s (firewall, routing or outage)."
+        );
     }
 }
