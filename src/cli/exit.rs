@@ -37,10 +37,32 @@ pub trait Failure: Display {
     fn status(&self) -> u8;
 }
 
-/// Prints `failure` and returns its status.
+/// Prints `failure` and returns its status: a line of text, or with `LOG_FORMAT=json` a
+/// JSON line in the shape of the log's (read from the environment itself, since the
+/// failure may be that the configuration could not be read).
 pub fn fail(failure: &dyn Failure) -> ExitCode {
-    eprintln!("error: {failure}");
-    ExitCode::from(failure.status())
+    let status = failure.status();
+    if std::env::var("LOG_FORMAT").is_ok_and(|format| format.trim() == "json") {
+        eprintln!("{}", json_line(&failure.to_string(), status));
+    } else {
+        eprintln!("error: {failure}");
+    }
+    ExitCode::from(status)
+}
+
+/// A fatal error as `LOG_FORMAT=json` writes every log line: timestamp, level, fields
+/// (the message and the exit status), target.
+fn json_line(message: &str, status: u8) -> String {
+    let timestamp = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    serde_json::json!({
+        "timestamp": timestamp,
+        "level": "ERROR",
+        "fields": {"message": message, "exit_status": status},
+        "target": "echoterra_bot::cli",
+    })
+    .to_string()
 }
 
 impl Failure for ConfigError {

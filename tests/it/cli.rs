@@ -292,3 +292,29 @@ fn help_names_the_environment_variables() {
             || help(&["db", "--help"]).contains("DATABASE_URL")
     );
 }
+
+/// With `LOG_FORMAT=json`, a fatal error is one JSON line like every log line (here a
+/// malformed `SHUTDOWN_GRACE_SECONDS`, read before logging starts), with its exit status.
+#[test]
+fn a_fatal_error_is_a_json_line_when_the_log_is_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_echoterra-bot"))
+        .args(["serve"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LOG_FORMAT", "json")
+        .env("SHUTDOWN_GRACE_SECONDS", "forever")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&output.stderr);
+    let line: serde_json::Value =
+        serde_json::from_str(err.trim()).unwrap_or_else(|_| panic!("one JSON line: {err}"));
+    assert_eq!(line["level"], "ERROR");
+    assert_eq!(line["fields"]["exit_status"], 78);
+    assert!(line["fields"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("SHUTDOWN_GRACE_SECONDS"));
+}
