@@ -86,6 +86,37 @@ impl Watch {
     }
 }
 
+#[cfg(test)]
+impl Watch {
+    /// A fresh, never checked watch of `kind` on `target`, for the tests of the
+    /// layers above.
+    pub(crate) fn example(id: i64, kind: &str, target: &str, interval_ms: i64) -> Watch {
+        Watch {
+            id,
+            target_key: format!("{kind}:{target}"),
+            target: target.to_string(),
+            kind: kind.to_string(),
+            label: None,
+            channel_id: None,
+            interval_ms,
+            paused: false,
+            muted_until_ms: None,
+            created_ms: 0,
+            created_by: "alice".into(),
+            next_due_ms: 0,
+            last_checked_ms: None,
+            verdict: None,
+            summary: None,
+            state: None,
+            pending: None,
+            pending_count: 0,
+            bad_since_ms: None,
+            last_alert_ms: None,
+            acknowledged_by: None,
+        }
+    }
+}
+
 /// A watch to add.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewWatch {

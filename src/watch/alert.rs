@@ -169,27 +169,8 @@ mod tests {
 
     fn watch() -> Watch {
         Watch {
-            id: 3,
-            target_key: "blocklists:192.0.2.7".into(),
-            target: "192.0.2.7".into(),
-            kind: "blocklists".into(),
             label: Some("outbound relay 2".into()),
-            channel_id: None,
-            interval_ms: 1,
-            paused: false,
-            muted_until_ms: None,
-            created_ms: 0,
-            created_by: "alice".into(),
-            next_due_ms: 0,
-            last_checked_ms: None,
-            verdict: None,
-            summary: None,
-            state: None,
-            pending: None,
-            pending_count: 0,
-            bad_since_ms: None,
-            last_alert_ms: None,
-            acknowledged_by: None,
+            ..Watch::example(3, "blocklists", "192.0.2.7", 1)
         }
     }
 

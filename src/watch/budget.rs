@@ -64,27 +64,8 @@ mod tests {
 
     fn watch(kind: &str, interval_ms: i64, paused: bool) -> Watch {
         Watch {
-            id: 1,
-            target_key: String::new(),
-            target: "192.0.2.1".into(),
-            kind: kind.into(),
-            label: None,
-            channel_id: None,
-            interval_ms,
             paused,
-            muted_until_ms: None,
-            created_ms: 0,
-            created_by: String::new(),
-            next_due_ms: 0,
-            last_checked_ms: None,
-            verdict: None,
-            summary: None,
-            state: None,
-            pending: None,
-            pending_count: 0,
-            bad_since_ms: None,
-            last_alert_ms: None,
-            acknowledged_by: None,
+            ..Watch::example(1, kind, "192.0.2.1", interval_ms)
         }
     }
 

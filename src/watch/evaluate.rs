@@ -184,29 +184,7 @@ mod tests {
     }
 
     fn watch() -> Watch {
-        Watch {
-            id: 1,
-            target_key: "blocklists:192.0.2.7".into(),
-            target: "192.0.2.7".into(),
-            kind: "blocklists".into(),
-            label: None,
-            channel_id: None,
-            interval_ms: 6 * HOUR,
-            paused: false,
-            muted_until_ms: None,
-            created_ms: 0,
-            created_by: "alice".into(),
-            next_due_ms: 0,
-            last_checked_ms: None,
-            verdict: None,
-            summary: None,
-            state: None,
-            pending: None,
-            pending_count: 0,
-            bad_since_ms: None,
-            last_alert_ms: None,
-            acknowledged_by: None,
-        }
+        Watch::example(1, "blocklists", "192.0.2.7", 6 * HOUR)
     }
 
     fn state(listed: bool) -> State {
