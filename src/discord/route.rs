@@ -13,7 +13,7 @@ use super::options::{sentence, Options};
 use super::requests::{self, Ask};
 use super::response::Response;
 use super::{watch, Bot};
-use crate::checks::settings::SettingsRequest;
+use crate::checks::settings::{ProfileKind, SettingsRequest};
 use crate::checks::{Check, Request};
 use crate::render::discord::{limits, ButtonAction, CheckInput};
 use crate::values::Protocol;
@@ -65,9 +65,11 @@ async fn button(
     message: PressedMessage,
 ) -> Response {
     match ButtonAction::decode(custom_id) {
-        Ok(ButtonAction::Tab { protocol, email }) => {
-            settings_tab(bot, incoming, protocol, email.as_deref()).await
-        }
+        Ok(ButtonAction::Tab {
+            protocol,
+            email,
+            profile,
+        }) => settings_tab(bot, incoming, protocol, email.as_deref(), profile).await,
         Ok(ButtonAction::Run { check, .. }) => run_button(bot, incoming, check, message).await,
         Ok(ButtonAction::Watch { action, id }) => watch::button(bot, incoming, action, id).await,
         Err(expired) => Response::error(
@@ -79,17 +81,20 @@ async fn button(
 
 /// A `/settings` tab: the one who ran `/settings` switches their message in place;
 /// anyone else gets their own private copy on that tab, and the message stays as
-/// its owner left it.
+/// its owner left it. A profile the message attached is attached again, with its
+/// install instructions (an update without it would remove them).
 async fn settings_tab(
     bot: &Bot,
     incoming: &Incoming,
     protocol: Protocol,
     email: Option<&str>,
+    profile: Option<ProfileKind>,
 ) -> Response {
     // The address was validated when the message was made; a tampered id falls
     // back to the generic username line rather than showing unchecked text.
     let protocol = protocol.as_str();
-    let request = SettingsRequest::from_input(protocol, email, None)
+    let profile = profile.map(ProfileKind::as_str);
+    let request = SettingsRequest::from_input(protocol, email, profile)
         .or_else(|_| SettingsRequest::from_input(protocol, None, None));
     match request {
         Ok(request) => {
@@ -365,6 +370,35 @@ mod tests {
                 assert_eq!(message.files[0].name, "echoterra.mobileconfig");
             }
             other => panic!("{}", other.kind()),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_owners_tab_switch_keeps_the_profile_and_its_install_instructions() {
+        let bot = bot();
+        let asked = command(
+            "settings",
+            &[
+                ("protocol", string("imap")),
+                ("email", string("jane@example.org")),
+                ("profile", string("thunderbird")),
+            ],
+        );
+        let Response::Reply { message, .. } = route(&bot, &asked).await else {
+            panic!("a /settings reply");
+        };
+        let install_title = message.embeds.last().unwrap().title.clone();
+        let tab = &message.components[0].components[2];
+        assert_eq!(tab.id(), "v2:tab:pop3+thunderbird:jane@example.org");
+        match route(&bot, &press(tab.id(), 3, 3, true)).await {
+            Response::Update(update) => {
+                assert!(update.embeds[0].title.contains("POP3"));
+                assert_eq!(update.embeds.last().unwrap().title, install_title);
+                assert_eq!(update.files.len(), 1, "the profile is attached again");
+                let profile = String::from_utf8_lossy(&update.files[0].bytes);
+                assert!(profile.contains("type=\"pop3\""), "{profile}");
+            }
+            other => panic!("the owner updates in place, got {}", other.kind()),
         }
     }
 

@@ -29,20 +29,26 @@ use std::time::Duration;
 use echoterra_bot::catalog::Catalog;
 use echoterra_bot::checks::Services;
 use echoterra_bot::config::Config;
-use hickory_server::authority::{Catalog as DnsCatalog, MessageResponseBuilder, ZoneType};
-use hickory_server::proto::op::{Header, ResponseCode};
+use hickory_server::net::runtime::Time;
+use hickory_server::proto::op::{Header, HeaderCounts, Metadata, ResponseCode};
 use hickory_server::proto::rr::rdata::{A, AAAA, CNAME, MX, NS, NULL, PTR, SOA, SRV, TXT};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
-use hickory_server::store::in_memory::InMemoryAuthority;
-use hickory_server::ServerFuture;
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{
+    AxfrPolicy, Catalog as DnsCatalog, MessageResponseBuilder, ZoneType,
+};
+use hickory_server::Server;
 use tokio::net::{TcpListener, UdpSocket};
 
 /// Whether a query came over UDP or TCP (hickory's name for it is `Protocol`).
-pub use hickory_server::proto::xfer::Protocol as Transport;
+pub use hickory_server::net::xfer::Protocol as Transport;
 
 /// The record type code of the retired `SPF` record (RFC 4408 §3.1.1).
 pub const SPF_TYPE: u16 = 99;
+
+/// Responses one TCP connection may have queued; a test asks a few questions at a time.
+const TCP_RESPONSE_BUFFER: usize = 32;
 
 /// TTL of every record a test adds.
 pub const TEST_TTL: u32 = 300;
@@ -195,10 +201,11 @@ impl Zone {
         self.record(owner, RData::CNAME(CNAME(name(target))))
     }
 
-    fn into_authority(self) -> (LowerName, InMemoryAuthority) {
-        let mut authority = InMemoryAuthority::empty(self.origin.clone(), ZoneType::Primary, false);
+    fn into_authority(self) -> (LowerName, InMemoryZoneHandler) {
+        let mut authority =
+            InMemoryZoneHandler::empty(self.origin.clone(), ZoneType::Primary, AxfrPolicy::Deny);
         for record in self.records {
-            let text = format!("{} {}", record.name(), record.record_type());
+            let text = format!("{} {}", record.name, record.record_type());
             assert!(authority.upsert_mut(record, 1), "cannot add {text}");
         }
         (LowerName::new(&self.origin), authority)
@@ -283,9 +290,9 @@ impl TestDnsBuilder {
         };
         let (udp, tcp) = bind_udp_and_tcp().await;
         let addr = udp.local_addr().expect("bound address");
-        let mut server = ServerFuture::new(handler);
+        let mut server = Server::new(handler);
         server.register_socket(udp);
-        server.register_listener(tcp, Duration::from_secs(5));
+        server.register_listener(tcp, Duration::from_secs(5), TCP_RESPONSE_BUFFER);
         TestDns {
             addr,
             queries,
@@ -312,7 +319,7 @@ pub struct TestDns {
     addr: SocketAddr,
     queries: Arc<Mutex<Vec<LoggedQuery>>>,
     in_flight: Arc<InFlight>,
-    _server: ServerFuture<FaultyCatalog>,
+    _server: Server<FaultyCatalog>,
 }
 
 /// Queries being answered now, and the most that ever were at once.
@@ -399,7 +406,7 @@ struct FaultyCatalog {
 
 #[async_trait::async_trait]
 impl RequestHandler for FaultyCatalog {
-    async fn handle_request<R: ResponseHandler>(
+    async fn handle_request<R: ResponseHandler, T: Time>(
         &self,
         request: &Request,
         mut response_handle: R,
@@ -427,21 +434,32 @@ impl RequestHandler for FaultyCatalog {
             Err(_) => None,
         };
         let code = match fault {
-            None => return self.catalog.handle_request(request, response_handle).await,
+            None => {
+                return self
+                    .catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await
+            }
             Some(Fault::Delay(delay)) => {
                 // Each UDP request has its own task in hickory-server: a delay here
                 // holds back only this answer.
                 tokio::time::sleep(delay).await;
-                return self.catalog.handle_request(request, response_handle).await;
+                return self
+                    .catalog
+                    .handle_request::<R, T>(request, response_handle)
+                    .await;
             }
             Some(Fault::NoAnswer) => {
-                return ResponseInfo::from(Header::response_from_request(request.header()))
+                return ResponseInfo::from(Header {
+                    metadata: Metadata::response_from_request(&request.metadata),
+                    counts: HeaderCounts::default(),
+                })
             }
             Some(Fault::ServFail) => ResponseCode::ServFail,
             Some(Fault::Refused) => ResponseCode::Refused,
         };
-        let response =
-            MessageResponseBuilder::from_message_request(request).error_msg(request.header(), code);
+        let response = MessageResponseBuilder::from_message_request(request)
+            .error_msg(&request.metadata, code);
         match response_handle.send_response(response).await {
             Ok(info) => info,
             Err(err) => panic!("test DNS server could not send its answer: {err}"),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use dns_server::{Fault, TestDns, Zone, TEST_DNS_TIMEOUT};
 use echoterra_bot::checks::net::resolver::{
-    Alias, DnsAnswer, DnsFailure, DnsResolver, MxData, ResolverSettings,
+    Alias, DnsAnswer, DnsFailure, DnsResolver, MxData, ResolverSettings, MAX_CACHE_AGE,
 };
 use hickory_server::proto::rr::RecordType;
 
@@ -160,12 +160,50 @@ async fn an_unreachable_nameserver_is_a_failure_within_the_deadline() {
         timeout: Duration::from_millis(500),
         attempts: 2,
         max_in_flight: 16,
+        cache_max_age: MAX_CACHE_AGE,
     })
     .unwrap();
     let started = Instant::now();
     let answer = resolver.ipv4("example.com").await;
     assert!(answer.failure().is_some(), "{answer:?}");
     assert!(started.elapsed() < resolver.deadline() + Duration::from_secs(2));
+}
+
+/// Answers come from the cache with their zone's TTL (not the cache's bound), and no
+/// answer is served from the cache once it is older than the cache's max age.
+#[tokio::test]
+async fn answers_keep_their_ttl_and_leave_the_cache_after_its_max_age() {
+    let dns = server().await;
+    let resolver = DnsResolver::new(&ResolverSettings {
+        servers: Some(vec![dns.addr()]),
+        timeout: Duration::from_secs(2),
+        attempts: 1,
+        max_in_flight: 4,
+        cache_max_age: Duration::from_millis(400),
+    })
+    .unwrap();
+    let asked = |dns: &TestDns| {
+        dns.queries()
+            .iter()
+            .filter(|query| query.name == "example.com" && query.record_type == RecordType::MX)
+            .count()
+    };
+    let DnsAnswer::Records(first) = resolver.mx("example.com").await else {
+        panic!("MX records expected");
+    };
+    assert_eq!(first.ttl, dns_server::TEST_TTL);
+    let DnsAnswer::Records(cached) = resolver.mx("example.com").await else {
+        panic!("MX records expected");
+    };
+    assert!(cached.ttl > dns_server::TEST_TTL - 5, "{}", cached.ttl);
+    assert_eq!(asked(&dns), 1, "the second answer came from the cache");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(resolver.mx("example.com").await.records().is_some());
+    assert_eq!(
+        asked(&dns),
+        2,
+        "an answer older than the max age is asked again"
+    );
 }
 
 #[tokio::test]
@@ -210,6 +248,7 @@ async fn queries_in_flight_are_capped_and_the_rest_wait_their_turn() {
         timeout: Duration::from_secs(2),
         attempts: 1,
         max_in_flight: 3,
+        cache_max_age: MAX_CACHE_AGE,
     })
     .unwrap();
     let answers = futures::future::join_all(names.iter().map(|name| resolver.ipv4(name))).await;

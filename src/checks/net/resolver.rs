@@ -13,17 +13,18 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::config::{
+    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, RecordType};
-use hickory_resolver::proto::xfer::Protocol;
-use hickory_resolver::proto::ProtoErrorKind;
-use hickory_resolver::{Name, ResolveError, TokioResolver};
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::TokioResolver;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
 
@@ -31,12 +32,17 @@ use crate::catalog::{DnsDefaults, LimitDefaults};
 
 /// Answers are cached no longer than this, so a customer who fixed a record and asks
 /// again soon sees the fix as soon as the authoritative servers do.
-const MAX_CACHE_TTL: Duration = Duration::from_secs(60);
+pub const MAX_CACHE_AGE: Duration = Duration::from_secs(60);
+
+/// The largest TTL a record may carry (RFC 2181 §8). Records keep the TTL their zone
+/// gives them up to this: hickory clamps the TTLs of the records it caches to its
+/// cache's bounds, and `/mx` shows the real one ("changes can take that long").
+const MAX_RECORD_TTL: Duration = Duration::from_secs(i32::MAX as u64);
 
 /// Answers the cache holds. hickory's default (32) is too small for one SPF evaluation:
 /// it prefetches a whole level of `include:` records at once and reads them back later,
 /// and a large include tree with its address lookups would evict them before then.
-const CACHE_SIZE: usize = 1024;
+const CACHE_SIZE: u64 = 1024;
 
 /// How the shared resolver is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +55,8 @@ pub struct ResolverSettings {
     pub attempts: usize,
     /// Queries in flight at once, all checks together; more wait their turn.
     pub max_in_flight: usize,
+    /// How long an answer may be served from the cache ([`MAX_CACHE_AGE`]).
+    pub cache_max_age: Duration,
 }
 
 impl ResolverSettings {
@@ -64,14 +72,19 @@ impl ResolverSettings {
             timeout: Duration::from_millis(defaults.timeout_ms),
             attempts: defaults.attempts,
             max_in_flight: limits.max_dns_in_flight,
+            cache_max_age: MAX_CACHE_AGE,
         }
     }
 }
 
-/// The resolver could not be set up (only when the system's settings are unreadable).
+/// The resolver could not be set up.
 #[derive(Debug, thiserror::Error)]
-#[error("DNS_SERVERS is not set and the system's DNS settings (/etc/resolv.conf) cannot be read: {0}; set DNS_SERVERS to the nameservers to use, e.g. 127.0.0.1:53")]
-pub struct ResolverError(String);
+pub enum ResolverError {
+    #[error("DNS_SERVERS is not set and the system's DNS settings (/etc/resolv.conf) cannot be read: {0}; set DNS_SERVERS to the nameservers to use, e.g. 127.0.0.1:53")]
+    SystemSettings(String),
+    #[error("the DNS resolver could not be set up: {0}")]
+    Setup(String),
+}
 
 /// The shared resolver. Cheap to clone: clones share one cache, one connection pool
 /// and one bound on the queries in flight.
@@ -82,12 +95,15 @@ pub struct DnsResolver {
     /// One permit per query in flight: a crowd of checks queues here instead of
     /// flooding the nameservers (and the lists behind them).
     in_flight: Arc<Semaphore>,
+    /// When the cache was last emptied; see [`DnsResolver::expire_cache`].
+    cache_since: Arc<Mutex<Instant>>,
+    cache_max_age: Duration,
 }
 
 impl fmt::Debug for DnsResolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DnsResolver")
-            .field("nameservers", &self.inner.config().name_servers().len())
+            .field("options", &self.inner.options())
             .field("deadline", &self.deadline)
             .finish()
     }
@@ -98,15 +114,27 @@ impl DnsResolver {
     pub fn new(settings: &ResolverSettings) -> Result<DnsResolver, ResolverError> {
         let mut builder = match &settings.servers {
             Some(servers) => {
-                let mut config = ResolverConfig::new();
-                for &server in servers {
-                    // UDP first; TCP for answers too large for a datagram.
-                    config.add_name_server(NameServerConfig::new(server, Protocol::Udp));
-                    config.add_name_server(NameServerConfig::new(server, Protocol::Tcp));
-                }
-                TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+                let name_servers = servers
+                    .iter()
+                    .map(|server| {
+                        // UDP first; TCP for answers too large for a datagram. An
+                        // NXDOMAIN is final: asking the next server would not change it.
+                        let connections = [ConnectionConfig::udp(), ConnectionConfig::tcp()].map(
+                            |mut connection| {
+                                connection.port = server.port();
+                                connection
+                            },
+                        );
+                        NameServerConfig::new(server.ip(), true, connections.to_vec())
+                    })
+                    .collect();
+                TokioResolver::builder_with_config(
+                    ResolverConfig::from_name_servers(name_servers),
+                    TokioRuntimeProvider::default(),
+                )
             }
-            None => TokioResolver::builder_tokio().map_err(|err| ResolverError(err.to_string()))?,
+            None => TokioResolver::builder_tokio()
+                .map_err(|err| ResolverError::SystemSettings(err.to_string()))?,
         };
         let options: &mut ResolverOpts = builder.options_mut();
         options.timeout = settings.timeout;
@@ -116,12 +144,14 @@ impl DnsResolver {
         // Keep the CNAMEs a lookup went through: an MX target that is an alias is a finding.
         options.preserve_intermediates = true;
         options.edns0 = true;
-        options.positive_max_ttl = Some(MAX_CACHE_TTL);
-        options.negative_max_ttl = Some(MAX_CACHE_TTL);
+        options.positive_max_ttl = Some(MAX_RECORD_TTL);
+        options.negative_max_ttl = Some(settings.cache_max_age);
         options.cache_size = CACHE_SIZE;
         // Every name we query is absolute; the search list must never apply.
         options.ndots = 0;
-        let inner = builder.build();
+        let inner = builder
+            .build()
+            .map_err(|err| ResolverError::Setup(err.to_string()))?;
         // The resolver's own retries should end first; this bound is for the case they
         // do not (several unreachable servers, a stalled TCP fallback).
         let attempts = u32::try_from(settings.attempts.max(1)).unwrap_or(10);
@@ -130,7 +160,25 @@ impl DnsResolver {
             inner,
             deadline,
             in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
+            cache_since: Arc::new(Mutex::new(Instant::now())),
+            cache_max_age: settings.cache_max_age,
         })
+    }
+
+    /// Empties the cache once it may hold an answer older than the cache's max age.
+    /// hickory's cache keeps an answer for its TTL, and bounding that TTL would also
+    /// change the TTL of the records it returns; emptying it whole every
+    /// `cache_max_age` bounds every answer's age and keeps TTLs true. An SPF
+    /// evaluation that straddles the moment asks again for what it prefetched.
+    fn expire_cache(&self) {
+        let mut since = self
+            .cache_since
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if since.elapsed() >= self.cache_max_age {
+            self.inner.clear_cache();
+            *since = Instant::now();
+        }
     }
 
     /// No lookup takes longer than this.
@@ -160,7 +208,8 @@ impl DnsResolver {
     pub async fn txt(&self, name: &str) -> DnsAnswer<String> {
         self.lookup(name, RecordType::TXT, |data| match data {
             RData::TXT(txt) => Some(
-                txt.iter()
+                txt.txt_data
+                    .iter()
                     .map(|part| String::from_utf8_lossy(part))
                     .collect::<String>(),
             ),
@@ -173,8 +222,8 @@ impl DnsResolver {
     pub async fn mx(&self, name: &str) -> DnsAnswer<MxData> {
         self.lookup(name, RecordType::MX, |data| match data {
             RData::MX(mx) => Some(MxData {
-                preference: mx.preference(),
-                exchange: host_text(mx.exchange()),
+                preference: mx.preference,
+                exchange: host_text(&mx.exchange),
             }),
             _ => None,
         })
@@ -195,10 +244,10 @@ impl DnsResolver {
     pub async fn srv(&self, name: &str) -> DnsAnswer<SrvData> {
         self.lookup(name, RecordType::SRV, |data| match data {
             RData::SRV(srv) => Some(SrvData {
-                priority: srv.priority(),
-                weight: srv.weight(),
-                port: srv.port(),
-                target: host_text(srv.target()),
+                priority: srv.priority,
+                weight: srv.weight,
+                port: srv.port,
+                target: host_text(&srv.target),
             }),
             _ => None,
         })
@@ -232,6 +281,7 @@ impl DnsResolver {
         let Ok(_permit) = self.in_flight.acquire().await else {
             return DnsAnswer::Failed(DnsFailure::Other("the resolver is shutting down".into()));
         };
+        self.expire_cache();
         let lookup = self.inner.lookup(query_name, record_type);
         let lookup = match tokio::time::timeout(self.deadline, lookup).await {
             Ok(Ok(lookup)) => lookup,
@@ -241,16 +291,16 @@ impl DnsResolver {
         let mut records = Vec::new();
         let mut aliases = Vec::new();
         let mut ttl = u32::MAX;
-        for record in lookup.records() {
+        for record in lookup.answers() {
             // Asked for the CNAME itself, the CNAME is the record, not a step on the way.
             let alias = record_type != RecordType::CNAME;
-            if let (RData::CNAME(target), true) = (record.data(), alias) {
+            if let (RData::CNAME(target), true) = (&record.data, alias) {
                 aliases.push(Alias {
-                    name: host_text(record.name()),
+                    name: host_text(&record.name),
                     target: host_text(&target.0),
                 });
-            } else if let Some(value) = pick(record.data()) {
-                ttl = ttl.min(record.ttl());
+            } else if let Some(value) = pick(&record.data) {
+                ttl = ttl.min(record.ttl);
                 records.push(value);
             }
         }
@@ -404,6 +454,10 @@ pub enum DnsFailure {
     ErrorCode(String),
     #[error("the DNS server could not be reached: {0}")]
     Network(String),
+    /// The answer came but could not be read (a record no valid zone holds, such as
+    /// a `TXT` of no strings, makes the whole answer unreadable).
+    #[error("the DNS server's answer is not valid DNS: {0}")]
+    Malformed(String),
     #[error("{0:?} is not a name DNS can look up")]
     InvalidName(String),
     #[error("the DNS lookup failed: {0}")]
@@ -416,27 +470,27 @@ pub enum DnsFailure {
 
 impl<T> DnsAnswer<T> {
     /// Sorts a resolver error into NXDOMAIN, NODATA or a failure.
-    fn from_error(err: &ResolveError) -> Self {
-        let Some(proto) = err.proto() else {
-            return DnsAnswer::Failed(DnsFailure::Other(err.to_string()));
+    fn from_error(err: &NetError) -> Self {
+        let code = |code: ResponseCode| match code {
+            ResponseCode::NXDomain => DnsAnswer::NxDomain,
+            ResponseCode::NoError => DnsAnswer::NoData,
+            ResponseCode::ServFail => DnsAnswer::Failed(DnsFailure::ServFail),
+            ResponseCode::Refused => DnsAnswer::Failed(DnsFailure::Refused),
+            code => DnsAnswer::Failed(DnsFailure::ErrorCode(code.to_string())),
         };
-        match proto.kind() {
-            ProtoErrorKind::NoRecordsFound { response_code, .. } => match *response_code {
-                ResponseCode::NXDomain => DnsAnswer::NxDomain,
-                ResponseCode::NoError => DnsAnswer::NoData,
-                ResponseCode::ServFail => DnsAnswer::Failed(DnsFailure::ServFail),
-                ResponseCode::Refused => DnsAnswer::Failed(DnsFailure::Refused),
-                code => DnsAnswer::Failed(DnsFailure::ErrorCode(code.to_string())),
-            },
-            ProtoErrorKind::Timeout => DnsAnswer::Failed(DnsFailure::Timeout),
-            ProtoErrorKind::NoConnections => DnsAnswer::Failed(DnsFailure::Network(
+        match err {
+            NetError::Dns(DnsError::NoRecordsFound(no_records)) => code(no_records.response_code),
+            NetError::Dns(DnsError::ResponseCode(response_code)) => code(*response_code),
+            NetError::Timeout => DnsAnswer::Failed(DnsFailure::Timeout),
+            NetError::NoConnections => DnsAnswer::Failed(DnsFailure::Network(
                 "no nameserver could be connected".to_string(),
             )),
-            ProtoErrorKind::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            NetError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
                 DnsAnswer::Failed(DnsFailure::Timeout)
             }
-            ProtoErrorKind::Io(io) => DnsAnswer::Failed(DnsFailure::Network(io.to_string())),
-            _ => DnsAnswer::Failed(DnsFailure::Other(proto.to_string())),
+            NetError::Io(io) => DnsAnswer::Failed(DnsFailure::Network(io.to_string())),
+            NetError::Proto(proto) => DnsAnswer::Failed(DnsFailure::Malformed(proto.to_string())),
+            _ => DnsAnswer::Failed(DnsFailure::Other(err.to_string())),
         }
     }
 
@@ -522,6 +576,7 @@ mod tests {
             timeout: Duration::from_millis(500),
             attempts: 2,
             max_in_flight: 8,
+            cache_max_age: MAX_CACHE_AGE,
         };
         let resolver = DnsResolver::new(&settings).unwrap();
         assert_eq!(resolver.deadline(), Duration::from_millis(1500));

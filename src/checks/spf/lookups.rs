@@ -199,6 +199,7 @@ mod tests {
             timeout: Duration::from_millis(50),
             attempts: 1,
             max_in_flight: 64,
+            cache_max_age: crate::checks::net::resolver::MAX_CACHE_AGE,
         };
         (DnsResolver::new(&settings).unwrap(), socket)
     }

@@ -11,7 +11,7 @@
 //! |---|---|
 //! | `v2:again:<code>[:<input>]` | runs the check again for that input ("Run again") |
 //! | `v2:next:<code>[:<input>]` | a next step: a check that follows from another result (`v2:next:smtp` alone: the provider's own server, as `/smtp` with no options) |
-//! | `v2:tab:<protocol>[:<email>]` | a `/settings` tab |
+//! | `v2:tab:<protocol>[+<profile>][:<email>]` | a `/settings` tab (a profile, `apple` or `thunderbird`, only with an address) |
 //! | `v2:watch:ack:<id>` | acknowledges watch `<id>`'s trouble (no reminders until it changes) |
 //! | `v2:watch:mute:<id>` | mutes watch `<id>` for 24 hours |
 //! | `settings:<protocol>[:<email>]` | a `/settings` tab from before `v2`: still understood |
@@ -27,6 +27,7 @@
 
 use super::escape;
 use super::limits::CUSTOM_ID;
+use crate::checks::settings::ProfileKind;
 use crate::checks::Check;
 use crate::values::Protocol;
 
@@ -90,10 +91,12 @@ pub enum Run {
 pub enum ButtonAction {
     /// Run a check, answered in a new message.
     Run { check: CheckInput, why: Run },
-    /// Show a `/settings` message on another protocol, keeping its address.
+    /// Show a `/settings` message on another protocol, keeping its address and the
+    /// profile it attached (with its install instructions).
     Tab {
         protocol: Protocol,
         email: Option<String>,
+        profile: Option<ProfileKind>,
     },
     /// A watch alert's button (staff only).
     Watch { action: WatchButton, id: i64 },
@@ -151,8 +154,16 @@ impl ButtonAction {
                 };
                 join(&[VERSION, verb, check.code()?], check.input.as_deref())
             }
-            ButtonAction::Tab { protocol, email } => {
-                join(&[VERSION, "tab", protocol.as_str()], email.as_deref())
+            ButtonAction::Tab {
+                protocol,
+                email,
+                profile,
+            } => {
+                let tab = match profile {
+                    Some(profile) => format!("{}+{}", protocol.as_str(), profile.as_str()),
+                    None => protocol.as_str().to_string(),
+                };
+                join(&[VERSION, "tab", &tab], email.as_deref())
             }
             ButtonAction::Watch { action, id } => {
                 join(&[VERSION, "watch", action.code()], Some(&id.to_string()))
@@ -203,10 +214,21 @@ impl ButtonAction {
     }
 }
 
+/// A tab's `<protocol>[+<profile>]` and address. A profile goes only with an address
+/// (`/settings` asks for both).
 fn tab(protocol: &str, email: Option<&str>) -> Option<ButtonAction> {
+    let (protocol, profile) = match protocol.split_once('+') {
+        Some((protocol, profile)) => (protocol, Some(ProfileKind::parse(profile).ok()?)),
+        None => (protocol, None),
+    };
+    let email = email.filter(|email| !email.is_empty()).map(str::to_string);
+    if profile.is_some() && email.is_none() {
+        return None;
+    }
     Some(ButtonAction::Tab {
         protocol: Protocol::from_name(protocol)?,
-        email: email.filter(|email| !email.is_empty()).map(str::to_string),
+        email,
+        profile,
     })
 }
 
@@ -326,11 +348,41 @@ mod tests {
             round_trip(ButtonAction::Tab {
                 protocol,
                 email: None,
+                profile: None,
             });
             round_trip(ButtonAction::Tab {
                 protocol,
                 email: Some("o'neil+x@bücher.example".into()),
+                profile: None,
             });
+            for profile in ProfileKind::ALL {
+                round_trip(ButtonAction::Tab {
+                    protocol,
+                    email: Some("o'neil+x@bücher.example".into()),
+                    profile: Some(profile),
+                });
+            }
+        }
+        assert_eq!(
+            round_trip(ButtonAction::Tab {
+                protocol: Protocol::Smtp,
+                email: Some("jane@example.org".into()),
+                profile: Some(ProfileKind::Apple),
+            }),
+            "v2:tab:smtp+apple:jane@example.org"
+        );
+    }
+
+    #[test]
+    fn a_tab_with_a_profile_needs_an_address_and_a_known_profile() {
+        for id in [
+            "v2:tab:imap+apple",
+            "v2:tab:imap+apple:",
+            "v2:tab:imap+outlook:jane@example.org",
+            "v2:tab:imap+:jane@example.org",
+        ] {
+            let expired = ButtonAction::decode(id).unwrap_err();
+            assert_eq!(expired.instead.as_deref(), Some("/settings"), "{id}");
         }
     }
 
@@ -351,6 +403,7 @@ mod tests {
         let unicode = ButtonAction::Tab {
             protocol: Protocol::Imap,
             email: Some(format!("{}@{}.example", "ü".repeat(39), "ö".repeat(39))),
+            profile: None,
         };
         assert!(unicode.custom_id().is_some());
     }
@@ -361,14 +414,16 @@ mod tests {
             ButtonAction::decode("settings:pop3:jane@example.org"),
             Ok(ButtonAction::Tab {
                 protocol: Protocol::Pop3,
-                email: Some("jane@example.org".into())
+                email: Some("jane@example.org".into()),
+                profile: None,
             })
         );
         assert_eq!(
             ButtonAction::decode("settings:imap"),
             Ok(ButtonAction::Tab {
                 protocol: Protocol::Imap,
-                email: None
+                email: None,
+                profile: None,
             })
         );
     }

@@ -10,22 +10,24 @@ use crate::checks::settings::{MailAccount, ProfileKind, ProtocolSettings, Settin
 use crate::render::profile;
 use crate::values::Protocol;
 
-/// The custom id of a tab: `v2:tab:<protocol>[:<email>]`. The address is carried
-/// only when it fits Discord's 100 characters; a longer one falls back to the
-/// generic username line.
-fn tab_custom_id(protocol: Protocol, email: Option<&str>) -> String {
-    let with_email = ButtonAction::Tab {
+/// The custom id of a tab: `v2:tab:<protocol>[+<profile>][:<email>]`. The address
+/// and the profile are carried when they fit Discord's 100 characters; a longer
+/// address falls back to the tab without the profile, then to the generic username
+/// line.
+fn tab_custom_id(protocol: Protocol, email: Option<&str>, profile: Option<ProfileKind>) -> String {
+    let tab = |email: Option<&str>, profile| ButtonAction::Tab {
         protocol,
         email: email.map(str::to_string),
+        profile,
     };
-    with_email.custom_id().unwrap_or_else(|| {
-        ButtonAction::Tab {
-            protocol,
-            email: None,
-        }
+    tab(email, profile)
         .custom_id()
-        .expect("a tab without an address always fits")
-    })
+        .or_else(|| tab(email, None).custom_id())
+        .unwrap_or_else(|| {
+            tab(None, None)
+                .custom_id()
+                .expect("a tab without an address always fits")
+        })
 }
 
 pub fn message(report: &SettingsReport) -> Message {
@@ -60,7 +62,11 @@ pub fn message(report: &SettingsReport) -> Message {
             };
             Button::new(
                 name,
-                tab_custom_id(protocol, report.email.as_deref()),
+                tab_custom_id(
+                    protocol,
+                    report.email.as_deref(),
+                    report.profile.as_ref().map(|account| account.kind),
+                ),
                 style,
             )
             .disabled(current)
@@ -247,7 +253,8 @@ mod tests {
             ButtonAction::decode(buttons[2].id()),
             Ok(ButtonAction::Tab {
                 protocol: Protocol::Pop3,
-                email: Some("jane@bücher.example".into())
+                email: Some("jane@bücher.example".into()),
+                profile: None,
             })
         );
         // The next step, under the tabs.
