@@ -2,8 +2,8 @@
 //! real release binary on 127.0.0.1, at a few concurrency levels; throughput and
 //! latency percentiles, for each store in one run: the default SQLite file, then
 //! PostgreSQL when `TEST_DATABASE_URL` names a server (a database of its own, dropped
-//! at the end), and first, when `BASELINE_BIN` names one, a binary from before the
-//! store, for the ratio.
+//! at the end), and first, when `BASELINE_BIN` names one, another binary (one from
+//! before the store, another build profile) with its own default store, for the ratio.
 //!
 //! The requests are built and signed before the clock starts (each a distinct
 //! interaction, as Discord sends them, so the replay guard writes one row each), so
@@ -228,7 +228,7 @@ async fn main() {
     println!("|---|---:|---:|---:|---:|---:|");
     if let Ok(baseline) = std::env::var("BASELINE_BIN") {
         let mut bot = start(&baseline, &dir.join("baseline"), &key, &[]);
-        rounds("none (BASELINE_BIN)", &mut bot, &all).await;
+        rounds("BASELINE_BIN (its default store)", &mut bot, &all).await;
     }
     // No DATABASE_URL: the default SQLite file in ./data of the bot's folder.
     let mut bot = start(this, &dir.join("sqlite"), &key, &[]);

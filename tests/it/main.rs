@@ -10,6 +10,7 @@ mod buttons;
 mod cli;
 mod discord;
 mod discord_checks;
+mod discord_openapi;
 mod discord_watch;
 mod dispatch;
 mod domain;

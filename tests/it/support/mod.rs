@@ -3,13 +3,11 @@
 //! test-side helpers: the bot as a child process, the fake Discord, running each
 //! kind of check, reading Discord message bodies, golden files.
 
-pub use testkit::{dns_server, mailbox_server, pki, smtp_server, zones};
+pub use testkit::{discord_api, dns_server, fake_discord, mailbox_server, pki, smtp_server, zones};
 
 pub mod bot_process;
 pub mod catalogs;
-pub mod discord_api;
 pub mod discord_bot;
-pub mod fake_discord;
 pub mod golden;
 pub mod mailbox_check;
 pub mod messages;
