@@ -19,9 +19,9 @@ use crate::rest::Rest;
 use crate::store::audit::AuditEntry;
 use crate::store::watches::Added;
 use crate::store::{now_ms, Store, StoreError};
-use crate::values::{Span, Verdict};
+use crate::values::Span;
 use crate::watch::plan::{plan, Asked};
-use crate::watch::{alert, Watcher};
+use crate::watch::{actions, alert, Watcher};
 
 /// `--format` of `watch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -212,52 +212,20 @@ impl Context<'_> {
         role: Option<u64>,
         now: i64,
     ) -> Result<ExitCode, StoreError> {
-        self.store
-            .set_default_channel(channel, role, &self.who, now)
-            .await?;
-        let body = alert::notice_embed(
-            "Watch alerts will be posted here",
-            &format!(
-                "Set by {}. Changes of the provider's watched addresses, domains and servers come to this channel{}.",
-                self.who,
-                role.map(|role| format!(", mentioning <@&{role}>")).unwrap_or_default()
-            ),
-            Verdict::Ok,
-            now,
-        );
-        self.queue(channel, body, now).await?;
+        actions::set_alert_channel(self.store, channel, role, &self.who, now).await?;
         self.audit("watch channel", &channel.to_string(), now).await;
         self.post_now(&format!("alerts go to channel {channel}"), now)
             .await
     }
 
     async fn test(&self, now: i64) -> Result<ExitCode, StoreError> {
-        let Some(channel) = self.store.default_channel().await? else {
+        let Some(channel) = actions::queue_sample_alert(self.store, now).await? else {
             return Ok(usage(
                 "no alert channel is set: run `echoterra-bot watch channel <channel id>` first",
             ));
         };
-        let body = alert::notice_embed(
-            "Sample alert: watching works",
-            "This is what an alert looks like. Real alerts name the watch, what changed (before and after) and when.",
-            Verdict::Warning,
-            now,
-        );
-        self.queue(channel.channel_id, body, now).await?;
-        self.audit("watch test", &channel.channel_id.to_string(), now)
-            .await;
+        self.audit("watch test", &channel.to_string(), now).await;
         self.post_now("a sample alert", now).await
-    }
-
-    async fn queue(&self, channel: u64, body: String, now: i64) -> Result<(), StoreError> {
-        let alert = crate::store::watch_runs::NewAlert {
-            channel_id: channel,
-            watch_id: None,
-            body,
-        };
-        self.store
-            .record_watch_event(None, now, None, &[alert])
-            .await
     }
 
     /// Posts what waits, saying whether Discord took it: exit 1 when it refused.

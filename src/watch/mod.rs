@@ -1,8 +1,5 @@
-//! Watching: what the bot keeps an eye on for the provider, and how often.
-//!
-//! This is the foundation the `/watch` commands, the `watch` subcommands and the
-//! scheduler build on; none of them exists yet, and nothing here touches the store,
-//! Discord or the network:
+//! Watching: what the bot keeps an eye on for the provider, how often, and how staff
+//! hear of a change.
 //!
 //! - `kind`: the three kinds of watch ([`WatchKind`]) and each one's schedule in the
 //!   catalogue (`[watch]` of `defaults.toml`);
@@ -10,11 +7,20 @@
 //!   own constructor, so it runs the ordinary check) with its unique key;
 //! - `server`: mail-server targets (`smtp://…`, `host:port`) ([`ServerTarget`]);
 //! - `range`: a CIDR range of at most 16 addresses, one target per address;
-//! - `interval`: `every:` read and held to the kind's minimum.
+//! - `interval`: `every:` read and held to the kind's minimum;
+//! - `plan`, `listing`, `actions`: what staff ask for, what they are shown and what
+//!   they do to the alert channel, one reading and one wording for `/watch` and the
+//!   `watch` subcommands;
+//! - `state`, `change`, `evaluate`: a check's report read into a state, a change of
+//!   state into sentences, and when a change is announced (pure, time as an argument);
+//! - `scheduler` ([`Watcher`]), `send`, `alert`, `budget`: the passes that check due
+//!   watches under a lease, the outbox posted to Discord, the alerts' embeds, the
+//!   blocklists' daily query budget.
 //!
-//! Layers: `watch` uses `checks`, `catalog`, `values` and `wording`; the checks never
-//! reach it.
+//! Layers: `watch` uses `rest`, `store`, `checks`, `catalog`, `values` and `wording`;
+//! `discord` and `cli` use it, and the checks never reach it.
 
+pub mod actions;
 pub mod alert;
 pub mod budget;
 mod change;

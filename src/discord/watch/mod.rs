@@ -19,14 +19,14 @@ use super::Bot;
 use crate::render::discord::{limits, verdict_colour, Embed, Message, WatchButton};
 use crate::store::audit::AuditEntry;
 use crate::store::now_ms;
-use crate::store::watch_runs::{NewAlert, NewEvent};
+use crate::store::watch_runs::NewEvent;
 use crate::store::watches::Added;
 use crate::values::{Span, Verdict};
-use crate::watch::alert::{notice_embed, time_text};
+use crate::watch::alert::time_text;
 use crate::watch::budget::budget;
 use crate::watch::listing::{budget_lines, channel_lines, history_line, watch_line};
 use crate::watch::plan::{plan, Asked};
-use crate::watch::Watcher;
+use crate::watch::{actions, Watcher};
 
 /// Watches on one page of `/watch list`.
 const PAGE: usize = 10;
@@ -144,68 +144,34 @@ impl Handler<'_> {
             .map_err(|e| e.to_string())?
             .ok_or("The option `channel` is missing.")?;
         let role = options.role("role").map_err(|e| e.to_string())?;
-        let who = &self.incoming.user_name;
-        let store = self.store();
-        if let Err(err) = store
-            .set_default_channel(channel, role, who, self.now)
-            .await
-        {
-            return Ok(unavailable(err));
-        }
-        let mention = role
-            .map(|role| format!(", mentioning <@&{role}>"))
-            .unwrap_or_default();
-        let body = notice_embed(
-            "Watch alerts will be posted here",
-            &format!("Set by {who}. Changes of the provider's watched addresses, domains and servers come to this channel{mention}."),
-            Verdict::Ok,
+        let set = actions::set_alert_channel(
+            self.store(),
+            channel,
+            role,
+            &self.incoming.user_name,
             self.now,
         );
-        let alert = NewAlert {
-            channel_id: channel,
-            watch_id: None,
-            body,
-        };
-        if let Err(err) = store
-            .record_watch_event(None, self.now, None, &[alert])
-            .await
-        {
+        if let Err(err) = set.await {
             return Ok(unavailable(err));
         }
         self.audit("watch channel", &channel.to_string()).await;
+        let mention = role
+            .map(|role| format!(", mentioning <@&{role}>"))
+            .unwrap_or_default();
         let set = format!("Alerts go to <#{channel}>{mention}.");
         Ok(self.deliver("Alert channel set", set))
     }
 
     async fn test(&self) -> Answer {
-        let channel = match self.store().default_channel().await {
+        let channel = match actions::queue_sample_alert(self.store(), self.now).await {
             Ok(Some(channel)) => channel,
             Ok(None) => return Err("no alert channel is set: use /watch channel first".into()),
             Err(err) => return Ok(unavailable(err)),
         };
-        let body = notice_embed(
-            "Sample alert: watching works",
-            "This is what an alert looks like. Real alerts name the watch, what changed (before and after) and when, with Acknowledge and Mute 24 h buttons.",
-            Verdict::Warning,
-            self.now,
-        );
-        let alert = NewAlert {
-            channel_id: channel.channel_id,
-            watch_id: None,
-            body,
-        };
-        if let Err(err) = self
-            .store()
-            .record_watch_event(None, self.now, None, &[alert])
-            .await
-        {
-            return Ok(unavailable(err));
-        }
-        self.audit("watch test", &channel.channel_id.to_string())
-            .await;
+        self.audit("watch test", &channel.to_string()).await;
         Ok(self.deliver(
             "Sample alert",
-            format!("A sample alert goes to <#{}>.", channel.channel_id),
+            format!("A sample alert goes to <#{channel}>."),
         ))
     }
 
